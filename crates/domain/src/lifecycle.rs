@@ -189,3 +189,42 @@ mod tests {
         );
     }
 }
+
+/// The events of a review's life, in the order they can happen. Each is recorded in the
+/// review's public history (and, later, as one entry of the signed log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    ReviewPublished,
+    ReviewEdited,
+    ReviewWithdrawn,
+    ReplyPublished,
+    ReplyEdited,
+    FollowUpPublished,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 6] = [
+        Self::ReviewPublished,
+        Self::ReviewEdited,
+        Self::ReviewWithdrawn,
+        Self::ReplyPublished,
+        Self::ReplyEdited,
+        Self::FollowUpPublished,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ReviewPublished => "review_published",
+            Self::ReviewEdited => "review_edited",
+            Self::ReviewWithdrawn => "review_withdrawn",
+            Self::ReplyPublished => "reply_published",
+            Self::ReplyEdited => "reply_edited",
+            Self::FollowUpPublished => "follow_up_published",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}

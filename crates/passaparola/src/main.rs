@@ -1,0 +1,243 @@
+//! `passaparola`: the command line. It parses arguments and calls the server and store
+//! crates; it holds no business logic.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use domain::business::{NewBusiness, Slug};
+use server::tokens::{self, InstanceKey};
+use store::Store;
+use store::sqlite::SqliteStore;
+use url::Url;
+
+/// Passaparola: certified customer reviews, every one published, with a verifiable history.
+#[derive(Debug, Parser)]
+#[command(name = "passaparola", version, about)]
+struct Cli {
+    /// Where Passaparola keeps its files: the SQLite database (by default) and the instance
+    /// key.
+    #[arg(
+        long,
+        global = true,
+        env = "PASSAPAROLA_DATA_DIR",
+        default_value = "./data"
+    )]
+    data_dir: PathBuf,
+
+    /// The database: `sqlite://PATH`. Defaults to `passaparola.db` in the data directory.
+    #[arg(long, global = true, env = "PASSAPAROLA_DATABASE_URL")]
+    database_url: Option<String>,
+
+    /// Log filter (`info`, `debug`, `server=debug,info`, …).
+    #[arg(long, global = true, env = "PASSAPAROLA_LOG", default_value = "info")]
+    log: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// The address to listen on.
+        #[arg(long, env = "PASSAPAROLA_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// The public address of this instance, for links (default: http://LISTEN).
+        #[arg(long, env = "PASSAPAROLA_BASE_URL")]
+        base_url: Option<Url>,
+        /// Seed a demo data set (three Italian businesses) if it is not there yet.
+        #[arg(long, env = "PASSAPAROLA_DEMO")]
+        demo: bool,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Manage businesses.
+    #[command(subcommand)]
+    Business(BusinessCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BusinessCommand {
+    /// Register a business and print its first API key (shown once).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// The short name in its address, such as `trattoria-da-gino`.
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        website: Option<String>,
+    },
+    /// Revoke every API key of a business and print a new one (shown once).
+    RotateKey {
+        #[arg(long)]
+        slug: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn open_store(cli: &Cli) -> Result<SqliteStore> {
+    let path = match &cli.database_url {
+        Some(url) => store::sqlite::path_from_url(url)?,
+        None => cli.data_dir.join("passaparola.db"),
+    };
+    SqliteStore::open(&path).with_context(|| format!("opening the database {}", path.display()))
+}
+
+fn instance_key(data_dir: &Path) -> Result<InstanceKey> {
+    let path = data_dir.join("instance.key");
+    InstanceKey::load_or_create(&path)
+        .with_context(|| format!("reading the instance key {}", path.display()))
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match &cli.command {
+        Command::Serve {
+            listen,
+            base_url,
+            demo,
+        } => {
+            let store = Arc::new(open_store(&cli)?);
+            let key = instance_key(&cli.data_dir)?;
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("listening on {listen}"))?;
+            let local = listener.local_addr()?;
+            let base_url = match base_url {
+                Some(url) => url.clone(),
+                None => Url::parse(&format!("http://{local}"))?,
+            };
+            if *demo {
+                let seeded = server::demo::seed(store.as_ref(), &key, Utc::now()).await?;
+                for b in &seeded {
+                    // Printed, not logged: API keys never reach a log line.
+                    println!("demo business {}: API key {}", b.slug, b.api_key.expose());
+                }
+                if seeded.is_empty() {
+                    tracing::info!("demo data already present");
+                }
+            }
+            let state = server::AppState::new(store, key, base_url.clone());
+            tracing::info!(%local, base_url = %base_url, "Passaparola is listening");
+            println!("Passaparola is listening on http://{local}");
+            server::serve(listener, server::app(state), shutdown_signal()).await?;
+            Ok(())
+        }
+        Command::Migrate => {
+            let store = open_store(&cli)?;
+            let version = store.schema_version().await?;
+            println!(
+                "database {} is at schema version {version}",
+                store.path().display()
+            );
+            Ok(())
+        }
+        Command::Business(BusinessCommand::Create {
+            name,
+            slug,
+            website,
+        }) => {
+            let new = NewBusiness::parse(slug, name, website.as_deref()).map_err(|e| {
+                let lines: Vec<_> =
+                    e.0.iter()
+                        .map(|f| format!("--{}: {}", f.field, f.message))
+                        .collect();
+                anyhow::anyhow!("invalid business:\n  {}", lines.join("\n  "))
+            })?;
+            let store = open_store(&cli)?;
+            let key = tokens::new_api_key();
+            let business = store
+                .create_business(new, key.hash(), Utc::now())
+                .await
+                .map_err(|e| match e {
+                    store::StoreError::SlugTaken => {
+                        anyhow::anyhow!("the slug {slug:?} is already taken")
+                    }
+                    e => e.into(),
+                })?;
+            println!("business id: {}", business.id);
+            println!("slug:        {}", business.slug);
+            println!("API key:     {}", key.expose());
+            println!(
+                "Keep the API key now: it is stored only as a hash and cannot be shown again."
+            );
+            Ok(())
+        }
+        Command::Business(BusinessCommand::RotateKey { slug }) => {
+            let slug = Slug::parse(slug).map_err(|e| anyhow::anyhow!("--slug: {e}"))?;
+            let store = open_store(&cli)?;
+            let key = tokens::new_api_key();
+            store
+                .replace_api_keys(&slug, key.hash(), Utc::now())
+                .await
+                .map_err(|e| match e {
+                    store::StoreError::NotFound(_) => {
+                        anyhow::anyhow!("no business with the slug {slug}")
+                    }
+                    e => e.into(),
+                })?;
+            println!("API key:     {}", key.expose());
+            println!(
+                "Every earlier key of {slug} is revoked. Keep this one now: it cannot be shown again."
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

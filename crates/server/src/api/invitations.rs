@@ -1,0 +1,163 @@
+//! `POST /api/v1/invitations`, `GET /api/v1/invitations/{token}`.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use domain::ids::InvitationId;
+use domain::invitation::{InvitationInput, NewInvitation};
+use domain::lifecycle::{self, InvitationState};
+use domain::secret::TokenHash;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::error::{ApiError, Problem};
+use crate::extract::{ApiJson, BusinessAuth};
+use crate::views::{self, BusinessRefView, InvitationCreated, InvitationPublic};
+
+/// An invitation request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInvitation {
+    /// The business's own reference (an order number). Inviting the same reference again
+    /// returns the same invitation.
+    #[schema(example = "ORD-2026-0042")]
+    pub reference: String,
+    /// `customer` (default), `supplier`, `employee`, `partner`, `investor` or `other`.
+    pub relationship: Option<String>,
+    /// The invitee's name; private to the business.
+    pub customer_name: Option<String>,
+    /// The invitee's e-mail address; private to the business.
+    pub customer_email: Option<String>,
+    #[serde(default)]
+    pub products: Vec<ProductInput>,
+    /// `it` (default) or `en`.
+    pub locale: Option<String>,
+    /// Days until the invitation expires, 1 to 365; 90 by default.
+    pub expires_in_days: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductInput {
+    pub sku: String,
+    pub name: String,
+}
+
+/// Invites someone the business really dealt with to write a review.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invitations",
+    tag = "invitations",
+    security(("api_key" = [])),
+    request_body = CreateInvitation,
+    responses(
+        (status = 201, description = "Created", body = InvitationCreated),
+        (status = 200, description = "This reference was already invited: the same invitation", body = InvitationCreated),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    BusinessAuth(business): BusinessAuth,
+    ApiJson(input): ApiJson<CreateInvitation>,
+) -> Result<Response, ApiError> {
+    let now = Utc::now();
+    let invitation = NewInvitation::parse(
+        InvitationInput {
+            reference: &input.reference,
+            relationship: input.relationship.as_deref(),
+            customer_name: input.customer_name.as_deref(),
+            customer_email: input.customer_email.as_deref(),
+            products: input
+                .products
+                .iter()
+                .map(|p| (p.sku.as_str(), p.name.as_str()))
+                .collect(),
+            locale: input.locale.as_deref(),
+            expires_in_days: input.expires_in_days,
+        },
+        now,
+    )?;
+    let id = InvitationId::generate();
+    let token = state.instance_key.invitation_token(id);
+    let write = state
+        .store
+        .create_invitation(business.id, id, invitation, token.hash(), now)
+        .await?;
+    let inv = write.invitation;
+    // For an existing invitation, derive its own token again from its id.
+    let token = state.instance_key.invitation_token(inv.id);
+    let body = InvitationCreated {
+        id: inv.id.to_string(),
+        url: state.link(&format!("/r/{}", token.expose())),
+        token: token.expose().to_owned(),
+        expires_at: inv.expires_at,
+        reference: inv.reference,
+        relationship: inv.relationship,
+        locale: inv.locale,
+        products: views::products(inv.products),
+        created_at: inv.created_at,
+        used_at: inv.used_at,
+    };
+    let status = if write.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        Json(body),
+    )
+        .into_response())
+}
+
+/// What a review form needs to know about an invitation.
+#[utoipa::path(
+    get,
+    path = "/api/v1/invitations/{token}",
+    tag = "invitations",
+    params(("token" = String, Path, description = "The invitation's token")),
+    responses(
+        (status = 200, body = InvitationPublic),
+        (status = 404, description = "No such invitation", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already used", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Expired", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    let inv = state
+        .store
+        .invitation_by_token(TokenHash::of(&token))
+        .await?
+        .ok_or(ApiError::NotFound("invitation"))?;
+    lifecycle::redeem_invitation(
+        InvitationState {
+            used: inv.used_at.is_some(),
+            expires_at: inv.expires_at,
+        },
+        Utc::now(),
+    )?;
+    let body = InvitationPublic {
+        business: BusinessRefView {
+            slug: inv.business_slug,
+            name: inv.business_name,
+        },
+        relationship: inv.relationship,
+        locale: inv.locale,
+        products: views::products(inv.products),
+        expires_at: inv.expires_at,
+    };
+    Ok((
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        Json(body),
+    )
+        .into_response())
+}

@@ -1,0 +1,105 @@
+//! The REST API under `/api/v1`, and its OpenAPI 3.1 document generated from the handlers'
+//! annotations.
+
+pub mod businesses;
+pub mod invitations;
+pub mod reviews;
+
+use std::sync::OnceLock;
+
+use axum::Json;
+use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::Problem;
+use crate::views::Health;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Passaparola API",
+        description = "Certified customer reviews: invitations, reviews, replies and \
+                       satisfaction figures. Errors are `application/problem+json` (RFC 9457).",
+    ),
+    components(schemas(Problem)),
+    modifiers(&Security),
+    tags(
+        (name = "invitations", description = "A business invites someone it dealt with."),
+        (name = "reviews", description = "Reviews, replies and follow-ups."),
+        (name = "businesses", description = "Public profiles, reviews and summaries."),
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let bearer = |description: &str| {
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(description))
+                    .build(),
+            )
+        };
+        components.add_security_scheme(
+            "api_key",
+            bearer("A business API key (`ppk_…`), from `passaparola business create`."),
+        );
+        components.add_security_scheme(
+            "edit_token",
+            bearer("The reviewer's edit token (`ppe_…`), returned once with the review."),
+        );
+    }
+}
+
+/// Every API route with its OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health))
+        .routes(routes!(invitations::create))
+        .routes(routes!(invitations::show))
+        .routes(routes!(reviews::submit))
+        .routes(routes!(reviews::show, reviews::edit, reviews::withdraw))
+        .routes(routes!(reviews::history))
+        .routes(routes!(reviews::reply))
+        .routes(routes!(reviews::follow_up))
+        .routes(routes!(businesses::show))
+        .routes(routes!(businesses::reviews))
+        .routes(routes!(businesses::summary))
+}
+
+/// `GET /api/openapi.json`
+pub async fn openapi_json() -> impl IntoResponse {
+    static DOC: OnceLock<String> = OnceLock::new();
+    let doc = DOC.get_or_init(|| {
+        let (_, api) = router().split_for_parts();
+        api.to_json().unwrap_or_else(|_| "{}".into())
+    });
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
+        ],
+        doc.as_str(),
+    )
+}
+
+/// Liveness: the process serves requests.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
+pub async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
+}

@@ -1,0 +1,199 @@
+//! Extractors that turn a request into typed input or a problem: JSON bodies, query strings
+//! and bearer credentials. Every rejection is an [`ApiError`], never axum's plain-text one.
+
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use bytes::Bytes;
+use domain::secret::TokenHash;
+use domain::{FieldError, ValidationErrors};
+use serde::de::DeserializeOwned;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// A JSON body. Declared as JSON, within the size limit, well-formed UTF-8 JSON, of the
+/// expected shape (unknown fields are refused by the target types).
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json" || mime.ends_with("+json")
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::MalformedBody("The body could not be read.".into())
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses JSON, telling a malformed document (400) from a well-formed one of the wrong shape
+/// (422, naming the field).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = match serde_path_to_error::deserialize(&mut de) {
+        Ok(value) => value,
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            return Err(match inner.classify() {
+                serde_json::error::Category::Data => {
+                    let message = inner.to_string();
+                    let message = message
+                        .split(" at line ")
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
+                    // serde names a missing field in its message, not in the path.
+                    let field = message
+                        .strip_prefix("missing field `")
+                        .and_then(|rest| rest.split('`').next())
+                        .map(|name| {
+                            if path == "." {
+                                name.to_owned()
+                            } else {
+                                format!("{path}.{name}")
+                            }
+                        })
+                        .unwrap_or(path);
+                    let code = if message.starts_with("missing field") {
+                        "required"
+                    } else if message.starts_with("unknown field") {
+                        "unknown_field"
+                    } else {
+                        "invalid_type"
+                    };
+                    ApiError::Validation(ValidationErrors(vec![FieldError {
+                        field,
+                        code,
+                        message,
+                    }]))
+                }
+                _ => ApiError::MalformedBody(format!("The body is not valid JSON: {inner}.")),
+            });
+        }
+    };
+    de.end()
+        .map_err(|e| ApiError::MalformedBody(format!("The body is not valid JSON: {e}.")))?;
+    Ok(value)
+}
+
+/// Query parameters, with a problem naming the bad parameter instead of a plain-text 400.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Query::<T>::try_from_uri(&parts.uri)
+            .map(|Query(q)| ApiQuery(q))
+            .map_err(|rejection| {
+                let text = rejection.body_text();
+                let message = text
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&text)
+                    .to_owned();
+                let field = message
+                    .split(':')
+                    .next()
+                    .unwrap_or("query")
+                    .trim()
+                    .to_owned();
+                ApiError::InvalidQuery(ValidationErrors(vec![FieldError {
+                    field,
+                    code: "invalid_type",
+                    message,
+                }]))
+            })
+    }
+}
+
+/// The bearer credential of a request, hashed: the clear value is never kept.
+fn bearer(parts: &Parts, missing: &'static str) -> Result<TokenHash, ApiError> {
+    let value = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::Unauthorized(missing))?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized("The Authorization header is malformed."))?;
+    let (scheme, token) = value.split_once(' ').ok_or(ApiError::Unauthorized(
+        "Use `Authorization: Bearer <token>`.",
+    ))?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(ApiError::Unauthorized(
+            "Use `Authorization: Bearer <token>`.",
+        ));
+    }
+    Ok(TokenHash::of(token))
+}
+
+/// The business whose live API key authenticated the request.
+#[derive(Debug)]
+pub struct BusinessAuth(pub store::Business);
+
+impl<S> FromRequestParts<S> for BusinessAuth
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let key = bearer(
+            parts,
+            "This endpoint needs a business API key as a Bearer token.",
+        )?;
+        let state = AppState::from_ref(state);
+        state
+            .store
+            .business_by_api_key(key)
+            .await?
+            .map(BusinessAuth)
+            .ok_or(ApiError::Unauthorized("The API key is not valid."))
+    }
+}
+
+/// A reviewer's edit token (checked against the review by the write path).
+#[derive(Debug)]
+pub struct EditToken(pub TokenHash);
+
+impl<S: Send + Sync> FromRequestParts<S> for EditToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        bearer(
+            parts,
+            "This endpoint needs the review's edit token as a Bearer token.",
+        )
+        .map(EditToken)
+    }
+}

@@ -1,0 +1,146 @@
+//! Passaparola's HTTP server: the REST API under `/api/v1`, its OpenAPI document, the public
+//! read cache and the demo data. Handlers parse requests into domain types, call the store
+//! and shape the response; they hold no SQL and no business rules.
+
+pub mod api;
+pub mod cache;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod tokens;
+pub mod views;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRef, MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use store::Store;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use url::Url;
+
+use crate::cache::PublicCache;
+use crate::error::ApiError;
+use crate::tokens::InstanceKey;
+
+/// The largest request body accepted, in bytes. A review's body is at most 5,000 characters
+/// (20 kB of UTF-8 at worst); 64 KiB leaves room for the rest and nothing for abuse.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub instance_key: InstanceKey,
+    /// Where the public reaches this instance; links in responses start with it.
+    pub base_url: Arc<Url>,
+    pub cache: PublicCache,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, instance_key: InstanceKey, base_url: Url) -> Self {
+        Self {
+            store,
+            instance_key,
+            base_url: Arc::new(base_url),
+            cache: PublicCache::default(),
+        }
+    }
+
+    /// An absolute link to `path` (which starts with `/`) on this instance.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url.as_str().trim_end_matches('/'))
+    }
+}
+
+impl FromRef<AppState> for () {
+    fn from_ref(_: &AppState) {}
+}
+
+/// The whole application, ready to serve.
+pub fn app(state: AppState) -> Router {
+    let (api, _) = api::router().split_for_parts();
+    api.route("/api/openapi.json", axum::routing::get(api::openapi_json))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("referrer-policy"),
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::Internal("a handler panicked".into()).into_response()
+        }))
+        .layer(
+            // Spans name the route, never the raw URI: paths carry invitation tokens.
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let route = req
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or("unmatched", MatchedPath::as_str);
+                tracing::info_span!("request", method = %req.method(), route)
+            }),
+        )
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("resource")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then drains open requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// A response to a public read: JSON with a strong ETag, `304` when the client has it.
+pub fn public_json(request_headers: &axum::http::HeaderMap, cached: &cache::Cached) -> Response {
+    let fresh = request_headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == cached.etag);
+    // Short, because a new review must show soon; revalidating with `If-None-Match` is cheap.
+    let cache_control = HeaderValue::from_static("public, max-age=15");
+    if fresh {
+        return (
+            axum::http::StatusCode::NOT_MODIFIED,
+            [
+                (header::ETAG, cached.etag.clone()),
+                (header::CACHE_CONTROL, cache_control),
+            ],
+        )
+            .into_response();
+    }
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (header::ETAG, cached.etag.clone()),
+            (header::CACHE_CONTROL, cache_control),
+        ],
+        cached.body.clone(),
+    )
+        .into_response()
+}

@@ -1,0 +1,147 @@
+//! Secrets: generation and the instance key.
+//!
+//! API keys and edit tokens are 256 random bits, shown once and stored as hashes.
+//! Invitation tokens are HMAC-SHA-256(instance key, invitation id): as unguessable as random
+//! ones to anyone without the instance key, stored only as hashes too, and yet derivable
+//! again, so that a shop that repeats an invitation request (same reference) receives the
+//! same link rather than a second invitation.
+
+use std::io::Write;
+use std::path::Path;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use domain::ids::InvitationId;
+use domain::secret::Secret;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// The prefixes tell a leaked secret's kind at a glance (and let secret scanners find them).
+const API_KEY_PREFIX: &str = "ppk_";
+const EDIT_TOKEN_PREFIX: &str = "ppe_";
+
+fn random_token(prefix: &str) -> Secret {
+    let bytes: [u8; 32] = rand::random();
+    Secret::new(format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes)))
+}
+
+pub fn new_api_key() -> Secret {
+    random_token(API_KEY_PREFIX)
+}
+
+pub fn new_edit_token() -> Secret {
+    random_token(EDIT_TOKEN_PREFIX)
+}
+
+/// The instance's own secret key, from which invitation tokens are derived.
+#[derive(Clone)]
+pub struct InstanceKey([u8; 32]);
+
+impl std::fmt::Debug for InstanceKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("InstanceKey(redacted)")
+    }
+}
+
+impl InstanceKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    pub fn generate() -> Self {
+        Self(rand::random())
+    }
+
+    /// Reads the key from `path`, creating it (readable by its owner only) if it is missing.
+    pub fn load_or_create(path: &Path) -> std::io::Result<Self> {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let bytes: [u8; 32] = bytes.try_into().map_err(|_| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("{} must hold exactly 32 bytes", path.display()),
+                    )
+                })?;
+                Ok(Self(bytes))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                let key = Self::generate();
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                match options.open(path) {
+                    Ok(mut file) => {
+                        file.write_all(&key.0)?;
+                        file.sync_all()?;
+                        Ok(key)
+                    }
+                    // Another process created it first: use theirs.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        Self::load_or_create(path)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The token of an invitation.
+    pub fn invitation_token(&self, id: InvitationId) -> Secret {
+        // HMAC accepts keys of any length; a 32-byte key cannot fail.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        mac.update(b"passaparola invitation token v1\0");
+        mac.update(id.0.as_bytes());
+        Secret::new(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_distinct_and_prefixed() {
+        let a = new_api_key();
+        let b = new_api_key();
+        assert_ne!(a, b);
+        assert!(a.expose().starts_with("ppk_"));
+        // 32 bytes in unpadded base64url are 43 characters: 256 bits.
+        assert_eq!(a.expose().len(), 4 + 43);
+        assert!(new_edit_token().expose().starts_with("ppe_"));
+    }
+
+    #[test]
+    fn invitation_tokens_depend_on_key_and_id() {
+        let k1 = InstanceKey::from_bytes([1; 32]);
+        let k2 = InstanceKey::from_bytes([2; 32]);
+        let id = InvitationId::generate();
+        assert_eq!(k1.invitation_token(id), k1.invitation_token(id));
+        assert_ne!(k1.invitation_token(id), k2.invitation_token(id));
+        assert_ne!(
+            k1.invitation_token(id),
+            k1.invitation_token(InvitationId::generate())
+        );
+        assert_eq!(k1.invitation_token(id).expose().len(), 43);
+    }
+
+    #[test]
+    fn instance_key_is_created_once_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("instance.key");
+        let a = InstanceKey::load_or_create(&path).unwrap();
+        let b = InstanceKey::load_or_create(&path).unwrap();
+        assert_eq!(a.0, b.0);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! The JSON shapes of the API's responses, built from store records.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::summary::Summary;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A business as the public sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BusinessView {
+    pub slug: String,
+    pub name: String,
+    pub website: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// The summary of the customers' reviews.
+    pub summary: SummaryView,
+}
+
+impl BusinessView {
+    pub fn new(b: store::Business, summary: Summary) -> Self {
+        Self {
+            slug: b.slug,
+            name: b.name,
+            website: b.website,
+            created_at: b.created_at,
+            summary: summary.into(),
+        }
+    }
+}
+
+/// Satisfaction figures for one relationship, kept up to date as reviews arrive.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SummaryView {
+    /// Published reviews; withdrawn ones do not count.
+    pub review_count: u64,
+    /// Mean stars, two decimals; `null` without reviews.
+    pub rating_average: Option<f64>,
+    /// Reviews per star value, `{"1": n, …, "5": n}`.
+    pub distribution: BTreeMap<String, u64>,
+    /// Net Promoter Score (−100 to 100) over the reviews that answered the question.
+    pub nps: Option<f64>,
+    pub nps_responses: u64,
+    /// Share of published reviews with a reply, 0 to 1.
+    pub reply_rate: Option<f64>,
+    /// Median seconds from a review to the business's first reply.
+    pub median_reply_seconds: Option<i64>,
+}
+
+impl From<Summary> for SummaryView {
+    fn from(s: Summary) -> Self {
+        Self {
+            review_count: s.review_count,
+            rating_average: s.rating_average,
+            distribution: (1..=5)
+                .zip(s.distribution.0)
+                .map(|(stars, n)| (stars.to_string(), n))
+                .collect(),
+            nps: s.nps,
+            nps_responses: s.nps_responses,
+            reply_rate: s.reply_rate,
+            median_reply_seconds: s.median_reply_seconds,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BusinessRefView {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductView {
+    pub sku: String,
+    pub name: String,
+}
+
+/// What the business receives when it creates an invitation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationCreated {
+    pub id: String,
+    /// The single-use token; the same one again if the same reference is invited again.
+    pub token: String,
+    /// The link to send to the invitee.
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+    pub reference: String,
+    #[schema(value_type = String, example = "customer")]
+    pub relationship: domain::invitation::Relationship,
+    #[schema(value_type = String, example = "it")]
+    pub locale: domain::invitation::Locale,
+    pub products: Vec<ProductView>,
+    pub created_at: DateTime<Utc>,
+    /// When a review was written with it.
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// What a review form needs to know about an invitation. Nothing private: not the
+/// reference, not the invitee's name or address.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationPublic {
+    pub business: BusinessRefView,
+    #[schema(value_type = String, example = "customer")]
+    pub relationship: domain::invitation::Relationship,
+    #[schema(value_type = String, example = "it")]
+    pub locale: domain::invitation::Locale,
+    pub products: Vec<ProductView>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub fn products(p: Vec<store::ProductRecord>) -> Vec<ProductView> {
+    p.into_iter()
+        .map(|p| ProductView {
+            sku: p.sku,
+            name: p.name,
+        })
+        .collect()
+}
+
+/// A review. A withdrawn review is a tombstone: its content fields, reply and follow-up are
+/// `null`, and `withdrawn_at` says when.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewView {
+    pub id: String,
+    pub business: BusinessRefView,
+    #[schema(value_type = String, example = "customer")]
+    pub relationship: domain::invitation::Relationship,
+    /// `true` when written from an invitation the business sent.
+    pub verified: bool,
+    #[schema(value_type = String, example = "published")]
+    pub status: domain::review::ReviewStatus,
+    pub rating: Option<u8>,
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub nps: Option<u8>,
+    pub experience_date: Option<NaiveDate>,
+    pub author_name: Option<String>,
+    pub language: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// The last edit by the author.
+    pub updated_at: Option<DateTime<Utc>>,
+    pub edit_count: u32,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub reply: Option<ReplyView>,
+    pub follow_up: Option<FollowUpView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplyView {
+    pub body: String,
+    pub responder_name: String,
+    pub responder_role: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub edit_count: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowUpView {
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<store::Review> for ReviewView {
+    fn from(r: store::Review) -> Self {
+        let c = r.content;
+        Self {
+            id: r.id.to_string(),
+            business: BusinessRefView {
+                slug: r.business.slug,
+                name: r.business.name,
+            },
+            relationship: r.relationship,
+            verified: r.verified,
+            status: r.status,
+            rating: c.as_ref().map(|c| c.rating),
+            title: c.as_ref().map(|c| c.title.clone()),
+            body: c.as_ref().map(|c| c.body.clone()),
+            nps: c.as_ref().and_then(|c| c.nps),
+            experience_date: c.as_ref().and_then(|c| c.experience_date),
+            author_name: c.as_ref().map(|c| c.author_name.clone()),
+            language: c.map(|c| c.language),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            edit_count: r.edit_count,
+            withdrawn_at: r.withdrawn_at,
+            reply: r.reply.map(|p| ReplyView {
+                body: p.body,
+                responder_name: p.responder_name,
+                responder_role: p.responder_role,
+                created_at: p.created_at,
+                updated_at: p.updated_at,
+                edit_count: p.edit_count,
+            }),
+            follow_up: r.follow_up.map(|f| FollowUpView {
+                body: f.body,
+                created_at: f.created_at,
+            }),
+        }
+    }
+}
+
+/// The response to a submission: the review, and the reviewer's edit token, shown once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubmittedReview {
+    #[serde(flatten)]
+    pub review: ReviewView,
+    /// Keep it: it is the only way to edit, answer or withdraw this review. Shown once.
+    pub edit_token: String,
+}
+
+/// One page of reviews.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewPage {
+    pub items: Vec<ReviewView>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A review's history: every event, oldest first, each with what it published. For a
+/// withdrawn review only the kinds and times are shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryView {
+    pub review_id: String,
+    pub events: Vec<EventView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    /// `review_published`, `review_edited`, `review_withdrawn`, `reply_published`,
+    /// `reply_edited` or `follow_up_published`.
+    #[schema(value_type = String, example = "review_published")]
+    pub kind: domain::lifecycle::EventKind,
+    pub at: DateTime<Utc>,
+    /// What the event published (a snapshot), or `null` for a withdrawn review.
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+}

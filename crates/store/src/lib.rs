@@ -1,0 +1,160 @@
+//! The storage contract: a small trait that the server calls, and its backends. The trait is
+//! kept small on purpose (see atuin's `Database`): each backend implements it plainly, and no
+//! internals are shared between backends.
+//!
+//! Every change to a review goes through [`Store::write_review`]: one function, one
+//! transaction, in which the review's row, its history event and the summary tallies move
+//! together or not at all.
+
+pub mod model;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::business::{NewBusiness, Slug};
+use domain::ids::{BusinessId, InvitationId, ReviewId};
+use domain::invitation::{NewInvitation, Relationship};
+use domain::lifecycle::LifecycleError;
+use domain::review::{FollowUpBody, ReplyDraft, ReviewDraft, ReviewPatch};
+use domain::secret::TokenHash;
+use domain::summary::Summary;
+
+pub use model::*;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What can go wrong in storage. Every variant but `Backend` is the caller's to answer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(Entity),
+    #[error(transparent)]
+    Rule(#[from] LifecycleError),
+    /// The edit token does not belong to this review.
+    #[error("the edit token does not match this review")]
+    BadEditToken,
+    #[error("the slug is already taken")]
+    SlugTaken,
+    /// The configuration names something this build cannot open.
+    #[error("{0}")]
+    Config(String),
+    /// The database failed; the details are for the log, never for the client.
+    #[error("storage failure: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Business,
+    Invitation,
+    Review,
+}
+
+impl std::fmt::Display for Entity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Business => "business",
+            Self::Invitation => "invitation",
+            Self::Review => "review",
+        })
+    }
+}
+
+/// One change to a review, as the single write path receives it.
+#[derive(Debug, Clone)]
+pub enum ReviewCommand {
+    /// A reviewer redeems an invitation.
+    Submit {
+        invitation: TokenHash,
+        id: ReviewId,
+        draft: ReviewDraft,
+        edit_token: TokenHash,
+        at: DateTime<Utc>,
+    },
+    Edit {
+        review: ReviewId,
+        edit_token: TokenHash,
+        patch: ReviewPatch,
+        at: DateTime<Utc>,
+    },
+    Withdraw {
+        review: ReviewId,
+        edit_token: TokenHash,
+        at: DateTime<Utc>,
+    },
+    /// The business publishes or edits its one reply.
+    Reply {
+        review: ReviewId,
+        business: BusinessId,
+        reply: ReplyDraft,
+        at: DateTime<Utc>,
+    },
+    FollowUp {
+        review: ReviewId,
+        edit_token: TokenHash,
+        body: FollowUpBody,
+        at: DateTime<Utc>,
+    },
+}
+
+/// What a review write did.
+#[derive(Debug, Clone)]
+pub struct ReviewWrite {
+    /// The review as it now stands.
+    pub review: Review,
+    /// `true` when the command created something (a review, a first reply, a follow-up, a
+    /// withdrawal) rather than changing it or finding it already done.
+    pub created: bool,
+}
+
+/// An invitation write: the invitation, and whether it is new (`false`: the business had
+/// already invited this reference, and this is that invitation).
+#[derive(Debug, Clone)]
+pub struct InvitationWrite {
+    pub invitation: Invitation,
+    pub created: bool,
+}
+
+/// The storage contract.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// Registers a business with its first API key.
+    async fn create_business(
+        &self,
+        new: NewBusiness,
+        api_key: TokenHash,
+        at: DateTime<Utc>,
+    ) -> Result<Business>;
+    /// Revokes every API key of the business and installs `api_key` instead.
+    async fn replace_api_keys(
+        &self,
+        slug: &Slug,
+        api_key: TokenHash,
+        at: DateTime<Utc>,
+    ) -> Result<Business>;
+    async fn business_by_slug(&self, slug: &str) -> Result<Option<Business>>;
+    /// The business a live (not revoked) API key belongs to.
+    async fn business_by_api_key(&self, api_key: TokenHash) -> Result<Option<Business>>;
+
+    /// Creates an invitation, or returns the business's existing one for the same reference.
+    async fn create_invitation(
+        &self,
+        business: BusinessId,
+        id: InvitationId,
+        invitation: NewInvitation,
+        token: TokenHash,
+        at: DateTime<Utc>,
+    ) -> Result<InvitationWrite>;
+    async fn invitation_by_token(&self, token: TokenHash) -> Result<Option<Invitation>>;
+
+    /// The one write path for reviews.
+    async fn write_review(&self, command: ReviewCommand) -> Result<ReviewWrite>;
+    async fn review(&self, id: ReviewId) -> Result<Option<Review>>;
+    /// The review's events, oldest first; `None` if there is no such review.
+    async fn review_history(&self, id: ReviewId) -> Result<Option<Vec<ReviewEvent>>>;
+    /// One page of a business's published reviews; returns up to `query.limit + 1` rows so
+    /// the caller knows whether another page follows.
+    async fn list_reviews(&self, business: BusinessId, query: ReviewQuery) -> Result<Vec<Review>>;
+    /// The business's summary for one relationship, from the running tallies.
+    async fn summary(&self, business: BusinessId, relationship: Relationship) -> Result<Summary>;
+}

@@ -1,0 +1,146 @@
+//! What the store returns: plain records of values that were validated when written.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::ids::{BusinessId, InvitationId, ReviewId};
+use domain::invitation::{Locale, Relationship};
+use domain::lifecycle::EventKind;
+use domain::review::{Rating, ReviewStatus};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Business {
+    pub id: BusinessId,
+    pub slug: String,
+    pub name: String,
+    pub website: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductRecord {
+    pub sku: String,
+    pub name: String,
+}
+
+/// An invitation, including the business's private data about the invitee.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: InvitationId,
+    pub business_id: BusinessId,
+    pub business_slug: String,
+    pub business_name: String,
+    pub reference: String,
+    pub relationship: Relationship,
+    pub customer_name: Option<String>,
+    pub customer_email: Option<String>,
+    pub products: Vec<ProductRecord>,
+    pub locale: Locale,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for Invitation {
+    // Personal data stays out of Debug output, and so out of any log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Invitation")
+            .field("id", &self.id)
+            .field("business_id", &self.business_id)
+            .field("relationship", &self.relationship)
+            .field("expires_at", &self.expires_at)
+            .field("used_at", &self.used_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The business a review is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusinessRef {
+    pub id: BusinessId,
+    pub slug: String,
+    pub name: String,
+}
+
+/// A review as the public sees it. A withdrawn review is a tombstone: `content`, `reply` and
+/// `follow_up` are `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    pub id: ReviewId,
+    pub business: BusinessRef,
+    pub relationship: Relationship,
+    pub verified: bool,
+    pub status: ReviewStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub edit_count: u32,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub content: Option<ReviewContent>,
+    pub reply: Option<Reply>,
+    pub follow_up: Option<FollowUp>,
+    /// Where this review stands in every sort order, for keyset pagination.
+    pub position: Position,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewContent {
+    pub rating: u8,
+    pub title: String,
+    pub body: String,
+    pub nps: Option<u8>,
+    pub experience_date: Option<NaiveDate>,
+    pub author_name: String,
+    pub language: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub body: String,
+    pub responder_name: String,
+    pub responder_role: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub edit_count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowUp {
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One event in a review's history, with a snapshot of what it published. For a withdrawn
+/// review `data` is `None`: its history shows what happened and when, not the content.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewEvent {
+    pub seq: i64,
+    pub kind: EventKind,
+    pub at: DateTime<Utc>,
+    pub data: Option<serde_json::Value>,
+}
+
+/// Sort orders of a business's reviews. Ties are broken by creation, newest first, then by
+/// the internal sequence number, so that every order is total and pagination is stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Newest,
+    Oldest,
+    Highest,
+    Lowest,
+}
+
+/// A review's place in the sort orders: its rating at the time, creation time, sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub rating: u8,
+    pub created_at_ms: i64,
+    pub seq: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReviewQuery {
+    pub relationship: Relationship,
+    pub rating: Option<Rating>,
+    pub sort: Sort,
+    /// Start strictly after this position (from the previous page's last review).
+    pub after: Option<Position>,
+    pub limit: u32,
+}

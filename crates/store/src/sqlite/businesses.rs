@@ -1,0 +1,107 @@
+//! Businesses and their API keys.
+
+use chrono::{DateTime, Utc};
+use domain::business::NewBusiness;
+use domain::ids::BusinessId;
+use domain::secret::TokenHash;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::{from_ms, parse_uuid, to_ms};
+use crate::{Business, Entity, Result, StoreError};
+
+const COLUMNS: &str = "b.id, b.slug, b.name, b.website, b.created_at";
+
+fn business(row: &Row<'_>) -> rusqlite::Result<(String, String, String, Option<String>, i64)> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+    ))
+}
+
+fn into_business(
+    (id, slug, name, website, created_at): (String, String, String, Option<String>, i64),
+) -> Result<Business> {
+    Ok(Business {
+        id: BusinessId(parse_uuid(&id)?),
+        slug,
+        name,
+        website,
+        created_at: from_ms(created_at)?,
+    })
+}
+
+pub(super) fn create(
+    c: &Connection,
+    new: &NewBusiness,
+    api_key: &TokenHash,
+    at: DateTime<Utc>,
+) -> Result<Business> {
+    let id = BusinessId::generate();
+    let inserted = c.execute(
+        "INSERT INTO businesses (id, slug, name, website, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (slug) DO NOTHING",
+        params![
+            id.to_string(),
+            new.slug.as_str(),
+            new.name.as_str(),
+            new.website.as_ref().map(|w| w.as_str()),
+            to_ms(at)
+        ],
+    )?;
+    if inserted == 0 {
+        return Err(StoreError::SlugTaken);
+    }
+    c.execute(
+        "INSERT INTO api_keys (hash, business_id, created_at) VALUES (?1, ?2, ?3)",
+        params![api_key.as_bytes(), id.to_string(), to_ms(at)],
+    )?;
+    Ok(Business {
+        id,
+        slug: new.slug.as_str().to_owned(),
+        name: new.name.as_str().to_owned(),
+        website: new.website.as_ref().map(|w| w.as_str().to_owned()),
+        created_at: from_ms(to_ms(at))?,
+    })
+}
+
+pub(super) fn replace_keys(
+    c: &Connection,
+    slug: &str,
+    api_key: &TokenHash,
+    at: DateTime<Utc>,
+) -> Result<Business> {
+    let business = by_slug(c, slug)?.ok_or(StoreError::NotFound(Entity::Business))?;
+    c.execute(
+        "UPDATE api_keys SET revoked_at = ?2 WHERE business_id = ?1 AND revoked_at IS NULL",
+        params![business.id.to_string(), to_ms(at)],
+    )?;
+    c.execute(
+        "INSERT INTO api_keys (hash, business_id, created_at) VALUES (?1, ?2, ?3)",
+        params![api_key.as_bytes(), business.id.to_string(), to_ms(at)],
+    )?;
+    Ok(business)
+}
+
+pub(super) fn by_slug(c: &Connection, slug: &str) -> Result<Option<Business>> {
+    c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM businesses b WHERE b.slug = ?1"
+    ))?
+    .query_row([slug], business)
+    .optional()?
+    .map(into_business)
+    .transpose()
+}
+
+pub(super) fn by_api_key(c: &Connection, key: &TokenHash) -> Result<Option<Business>> {
+    c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM api_keys k JOIN businesses b ON b.id = k.business_id
+         WHERE k.hash = ?1 AND k.revoked_at IS NULL"
+    ))?
+    .query_row([key.as_bytes()], business)
+    .optional()?
+    .map(into_business)
+    .transpose()
+}

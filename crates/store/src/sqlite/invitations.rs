@@ -1,0 +1,163 @@
+//! Invitations.
+
+use chrono::{DateTime, Utc};
+use domain::ids::{BusinessId, InvitationId};
+use domain::invitation::NewInvitation;
+use domain::secret::TokenHash;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{corrupt, from_ms, parse_uuid, to_ms};
+use crate::{Invitation, InvitationWrite, ProductRecord, Result};
+
+pub(super) fn create(
+    c: &Connection,
+    business: BusinessId,
+    id: InvitationId,
+    new: &NewInvitation,
+    token: &TokenHash,
+    at: DateTime<Utc>,
+) -> Result<InvitationWrite> {
+    // The reference is the idempotency key: the same order is never invited twice.
+    let existing: Option<String> = c
+        .prepare_cached("SELECT id FROM invitations WHERE business_id = ?1 AND reference = ?2")?
+        .query_row(params![business.to_string(), new.reference.as_str()], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if let Some(existing) = existing {
+        let invitation = one(c, "i.id = ?1", &existing)?;
+        return Ok(InvitationWrite {
+            invitation,
+            created: false,
+        });
+    }
+    c.prepare_cached(
+        "INSERT INTO invitations (id, business_id, reference, token_hash, relationship,
+             customer_name, customer_email, locale, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        id.to_string(),
+        business.to_string(),
+        new.reference.as_str(),
+        token.as_bytes(),
+        new.relationship.as_str(),
+        new.customer_name.as_ref().map(|n| n.as_str()),
+        new.customer_email.as_ref().map(|e| e.as_str()),
+        new.locale.as_str(),
+        to_ms(at),
+        to_ms(new.expires_at),
+    ])?;
+    let mut insert_product = c.prepare_cached(
+        "INSERT INTO invitation_products (invitation_id, position, sku, name)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (position, p) in new.products.iter().enumerate() {
+        insert_product.execute(params![
+            id.to_string(),
+            position as i64,
+            p.sku.as_str(),
+            p.name.as_str()
+        ])?;
+    }
+    Ok(InvitationWrite {
+        invitation: one(c, "i.id = ?1", &id.to_string())?,
+        created: true,
+    })
+}
+
+pub(super) fn by_token(c: &Connection, token: &TokenHash) -> Result<Option<Invitation>> {
+    find(c, "i.token_hash = ?1", token.as_bytes())
+}
+
+fn one(c: &Connection, condition: &str, key: &str) -> Result<Invitation> {
+    find(c, condition, key)?.ok_or_else(|| corrupt("invitation", key))
+}
+
+fn find(c: &Connection, condition: &str, key: impl rusqlite::ToSql) -> Result<Option<Invitation>> {
+    type Raw = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        i64,
+        i64,
+        Option<i64>,
+    );
+    let raw: Option<Raw> = c
+        .prepare_cached(&format!(
+            "SELECT i.id, i.business_id, b.slug, b.name, i.reference, i.relationship,
+                    i.customer_name, i.customer_email, i.locale, i.created_at, i.expires_at,
+                    i.used_at
+             FROM invitations i JOIN businesses b ON b.id = i.business_id
+             WHERE {condition}"
+        ))?
+        .query_row([key], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+                r.get(10)?,
+                r.get(11)?,
+            ))
+        })
+        .optional()?;
+    let Some((
+        id,
+        business_id,
+        business_slug,
+        business_name,
+        reference,
+        relationship,
+        customer_name,
+        customer_email,
+        locale,
+        created_at,
+        expires_at,
+        used_at,
+    )) = raw
+    else {
+        return Ok(None);
+    };
+    let products = c
+        .prepare_cached(
+            "SELECT sku, name FROM invitation_products WHERE invitation_id = ?1
+             ORDER BY position",
+        )?
+        .query_map([&id], |r| {
+            Ok(ProductRecord {
+                sku: r.get(0)?,
+                name: r.get(1)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Some(Invitation {
+        id: InvitationId(parse_uuid(&id)?),
+        business_id: BusinessId(parse_uuid(&business_id)?),
+        business_slug,
+        business_name,
+        reference,
+        relationship: relationship
+            .parse()
+            .map_err(|_| corrupt("relationship", &relationship))?,
+        customer_name,
+        customer_email,
+        products,
+        locale: locale.parse().map_err(|_| corrupt("locale", &locale))?,
+        created_at: from_ms(created_at)?,
+        expires_at: from_ms(expires_at)?,
+        used_at: used_at.map(from_ms).transpose()?,
+    }))
+}

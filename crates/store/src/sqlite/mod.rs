@@ -1,0 +1,241 @@
+//! The embedded default backend: one SQLite file in WAL mode.
+//!
+//! Writes go through a single writer thread with group commit ([`writer`]); reads use a small
+//! pool of read-only connections on Tokio's blocking threads. `synchronous = FULL`: a write is
+//! acknowledged only after the WAL is synced, so it survives `kill -9` and power loss.
+
+mod businesses;
+mod invitations;
+mod migrations;
+mod reviews;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags};
+
+use crate::{Result, StoreError};
+use writer::Writer;
+
+/// How long a connection waits for a lock held by another connection or process.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The SQLite backend.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Writer,
+    readers: r2d2::Pool<SqliteConnectionManager>,
+}
+
+/// Turns a `sqlite:` URL (`sqlite://data/passaparola.db`, `sqlite:///abs/path.db`,
+/// `sqlite:relative.db`) or a plain path into a file path.
+pub fn path_from_url(url: &str) -> Result<PathBuf> {
+    let path = if let Some(rest) = url.strip_prefix("sqlite://") {
+        rest
+    } else if let Some(rest) = url.strip_prefix("sqlite:") {
+        rest
+    } else if url.contains("://") {
+        return Err(StoreError::Config(format!(
+            "unsupported database URL scheme in {:?}: this build supports sqlite: only",
+            url.split("://").next().unwrap_or_default()
+        )));
+    } else {
+        url
+    };
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Err(StoreError::Config(
+            "the database must be a file (in-memory SQLite cannot be shared by the writer \
+             and the readers)"
+                .into(),
+        ));
+    }
+    Ok(PathBuf::from(path))
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let mut conn = Connection::open(path)
+            .map_err(|e| StoreError::Config(format!("cannot open {}: {e}", path.display())))?;
+        configure(&conn)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        migrations::apply(&mut conn)?;
+        let writer = Writer::start(conn)
+            .map_err(|e| StoreError::Backend(format!("cannot start the writer: {e}").into()))?;
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .with_init(|c| {
+                c.busy_timeout(BUSY_TIMEOUT)?;
+                c.pragma_update(None, "foreign_keys", "ON")
+            });
+        let readers = r2d2::Pool::builder()
+            .max_size(8)
+            .min_idle(Some(1))
+            .build(manager)
+            .map_err(|e| StoreError::Backend(Box::new(e)))?;
+        Ok(Self {
+            path: path.to_owned(),
+            writer,
+            readers,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version the database is at.
+    pub async fn schema_version(&self) -> Result<i64> {
+        self.read(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?))
+            .await
+    }
+
+    /// Runs a read on a pooled read-only connection, off the async threads.
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = pool.get().map_err(|e| StoreError::Backend(Box::new(e)))?;
+            f(&conn)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(Box::new(e)))?
+    }
+}
+
+/// Settings every read-write connection needs.
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend(Box::new(e))
+    }
+}
+
+/// Milliseconds since the Unix epoch, the unit of every stored time.
+pub(crate) fn to_ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn from_ms(ms: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| StoreError::Backend(format!("stored time {ms} out of range").into()))
+}
+
+/// A stored value that no longer parses: the database was changed behind our back.
+pub(crate) fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("stored {what} \"{value}\" is invalid").into())
+}
+
+pub(crate) fn parse_uuid(s: &str) -> Result<uuid::Uuid> {
+    uuid::Uuid::try_parse(s).map_err(|_| corrupt("identifier", s))
+}
+
+#[async_trait]
+impl crate::Store for SqliteStore {
+    async fn create_business(
+        &self,
+        new: domain::business::NewBusiness,
+        api_key: domain::secret::TokenHash,
+        at: DateTime<Utc>,
+    ) -> Result<crate::Business> {
+        self.writer
+            .write(move |c| businesses::create(c, &new, &api_key, at))
+            .await
+    }
+
+    async fn replace_api_keys(
+        &self,
+        slug: &domain::business::Slug,
+        api_key: domain::secret::TokenHash,
+        at: DateTime<Utc>,
+    ) -> Result<crate::Business> {
+        let slug = slug.as_str().to_owned();
+        self.writer
+            .write(move |c| businesses::replace_keys(c, &slug, &api_key, at))
+            .await
+    }
+
+    async fn business_by_slug(&self, slug: &str) -> Result<Option<crate::Business>> {
+        let slug = slug.to_owned();
+        self.read(move |c| businesses::by_slug(c, &slug)).await
+    }
+
+    async fn business_by_api_key(
+        &self,
+        api_key: domain::secret::TokenHash,
+    ) -> Result<Option<crate::Business>> {
+        self.read(move |c| businesses::by_api_key(c, &api_key))
+            .await
+    }
+
+    async fn create_invitation(
+        &self,
+        business: domain::ids::BusinessId,
+        id: domain::ids::InvitationId,
+        invitation: domain::invitation::NewInvitation,
+        token: domain::secret::TokenHash,
+        at: DateTime<Utc>,
+    ) -> Result<crate::InvitationWrite> {
+        self.writer
+            .write(move |c| invitations::create(c, business, id, &invitation, &token, at))
+            .await
+    }
+
+    async fn invitation_by_token(
+        &self,
+        token: domain::secret::TokenHash,
+    ) -> Result<Option<crate::Invitation>> {
+        self.read(move |c| invitations::by_token(c, &token)).await
+    }
+
+    async fn write_review(&self, command: crate::ReviewCommand) -> Result<crate::ReviewWrite> {
+        self.writer.write(move |c| reviews::write(c, command)).await
+    }
+
+    async fn review(&self, id: domain::ids::ReviewId) -> Result<Option<crate::Review>> {
+        self.read(move |c| reviews::by_id(c, id)).await
+    }
+
+    async fn review_history(
+        &self,
+        id: domain::ids::ReviewId,
+    ) -> Result<Option<Vec<crate::ReviewEvent>>> {
+        self.read(move |c| reviews::history(c, id)).await
+    }
+
+    async fn list_reviews(
+        &self,
+        business: domain::ids::BusinessId,
+        query: crate::ReviewQuery,
+    ) -> Result<Vec<crate::Review>> {
+        self.read(move |c| reviews::list(c, business, &query)).await
+    }
+
+    async fn summary(
+        &self,
+        business: domain::ids::BusinessId,
+        relationship: domain::invitation::Relationship,
+    ) -> Result<domain::summary::Summary> {
+        self.read(move |c| reviews::summary(c, business, relationship))
+            .await
+    }
+}

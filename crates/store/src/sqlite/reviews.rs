@@ -1,0 +1,678 @@
+//! The review write path and the review reads.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::ids::{BusinessId, ReviewId};
+use domain::invitation::{Locale, Relationship};
+use domain::lifecycle::{self, EventKind, InvitationState, ReviewState, Withdrawal};
+use domain::review::{Nps, Rating, ReviewStatus};
+use domain::secret::TokenHash;
+use domain::summary::{Tally, TallyDelta, median_of_middle};
+use rusqlite::types::Type;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde_json::json;
+
+use super::{corrupt, from_ms, parse_uuid, to_ms};
+use crate::{
+    BusinessRef, Entity, FollowUp, Position, Reply, Result, Review, ReviewCommand, ReviewContent,
+    ReviewEvent, ReviewQuery, ReviewWrite, Sort, StoreError,
+};
+
+/// Applies one review command. Runs inside the writer's transaction: the review row, its
+/// history event and the summary tallies change together or not at all.
+pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrite> {
+    let (id, created) = match command {
+        ReviewCommand::Submit {
+            invitation,
+            id,
+            draft,
+            edit_token,
+            at,
+        } => {
+            submit(c, &invitation, id, &draft, &edit_token, at)?;
+            (id, true)
+        }
+        ReviewCommand::Edit {
+            review,
+            edit_token,
+            patch,
+            at,
+        } => {
+            let current = Current::load(c, review)?.authorised(&edit_token)?;
+            lifecycle::edit(current.state)?;
+            let rating = patch.rating.unwrap_or(current.rating);
+            c.prepare_cached(
+                "UPDATE reviews SET rating = ?2, title = COALESCE(?3, title),
+                     body = COALESCE(?4, body), updated_at = ?5, edit_count = edit_count + 1
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                review.to_string(),
+                rating.get(),
+                patch.title.as_ref().map(|t| t.as_str()),
+                patch.body.as_ref().map(|b| b.as_str()),
+                to_ms(at)
+            ])?;
+            let (title, body): (String, String) = c.query_row(
+                "SELECT title, body FROM reviews WHERE id = ?1",
+                [review.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            record(
+                c,
+                review,
+                EventKind::ReviewEdited,
+                at,
+                &json!({"rating": rating.get(), "title": title, "body": body}),
+            )?;
+            if rating != current.rating {
+                tally(
+                    c,
+                    current.state.business,
+                    current.relationship,
+                    TallyDelta::rating_changed(current.rating, rating),
+                )?;
+            }
+            (review, false)
+        }
+        ReviewCommand::Withdraw {
+            review,
+            edit_token,
+            at,
+        } => {
+            let current = Current::load(c, review)?.authorised(&edit_token)?;
+            match lifecycle::withdraw(current.state) {
+                Withdrawal::AlreadyWithdrawn => (review, false),
+                Withdrawal::Withdraw => {
+                    c.prepare_cached(
+                        "UPDATE reviews SET status = 'withdrawn', withdrawn_at = ?2 WHERE id = ?1",
+                    )?
+                    .execute(params![review.to_string(), to_ms(at)])?;
+                    c.prepare_cached("DELETE FROM reply_delays WHERE review_id = ?1")?
+                        .execute([review.to_string()])?;
+                    record(c, review, EventKind::ReviewWithdrawn, at, &json!({}))?;
+                    tally(
+                        c,
+                        current.state.business,
+                        current.relationship,
+                        TallyDelta::removed(current.rating, current.nps, current.state.has_reply),
+                    )?;
+                    (review, true)
+                }
+            }
+        }
+        ReviewCommand::Reply {
+            review,
+            business,
+            reply,
+            at,
+        } => {
+            let current = Current::load(c, review)?;
+            lifecycle::reply(current.state, business)?;
+            let snapshot = json!({
+                "body": reply.body.as_str(),
+                "responder_name": reply.responder_name.as_str(),
+                "responder_role": reply.responder_role.as_ref().map(|r| r.as_str()),
+            });
+            let role = reply.responder_role.as_ref().map(|r| r.as_str());
+            if current.state.has_reply {
+                c.prepare_cached(
+                    "UPDATE replies SET body = ?2, responder_name = ?3, responder_role = ?4,
+                         updated_at = ?5, edit_count = edit_count + 1
+                     WHERE review_id = ?1",
+                )?
+                .execute(params![
+                    review.to_string(),
+                    reply.body.as_str(),
+                    reply.responder_name.as_str(),
+                    role,
+                    to_ms(at)
+                ])?;
+                record(c, review, EventKind::ReplyEdited, at, &snapshot)?;
+                (review, false)
+            } else {
+                c.prepare_cached(
+                    "INSERT INTO replies (review_id, body, responder_name, responder_role,
+                         created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    review.to_string(),
+                    reply.body.as_str(),
+                    reply.responder_name.as_str(),
+                    role,
+                    to_ms(at)
+                ])?;
+                let delay = (at - current.created_at).num_seconds().max(0);
+                c.prepare_cached(
+                    "INSERT INTO reply_delays (review_id, business_id, relationship, seconds)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![
+                    review.to_string(),
+                    business.to_string(),
+                    current.relationship.as_str(),
+                    delay
+                ])?;
+                record(c, review, EventKind::ReplyPublished, at, &snapshot)?;
+                tally(c, business, current.relationship, TallyDelta::first_reply())?;
+                (review, true)
+            }
+        }
+        ReviewCommand::FollowUp {
+            review,
+            edit_token,
+            body,
+            at,
+        } => {
+            let current = Current::load(c, review)?.authorised(&edit_token)?;
+            lifecycle::follow_up(current.state)?;
+            c.prepare_cached(
+                "INSERT INTO follow_ups (review_id, body, created_at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![review.to_string(), body.as_str(), to_ms(at)])?;
+            record(
+                c,
+                review,
+                EventKind::FollowUpPublished,
+                at,
+                &json!({"body": body.as_str()}),
+            )?;
+            (review, true)
+        }
+    };
+    let review = by_id(c, id)?.ok_or_else(|| corrupt("review", id))?;
+    Ok(ReviewWrite { review, created })
+}
+
+fn submit(
+    c: &Connection,
+    invitation: &TokenHash,
+    id: ReviewId,
+    draft: &domain::review::ReviewDraft,
+    edit_token: &TokenHash,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let found: Option<(String, String, String, String, i64, Option<i64>)> = c
+        .prepare_cached(
+            "SELECT id, business_id, relationship, locale, expires_at, used_at
+             FROM invitations WHERE token_hash = ?1",
+        )?
+        .query_row([invitation.as_bytes()], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .optional()?;
+    let (invitation_id, business_id, relationship, locale, expires_at, used_at) =
+        found.ok_or(StoreError::NotFound(Entity::Invitation))?;
+    lifecycle::redeem_invitation(
+        InvitationState {
+            used: used_at.is_some(),
+            expires_at: from_ms(expires_at)?,
+        },
+        at,
+    )?;
+    let relationship: Relationship = relationship
+        .parse()
+        .map_err(|_| corrupt("relationship", &relationship))?;
+    let locale: Locale = locale.parse().map_err(|_| corrupt("locale", &locale))?;
+    let language = draft
+        .language
+        .as_ref()
+        .map_or(locale.as_str(), |l| l.as_str());
+    c.prepare_cached("UPDATE invitations SET used_at = ?2 WHERE id = ?1")?
+        .execute(params![invitation_id, to_ms(at)])?;
+    c.prepare_cached(
+        "INSERT INTO reviews (id, business_id, invitation_id, relationship, verified, status,
+             rating, title, body, nps, experience_date, author_name, language, edit_token_hash,
+             created_at)
+         VALUES (?1, ?2, ?3, ?4, 1, 'published', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        id.to_string(),
+        business_id,
+        invitation_id,
+        relationship.as_str(),
+        draft.rating.get(),
+        draft.title.as_str(),
+        draft.body.as_str(),
+        draft.nps.map(Nps::get),
+        draft.experience_date.map(|d| d.get().to_string()),
+        draft.author_name.as_str(),
+        language,
+        edit_token.as_bytes(),
+        to_ms(at),
+    ])?;
+    record(
+        c,
+        id,
+        EventKind::ReviewPublished,
+        at,
+        &json!({
+            "rating": draft.rating.get(),
+            "title": draft.title.as_str(),
+            "body": draft.body.as_str(),
+            "nps": draft.nps.map(Nps::get),
+            "experience_date": draft.experience_date.map(|d| d.get().to_string()),
+            "author_name": draft.author_name.as_str(),
+            "language": language,
+        }),
+    )?;
+    let business = BusinessId(parse_uuid(&business_id)?);
+    tally(
+        c,
+        business,
+        relationship,
+        TallyDelta::published(draft.rating, draft.nps),
+    )
+}
+
+/// What the write path needs to know of a review before changing it.
+struct Current {
+    state: ReviewState,
+    relationship: Relationship,
+    rating: Rating,
+    nps: Option<Nps>,
+    created_at: DateTime<Utc>,
+    edit_token: [u8; 32],
+}
+
+impl Current {
+    fn load(c: &Connection, id: ReviewId) -> Result<Self> {
+        type Raw = (
+            String,
+            String,
+            String,
+            i64,
+            Option<i64>,
+            i64,
+            Vec<u8>,
+            bool,
+            bool,
+        );
+        let raw: Option<Raw> = c
+            .prepare_cached(
+                "SELECT r.business_id, r.relationship, r.status, r.rating, r.nps, r.created_at,
+                        r.edit_token_hash,
+                        EXISTS (SELECT 1 FROM replies WHERE review_id = r.id),
+                        EXISTS (SELECT 1 FROM follow_ups WHERE review_id = r.id)
+                 FROM reviews r WHERE r.id = ?1",
+            )?
+            .query_row([id.to_string()], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                ))
+            })
+            .optional()?;
+        let (
+            business,
+            relationship,
+            status,
+            rating,
+            nps,
+            created_at,
+            token,
+            has_reply,
+            has_follow_up,
+        ) = raw.ok_or(StoreError::NotFound(Entity::Review))?;
+        Ok(Self {
+            state: ReviewState {
+                business: BusinessId(parse_uuid(&business)?),
+                status: parse_status(&status)?,
+                has_reply,
+                has_follow_up,
+            },
+            relationship: relationship
+                .parse()
+                .map_err(|_| corrupt("relationship", &relationship))?,
+            rating: Rating::new(rating).map_err(|_| corrupt("rating", rating))?,
+            nps: nps
+                .map(|n| Nps::new(n).map_err(|_| corrupt("nps", n)))
+                .transpose()?,
+            created_at: from_ms(created_at)?,
+            edit_token: token
+                .try_into()
+                .map_err(|_| corrupt("edit token hash", "length"))?,
+        })
+    }
+
+    fn authorised(self, token: &TokenHash) -> Result<Self> {
+        if &self.edit_token == token.as_bytes() {
+            Ok(self)
+        } else {
+            Err(StoreError::BadEditToken)
+        }
+    }
+}
+
+fn parse_status(s: &str) -> Result<ReviewStatus> {
+    match s {
+        "published" => Ok(ReviewStatus::Published),
+        "withdrawn" => Ok(ReviewStatus::Withdrawn),
+        other => Err(corrupt("status", other)),
+    }
+}
+
+fn record(
+    c: &Connection,
+    review: ReviewId,
+    kind: EventKind,
+    at: DateTime<Utc>,
+    data: &serde_json::Value,
+) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO review_events (review_id, kind, at, data) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        review.to_string(),
+        kind.as_str(),
+        to_ms(at),
+        data.to_string()
+    ])?;
+    Ok(())
+}
+
+fn tally(
+    c: &Connection,
+    business: BusinessId,
+    relationship: Relationship,
+    d: TallyDelta,
+) -> Result<()> {
+    if d.is_zero() {
+        return Ok(());
+    }
+    c.prepare_cached(
+        "INSERT INTO summary_tallies (business_id, relationship, reviews, stars_1, stars_2,
+             stars_3, stars_4, stars_5, promoters, passives, detractors, replied)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (business_id, relationship) DO UPDATE SET
+             reviews = reviews + excluded.reviews,
+             stars_1 = stars_1 + excluded.stars_1,
+             stars_2 = stars_2 + excluded.stars_2,
+             stars_3 = stars_3 + excluded.stars_3,
+             stars_4 = stars_4 + excluded.stars_4,
+             stars_5 = stars_5 + excluded.stars_5,
+             promoters = promoters + excluded.promoters,
+             passives = passives + excluded.passives,
+             detractors = detractors + excluded.detractors,
+             replied = replied + excluded.replied",
+    )?
+    .execute(params![
+        business.to_string(),
+        relationship.as_str(),
+        d.reviews,
+        d.stars[0],
+        d.stars[1],
+        d.stars[2],
+        d.stars[3],
+        d.stars[4],
+        d.promoters,
+        d.passives,
+        d.detractors,
+        d.replied,
+    ])?;
+    Ok(())
+}
+
+const REVIEW_SELECT: &str = "
+    SELECT r.seq, r.id, r.business_id, b.slug, b.name, r.relationship, r.verified, r.status,
+           r.rating, r.title, r.body, r.nps, r.experience_date, r.author_name, r.language,
+           r.created_at, r.updated_at, r.edit_count, r.withdrawn_at,
+           p.body, p.responder_name, p.responder_role, p.created_at, p.updated_at, p.edit_count,
+           f.body, f.created_at
+    FROM reviews r
+    JOIN businesses b ON b.id = r.business_id
+    LEFT JOIN replies p ON p.review_id = r.id
+    LEFT JOIN follow_ups f ON f.review_id = r.id";
+
+fn bad(col: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(col, Type::Text, Box::new(e))
+}
+
+fn time(row: &Row<'_>, col: usize) -> rusqlite::Result<DateTime<Utc>> {
+    let ms: i64 = row.get(col)?;
+    from_ms(ms).map_err(|e| bad(col, e))
+}
+
+fn opt_time(row: &Row<'_>, col: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    let ms: Option<i64> = row.get(col)?;
+    ms.map(|ms| from_ms(ms).map_err(|e| bad(col, e)))
+        .transpose()
+}
+
+fn review_row(row: &Row<'_>) -> rusqlite::Result<Review> {
+    let seq: i64 = row.get(0)?;
+    let id: String = row.get(1)?;
+    let business_id: String = row.get(2)?;
+    let relationship: String = row.get(5)?;
+    let status: String = row.get(7)?;
+    let status = parse_status(&status).map_err(|e| bad(7, e))?;
+    let rating: u8 = row.get(8)?;
+    let created_at = time(row, 15)?;
+    let published = status == ReviewStatus::Published;
+    let content = if published {
+        let experience_date: Option<String> = row.get(12)?;
+        Some(ReviewContent {
+            rating,
+            title: row.get(9)?,
+            body: row.get(10)?,
+            nps: row.get(11)?,
+            experience_date: experience_date
+                .map(|d| d.parse::<NaiveDate>().map_err(|e| bad(12, e)))
+                .transpose()?,
+            author_name: row.get(13)?,
+            language: row.get(14)?,
+        })
+    } else {
+        None
+    };
+    let reply_body: Option<String> = row.get(19)?;
+    let reply = match reply_body {
+        Some(body) if published => Some(Reply {
+            body,
+            responder_name: row.get(20)?,
+            responder_role: row.get(21)?,
+            created_at: time(row, 22)?,
+            updated_at: opt_time(row, 23)?,
+            edit_count: row.get(24)?,
+        }),
+        _ => None,
+    };
+    let follow_up_body: Option<String> = row.get(25)?;
+    let follow_up = match follow_up_body {
+        Some(body) if published => Some(FollowUp {
+            body,
+            created_at: time(row, 26)?,
+        }),
+        _ => None,
+    };
+    Ok(Review {
+        id: ReviewId(parse_uuid(&id).map_err(|e| bad(1, e))?),
+        business: BusinessRef {
+            id: BusinessId(parse_uuid(&business_id).map_err(|e| bad(2, e))?),
+            slug: row.get(3)?,
+            name: row.get(4)?,
+        },
+        relationship: relationship
+            .parse()
+            .map_err(|e: domain::error::Invalid| bad(5, e))?,
+        verified: row.get(6)?,
+        status,
+        created_at,
+        updated_at: opt_time(row, 16)?,
+        edit_count: row.get(17)?,
+        withdrawn_at: opt_time(row, 18)?,
+        content,
+        reply,
+        follow_up,
+        position: Position {
+            rating,
+            created_at_ms: created_at.timestamp_millis(),
+            seq,
+        },
+    })
+}
+
+pub(super) fn by_id(c: &Connection, id: ReviewId) -> Result<Option<Review>> {
+    Ok(
+        c.prepare_cached(&format!("{REVIEW_SELECT} WHERE r.id = ?1"))?
+            .query_row([id.to_string()], review_row)
+            .optional()?,
+    )
+}
+
+pub(super) fn history(c: &Connection, id: ReviewId) -> Result<Option<Vec<ReviewEvent>>> {
+    let status: Option<String> = c
+        .prepare_cached("SELECT status FROM reviews WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()?;
+    let Some(status) = status else {
+        return Ok(None);
+    };
+    let show_content = parse_status(&status)? == ReviewStatus::Published;
+    let mut stmt = c.prepare_cached(
+        "SELECT seq, kind, at, data FROM review_events WHERE review_id = ?1 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([id.to_string()], |r| {
+        let kind: String = r.get(1)?;
+        let data: String = r.get(3)?;
+        Ok((r.get::<_, i64>(0)?, kind, time(r, 2)?, data))
+    })?;
+    let mut events = Vec::new();
+    for row in rows {
+        let (seq, kind, at, data) = row?;
+        events.push(ReviewEvent {
+            seq,
+            kind: EventKind::parse(&kind).ok_or_else(|| corrupt("event kind", &kind))?,
+            at,
+            data: if show_content {
+                Some(serde_json::from_str(&data).map_err(|_| corrupt("event data", seq))?)
+            } else {
+                None
+            },
+        });
+    }
+    Ok(Some(events))
+}
+
+pub(super) fn list(c: &Connection, business: BusinessId, q: &ReviewQuery) -> Result<Vec<Review>> {
+    let (order, after) = match q.sort {
+        Sort::Newest => (
+            "r.created_at DESC, r.seq DESC",
+            "(r.created_at, r.seq) < (:at, :seq)",
+        ),
+        Sort::Oldest => (
+            "r.created_at ASC, r.seq ASC",
+            "(r.created_at, r.seq) > (:at, :seq)",
+        ),
+        Sort::Highest => (
+            "r.rating DESC, r.created_at DESC, r.seq DESC",
+            "(r.rating, r.created_at, r.seq) < (:rating, :at, :seq)",
+        ),
+        Sort::Lowest => (
+            "r.rating ASC, r.created_at DESC, r.seq DESC",
+            "r.rating >= :rating AND (r.rating > :rating OR (r.created_at, r.seq) < (:at, :seq))",
+        ),
+    };
+    let sql = format!(
+        "{REVIEW_SELECT}
+         WHERE r.business_id = :business AND r.relationship = :relationship
+           AND r.status = 'published'
+           AND (:only_rating IS NULL OR r.rating = :only_rating)
+           AND {}
+         ORDER BY {order}
+         LIMIT :limit",
+        if q.after.is_some() { after } else { "1" }
+    );
+    let after = q.after;
+    let business = business.to_string();
+    let only_rating = q.rating.map(Rating::get);
+    let (rating, at, seq) = (
+        after.map(|p| p.rating),
+        after.map(|p| p.created_at_ms),
+        after.map(|p| p.seq),
+    );
+    let limit = i64::from(q.limit) + 1;
+    let all: [(&str, &dyn rusqlite::ToSql); 7] = [
+        (":business", &business),
+        (":relationship", &q.relationship.as_str()),
+        (":only_rating", &only_rating),
+        (":rating", &rating),
+        (":at", &at),
+        (":seq", &seq),
+        (":limit", &limit),
+    ];
+    // SQLite refuses parameters the statement does not name; each sort names its own.
+    let used: Vec<_> = all
+        .into_iter()
+        .filter(|(name, _)| sql.contains(name))
+        .collect();
+    let mut stmt = c.prepare_cached(&sql)?;
+    let rows = stmt.query_map(used.as_slice(), review_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub(super) fn summary(
+    c: &Connection,
+    business: BusinessId,
+    relationship: Relationship,
+) -> Result<domain::summary::Summary> {
+    // One read transaction, so the tallies and the median describe the same moment.
+    let tx = c.unchecked_transaction()?;
+    let tally = tx
+        .prepare_cached(
+            "SELECT reviews, stars_1, stars_2, stars_3, stars_4, stars_5, promoters, passives,
+                    detractors, replied
+             FROM summary_tallies WHERE business_id = ?1 AND relationship = ?2",
+        )?
+        .query_row(params![business.to_string(), relationship.as_str()], |r| {
+            let n = |i: usize| -> rusqlite::Result<u64> {
+                let v: i64 = r.get(i)?;
+                u64::try_from(v).map_err(|e| bad(i, e))
+            };
+            Ok(Tally {
+                reviews: n(0)?,
+                stars: [n(1)?, n(2)?, n(3)?, n(4)?, n(5)?],
+                promoters: n(6)?,
+                passives: n(7)?,
+                detractors: n(8)?,
+                replied: n(9)?,
+            })
+        })
+        .optional()?
+        .unwrap_or_default();
+    let middle: Vec<i64> = if tally.replied == 0 {
+        Vec::new()
+    } else {
+        let n = tally.replied;
+        tx.prepare_cached(
+            "SELECT seconds FROM reply_delays WHERE business_id = ?1 AND relationship = ?2
+             ORDER BY seconds LIMIT ?3 OFFSET ?4",
+        )?
+        .query_map(
+            params![
+                business.to_string(),
+                relationship.as_str(),
+                if n % 2 == 1 { 1 } else { 2 },
+                i64::try_from((n - 1) / 2).unwrap_or(i64::MAX)
+            ],
+            |r| r.get(0),
+        )?
+        .collect::<rusqlite::Result<_>>()?
+    };
+    tx.finish()?;
+    Ok(tally.summary(median_of_middle(&middle)))
+}

@@ -1,0 +1,172 @@
+//! The single writer. SQLite allows one writer at a time, so every write of this process goes
+//! through one thread that owns the write connection. While a batch commits (one `fsync` of
+//! the WAL), the next writes queue up; the writer then runs them all in one transaction, each
+//! inside its own savepoint so that one refused write does not undo the others, and commits
+//! once. That is group commit: every write is acknowledged only after the commit that made it
+//! durable, and a thousand writes cost one `fsync`, not a thousand.
+
+use rusqlite::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{Result, StoreError};
+
+/// The most writes committed together. Large enough to amortise the `fsync`, small enough
+/// that the first write in a batch does not wait long for the last.
+const MAX_BATCH: usize = 512;
+
+/// A queued write.
+trait Job: Send {
+    /// Runs the write inside the open transaction and returns what to do after the commit.
+    fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Finish>;
+    /// The transaction could not even start.
+    fn abort(self: Box<Self>, error: &rusqlite::Error);
+}
+
+/// A write that ran, waiting for its batch to commit.
+trait Finish: Send {
+    fn finish(self: Box<Self>, commit: std::result::Result<(), &rusqlite::Error>);
+}
+
+struct Pending<F, T> {
+    work: F,
+    reply: oneshot::Sender<Result<T>>,
+}
+
+struct Ran<T> {
+    result: Result<T>,
+    reply: oneshot::Sender<Result<T>>,
+}
+
+impl<F, T> Job for Pending<F, T>
+where
+    F: FnOnce(&Connection) -> Result<T> + Send,
+    T: Send + 'static,
+{
+    fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Finish> {
+        let result = in_savepoint(conn, self.work);
+        Box::new(Ran {
+            result,
+            reply: self.reply,
+        })
+    }
+
+    fn abort(self: Box<Self>, error: &rusqlite::Error) {
+        // The requester may have gone away (client disconnected): nothing to tell then.
+        let _ = self.reply.send(Err(backend(error)));
+    }
+}
+
+impl<T: Send> Finish for Ran<T> {
+    fn finish(self: Box<Self>, commit: std::result::Result<(), &rusqlite::Error>) {
+        let outcome = match (self.result, commit) {
+            (Ok(value), Ok(())) => Ok(value),
+            (Err(refused), _) => Err(refused),
+            (Ok(_), Err(e)) => Err(backend(e)),
+        };
+        let _ = self.reply.send(outcome);
+    }
+}
+
+fn in_savepoint<T>(conn: &Connection, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    conn.execute_batch("SAVEPOINT job")
+        .map_err(StoreError::from)?;
+    match work(conn) {
+        Ok(value) => {
+            conn.execute_batch("RELEASE job")
+                .map_err(StoreError::from)?;
+            Ok(value)
+        }
+        Err(e) => {
+            // Undo this write only; the batch's other writes stay.
+            conn.execute_batch("ROLLBACK TO job; RELEASE job")
+                .map_err(StoreError::from)?;
+            Err(e)
+        }
+    }
+}
+
+fn backend(e: &rusqlite::Error) -> StoreError {
+    StoreError::Backend(e.to_string().into())
+}
+
+/// The handle through which async code queues writes.
+#[derive(Debug, Clone)]
+pub(crate) struct Writer {
+    queue: mpsc::Sender<Box<dyn Job>>,
+}
+
+impl std::fmt::Debug for dyn Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Job")
+    }
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn`. The thread ends when every `Writer` is dropped.
+    pub(crate) fn start(conn: Connection) -> std::io::Result<Self> {
+        let (queue, jobs) = mpsc::channel(4 * MAX_BATCH);
+        std::thread::Builder::new()
+            .name("passaparola-writer".into())
+            .spawn(move || run(conn, jobs))?;
+        Ok(Self { queue })
+    }
+
+    /// Runs `work` inside a write transaction and returns once it is durable.
+    pub(crate) async fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Box::new(Pending { work, reply }))
+            .await
+            .map_err(|_| StoreError::Backend("the writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Backend("the writer dropped a write".into()))?
+    }
+}
+
+fn run(conn: Connection, mut jobs: mpsc::Receiver<Box<dyn Job>>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = jobs.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        // IMMEDIATE takes the write lock now, waiting (busy_timeout) for another process,
+        // such as the command line, that holds it.
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            tracing::error!(error = %e, "could not start a write transaction");
+            batch.drain(..).for_each(|job| job.abort(&e));
+            continue;
+        }
+        let mut ran = Vec::with_capacity(batch.len());
+        for job in batch.drain(..) {
+            if conn.is_autocommit() {
+                // An I/O error rolled the whole transaction back: refuse the rest rather
+                // than run them outside a transaction.
+                job.abort(&rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+                    Some("the batch's transaction was rolled back".into()),
+                ));
+            } else {
+                ran.push(job.run(&conn));
+            }
+        }
+        let commit = conn.execute_batch("COMMIT");
+        if let Err(e) = &commit {
+            tracing::error!(error = %e, writes = ran.len(), "commit failed");
+            if let Err(e) = conn.execute_batch("ROLLBACK") {
+                tracing::error!(error = %e, "rollback after a failed commit failed");
+            }
+        }
+        for r in ran {
+            r.finish(commit.as_ref().map(|_| ()));
+        }
+    }
+}
