@@ -1,0 +1,308 @@
+//! The real binary: its commands, crash durability and log hygiene.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::json;
+
+use crate::helpers::{read, review_body};
+
+fn passaparola(data_dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_passaparola"));
+    cmd.env_clear()
+        .env("PASSAPAROLA_DATA_DIR", data_dir)
+        .env("PASSAPAROLA_LOG", "debug");
+    cmd
+}
+
+fn run(data_dir: &Path, args: &[&str]) -> Output {
+    passaparola(data_dir).args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Creates a business with the CLI; returns its API key.
+fn create_business(data_dir: &Path, slug: &str) -> String {
+    let out = run(
+        data_dir,
+        &[
+            "business",
+            "create",
+            "--name",
+            "Bottega Prova",
+            "--slug",
+            slug,
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("business id: "), "{text}");
+    text.lines()
+        .find_map(|l| l.strip_prefix("API key:"))
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
+/// A server process on port 0; its log goes to `log`.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Server {
+    fn start(data_dir: &Path, log: &Path) -> Self {
+        let mut child = passaparola(data_dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(log).unwrap())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let address = line
+            .trim()
+            .strip_prefix("Passaparola is listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_owned();
+        Self { child, address }
+    }
+
+    /// SIGKILL: no shutdown, no flushing, nothing.
+    fn kill_9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn business_commands_answer_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrate = run(dir.path(), &["migrate"]);
+    assert!(migrate.status.success(), "{}", stderr(&migrate));
+    assert!(stdout(&migrate).contains("schema version 1"));
+
+    let key = create_business(dir.path(), "bottega-prova");
+    assert!(key.starts_with("ppk_"));
+
+    let duplicate = run(
+        dir.path(),
+        &[
+            "business",
+            "create",
+            "--name",
+            "Altra",
+            "--slug",
+            "bottega-prova",
+        ],
+    );
+    assert!(!duplicate.status.success());
+    assert!(
+        stderr(&duplicate).contains("already taken"),
+        "{}",
+        stderr(&duplicate)
+    );
+
+    let invalid = run(
+        dir.path(),
+        &[
+            "business",
+            "create",
+            "--name",
+            "",
+            "--slug",
+            "Bad Slug",
+            "--website",
+            "nope",
+        ],
+    );
+    assert!(!invalid.status.success());
+    let err = stderr(&invalid);
+    for flag in ["--slug", "--name", "--website"] {
+        assert!(err.contains(flag), "{flag} not named in: {err}");
+    }
+    assert!(!err.contains("panicked"));
+
+    let rotate = run(
+        dir.path(),
+        &["business", "rotate-key", "--slug", "bottega-prova"],
+    );
+    assert!(rotate.status.success(), "{}", stderr(&rotate));
+    assert!(!stdout(&rotate).contains(&key), "a new key");
+
+    let unknown = run(dir.path(), &["business", "rotate-key", "--slug", "nessuno"]);
+    assert!(!unknown.status.success());
+    assert!(stderr(&unknown).contains("no business"));
+
+    let bad_url = passaparola(dir.path())
+        .args(["migrate", "--database-url", "mysql://x"])
+        .output()
+        .unwrap();
+    assert!(!bad_url.status.success());
+    assert!(stderr(&bad_url).contains("unsupported database URL"));
+}
+
+#[tokio::test]
+async fn acknowledged_reviews_survive_kill_9_and_the_cli_works_beside_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let server = Server::start(dir.path(), &log);
+    // The command line writes to the same store while the server runs.
+    let key = create_business(dir.path(), "bottega-prova");
+    let client = reqwest::Client::new();
+
+    let mut tokens = Vec::new();
+    for i in 0..40 {
+        let inv = read(
+            client
+                .post(format!("{}/api/v1/invitations", server.address))
+                .bearer_auth(&key)
+                .json(&json!({"reference": format!("ORD-{i}")}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+        .expect(201);
+        tokens.push(inv.body["token"].as_str().unwrap().to_owned());
+    }
+    // Submit concurrently, so that the writer batches them; keep what was acknowledged.
+    let submissions = tokens.iter().map(|token| {
+        let client = client.clone();
+        let url = format!("{}/api/v1/reviews", server.address);
+        let body = review_body(token, 3);
+        async move { read(client.post(url).json(&body).send().await.unwrap()).await }
+    });
+    let acknowledged: Vec<String> = futures_join_all(submissions)
+        .await
+        .into_iter()
+        .map(|r| r.expect(201).body["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(acknowledged.len(), 40);
+    server.kill_9();
+
+    let server = Server::start(dir.path(), &log);
+    for id in &acknowledged {
+        let review = read(
+            client
+                .get(format!("{}/api/v1/reviews/{id}", server.address))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+        .expect(200);
+        assert_eq!(review.body["rating"], 3);
+    }
+    let summary = read(
+        client
+            .get(format!(
+                "{}/api/v1/businesses/bottega-prova/summary",
+                server.address
+            ))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .expect(200);
+    assert_eq!(summary.body["review_count"], 40);
+}
+
+#[tokio::test]
+async fn logs_never_hold_keys_tokens_or_e_mail_addresses() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let server = Server::start(dir.path(), &log);
+    let key = create_business(dir.path(), "bottega-prova");
+    let client = reqwest::Client::new();
+    let email = "riservato.cliente@example.it";
+    let inv = read(
+        client
+            .post(format!("{}/api/v1/invitations", server.address))
+            .bearer_auth(&key)
+            .json(&json!({"reference": "ORD-1", "customer_email": email}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .expect(201);
+    let token = inv.body["token"].as_str().unwrap().to_owned();
+    read(
+        client
+            .get(format!("{}/api/v1/invitations/{token}", server.address))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .expect(200);
+    let review = read(
+        client
+            .post(format!("{}/api/v1/reviews", server.address))
+            .json(&review_body(&token, 5))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .expect(201);
+    let edit_token = review.body["edit_token"].as_str().unwrap().to_owned();
+    read(
+        client
+            .patch(format!(
+                "{}/api/v1/reviews/{}",
+                server.address,
+                review.body["id"].as_str().unwrap()
+            ))
+            .bearer_auth(&edit_token)
+            .json(&json!({"rating": 4}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .expect(200);
+    drop(server);
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("request"),
+        "the log is written at all: {text}"
+    );
+    for secret in [key.as_str(), token.as_str(), edit_token.as_str(), email] {
+        assert!(!text.contains(secret), "a secret reached the log");
+    }
+}
+
+/// Runs futures concurrently on the current task (a tiny `join_all`, to avoid a dependency
+/// for one test).
+async fn futures_join_all<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}

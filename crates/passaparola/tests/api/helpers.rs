@@ -1,0 +1,205 @@
+//! The test harness: a fresh server per test, and typed request helpers.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use domain::business::NewBusiness;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use server::tokens::{self, InstanceKey};
+use store::Store;
+use store::sqlite::SqliteStore;
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// The first business, with its API key.
+    pub slug: String,
+    pub api_key: String,
+    pub store: Arc<SqliteStore>,
+    pub db_path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the status, and for errors that the body is a problem of that status.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        if status >= 400 {
+            assert_eq!(self.content_type(), "application/problem+json");
+            assert_eq!(self.body["status"], status);
+            assert!(
+                self.body["type"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("/problems/")
+            );
+            assert!(!self.body["detail"].as_str().unwrap().is_empty());
+        }
+        self
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db_path = dir.path().join("test.db");
+        let store = Arc::new(SqliteStore::open(&db_path).unwrap());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let state = server::AppState::new(
+            store.clone(),
+            InstanceKey::generate(),
+            url::Url::parse(&address).unwrap(),
+        );
+        tokio::spawn(server::serve(
+            listener,
+            server::app(state),
+            std::future::pending(),
+        ));
+        let mut app = Self {
+            address,
+            client: reqwest::Client::new(),
+            slug: String::new(),
+            api_key: String::new(),
+            store,
+            db_path,
+            _dir: dir,
+        };
+        let (slug, key) = app
+            .create_business("trattoria-test", "Trattoria Test")
+            .await;
+        app.slug = slug;
+        app.api_key = key;
+        app
+    }
+
+    /// Registers another business directly in the store; returns its slug and API key.
+    pub async fn create_business(&self, slug: &str, name: &str) -> (String, String) {
+        let key = tokens::new_api_key();
+        self.store
+            .create_business(
+                NewBusiness::parse(slug, name, None).unwrap(),
+                key.hash(),
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        (slug.to_owned(), key.expose().to_owned())
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        if let Some(token) = bearer {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        read(req.send().await.unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.request(Method::GET, path, None, None).await
+    }
+
+    /// Invites `reference` for the first business; returns the created invitation.
+    pub async fn invite(&self, reference: &str) -> Value {
+        self.request(
+            Method::POST,
+            "/api/v1/invitations",
+            Some(&self.api_key),
+            Some(&json!({"reference": reference, "customer_email": "cliente@example.it"})),
+        )
+        .await
+        .expect(201)
+        .body
+    }
+
+    /// Invites and reviews with `rating`; returns the submission (with `edit_token`).
+    pub async fn review(&self, reference: &str, rating: i64) -> Value {
+        let token = self.invite(reference).await["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        self.request(
+            Method::POST,
+            "/api/v1/reviews",
+            None,
+            Some(&review_body(&token, rating)),
+        )
+        .await
+        .expect(201)
+        .body
+    }
+
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(&self.db_path).unwrap()
+    }
+}
+
+pub fn review_body(token: &str, rating: i64) -> Value {
+    json!({
+        "token": token,
+        "rating": rating,
+        "title": "Servizio cortese",
+        "body": "Tutto come promesso, consegna puntuale.",
+        "author_name": "Maria",
+        "nps": 9,
+        "experience_date": "2026-01-15",
+    })
+}
+
+pub async fn read(resp: reqwest::Response) -> Reply {
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp.bytes().await.unwrap();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+            panic!(
+                "status {status}: body is not JSON: {:?}",
+                String::from_utf8_lossy(&bytes)
+            )
+        })
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}

@@ -1,0 +1,10 @@
+//! Black-box tests: every test starts the real server on port 0 with a fresh database and
+//! talks HTTP to it (or runs the real binary). One test binary, organised by topic.
+
+#![allow(clippy::unwrap_used, reason = "a panic in a test is a failing test")]
+
+mod bad_inputs;
+mod cli;
+mod helpers;
+mod lifecycle;
+mod listing;
