@@ -1,0 +1,136 @@
+//! Seeds a database for the benchmarks in `BENCHMARKS.md`: one business with `--reviews`
+//! published reviews (every third one replied), plus `--tokens` unused invitations whose
+//! tokens are written one per line to `--out`, for the submission benchmark.
+//!
+//! Everything goes through the store's normal write path, concurrently, so the writer
+//! batches it as it would real traffic.
+//!
+//! cargo run --release --example bench_seed -- DATA_DIR REVIEWS TOKENS OUT
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark fixture"
+)]
+
+use std::io::Write;
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use domain::business::NewBusiness;
+use domain::ids::{InvitationId, ReviewId};
+use domain::invitation::{InvitationInput, NewInvitation};
+use domain::review::{ReplyDraft, ReviewDraft, ReviewInput};
+use server::tokens::{self, InstanceKey};
+use store::sqlite::SqliteStore;
+use store::{ReviewCommand, Store};
+
+const SLUG: &str = "bottega-bench";
+const TASKS: usize = 256;
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, data_dir, reviews, tokens_wanted, out] = args.as_slice() else {
+        eprintln!("usage: bench_seed DATA_DIR REVIEWS TOKENS OUT");
+        std::process::exit(2);
+    };
+    let reviews: usize = reviews.parse().expect("REVIEWS is a number");
+    let tokens_wanted: usize = tokens_wanted.parse().expect("TOKENS is a number");
+    let data_dir = std::path::Path::new(data_dir);
+    let store = Arc::new(SqliteStore::open(&data_dir.join("passaparola.db")).unwrap());
+    let key = InstanceKey::load_or_create(&data_dir.join("instance.key")).unwrap();
+    let api_key = tokens::new_api_key();
+    let now = Utc::now();
+    let business = store
+        .create_business(
+            NewBusiness::parse(SLUG, "Bottega Bench", None).unwrap(),
+            api_key.hash(),
+            now - Duration::days(800),
+        )
+        .await
+        .expect("a fresh data directory");
+
+    let started = std::time::Instant::now();
+    let mut handles = Vec::new();
+    for task in 0..TASKS {
+        let (store, key) = (store.clone(), key.clone());
+        handles.push(tokio::spawn(async move {
+            let mut unused = Vec::new();
+            for i in (task..reviews + tokens_wanted).step_by(TASKS) {
+                // Reviews spread over the past; unused invitations fresh, so none has expired.
+                let at = if i < reviews {
+                    now - Duration::minutes((reviews - i) as i64 + 60)
+                } else {
+                    now - Duration::minutes(30)
+                };
+                let invitation = NewInvitation::parse(
+                    InvitationInput {
+                        reference: &format!("BENCH-{i}"),
+                        ..Default::default()
+                    },
+                    at - Duration::hours(1),
+                )
+                .unwrap();
+                let id = InvitationId::generate();
+                let token = key.invitation_token(id);
+                store
+                    .create_invitation(business.id, id, invitation, token.hash(), at)
+                    .await
+                    .unwrap();
+                if i >= reviews {
+                    unused.push(token.expose().to_owned());
+                    continue;
+                }
+                let rating = (i * 7 % 5 + 1) as i64;
+                let draft = ReviewDraft::parse(
+                    ReviewInput {
+                        rating,
+                        title: "Recensione di prova",
+                        body: "Un testo di media lunghezza, come quello di una recensione vera: \
+                               consegna puntuale, prodotto come descritto, assistenza cortese.",
+                        nps: Some((i % 11) as i64),
+                        author_name: "Cliente",
+                        ..Default::default()
+                    },
+                    at,
+                )
+                .unwrap();
+                let review = ReviewId::generate();
+                store
+                    .write_review(ReviewCommand::Submit {
+                        invitation: token.hash(),
+                        id: review,
+                        draft,
+                        edit_token: tokens::new_edit_token().hash(),
+                        at,
+                    })
+                    .await
+                    .unwrap();
+                if i % 3 == 0 {
+                    store
+                        .write_review(ReviewCommand::Reply {
+                            review,
+                            business: business.id,
+                            reply: ReplyDraft::parse("Grazie!", "Titolare", None).unwrap(),
+                            at: at + Duration::minutes((i % 600) as i64),
+                        })
+                        .await
+                        .unwrap();
+                }
+            }
+            unused
+        }));
+    }
+    let mut file = std::io::BufWriter::new(std::fs::File::create(out).unwrap());
+    for h in handles {
+        for token in h.await.unwrap() {
+            writeln!(file, "{token}").unwrap();
+        }
+    }
+    file.flush().unwrap();
+    eprintln!(
+        "seeded {reviews} reviews and {tokens_wanted} unused invitations for {SLUG} in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
