@@ -468,3 +468,34 @@ async fn text_is_kept_as_written_and_never_interpreted() {
     assert_eq!(created["author_name"], "Zoë <b>");
     assert_eq!(created["nps"], serde_json::Value::Null);
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/api/openapi.json").await.expect(200).body;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, methods) in [
+        ("/healthz", &["get"][..]),
+        ("/api/v1/invitations", &["post"]),
+        ("/api/v1/invitations/{token}", &["get"]),
+        ("/api/v1/reviews", &["post"]),
+        ("/api/v1/reviews/{id}", &["get", "patch", "delete"]),
+        ("/api/v1/reviews/{id}/history", &["get"]),
+        ("/api/v1/reviews/{id}/reply", &["put"]),
+        ("/api/v1/reviews/{id}/follow-up", &["post"]),
+        ("/api/v1/businesses/{slug}", &["get"]),
+        ("/api/v1/businesses/{slug}/reviews", &["get"]),
+        ("/api/v1/businesses/{slug}/summary", &["get"]),
+    ] {
+        for method in methods {
+            assert!(
+                paths.get(path).and_then(|p| p.get(*method)).is_some(),
+                "{method} {path} is not described"
+            );
+        }
+    }
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["api_key"]["scheme"], "bearer");
+    assert_eq!(schemes["edit_token"]["scheme"], "bearer");
+}
