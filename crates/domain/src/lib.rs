@@ -7,6 +7,7 @@ pub mod error;
 pub mod ids;
 pub mod invitation;
 pub mod lifecycle;
+pub mod log_entry;
 pub mod review;
 pub mod secret;
 pub mod summary;

@@ -201,17 +201,37 @@ pub enum EventKind {
     ReplyPublished,
     ReplyEdited,
     FollowUpPublished,
+    /// The review's personal content was erased; the log keeps its entries, without a hole.
+    ContentErased,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 7] = [
         Self::ReviewPublished,
         Self::ReviewEdited,
         Self::ReviewWithdrawn,
         Self::ReplyPublished,
         Self::ReplyEdited,
         Self::FollowUpPublished,
+        Self::ContentErased,
     ];
+
+    /// The event's code in a log entry (`docs/log-format.md`). Codes are never reused.
+    pub fn code(self) -> u8 {
+        match self {
+            Self::ReviewPublished => 1,
+            Self::ReviewEdited => 2,
+            Self::ReviewWithdrawn => 3,
+            Self::ReplyPublished => 4,
+            Self::ReplyEdited => 5,
+            Self::FollowUpPublished => 6,
+            Self::ContentErased => 7,
+        }
+    }
+
+    pub fn from_code(code: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -221,6 +241,7 @@ impl EventKind {
             Self::ReplyPublished => "reply_published",
             Self::ReplyEdited => "reply_edited",
             Self::FollowUpPublished => "follow_up_published",
+            Self::ContentErased => "content_erased",
         }
     }
 

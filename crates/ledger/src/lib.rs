@@ -14,6 +14,7 @@ pub mod note;
 pub mod receipt;
 pub mod tiles;
 
+pub use tlog_tiles::Error as TlogError;
 pub use tlog_tiles::{
     Checkpoint, EMPTY_HASH, HASH_SIZE, Hash, HashReader, RecordProof, TreeProof, check_record,
     check_tree, node_hash, prove_record, prove_tree, record_hash, stored_hash_count,

@@ -38,7 +38,9 @@ async fn main() {
     let reviews: usize = reviews.parse().expect("REVIEWS is a number");
     let tokens_wanted: usize = tokens_wanted.parse().expect("TOKENS is a number");
     let data_dir = std::path::Path::new(data_dir);
-    let store = Arc::new(SqliteStore::open(&data_dir.join("passaparola.db")).unwrap());
+    // No log key here: the entries are appended as the command line would, and the server
+    // signs a checkpoint over them when it starts.
+    let store = Arc::new(SqliteStore::open(&data_dir.join("passaparola.db"), None).unwrap());
     let key = InstanceKey::load_or_create(&data_dir.join("instance.key")).unwrap();
     let api_key = tokens::new_api_key();
     let now = Utc::now();

@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 use domain::business::{NewBusiness, Slug};
+use ledger::note::LogSigner;
 use server::tokens::{self, InstanceKey};
 use store::Store;
 use store::sqlite::SqliteStore;
@@ -54,12 +55,25 @@ enum Command {
         /// Seed a demo data set (three Italian businesses) if it is not there yet.
         #[arg(long, env = "PASSAPAROLA_DEMO")]
         demo: bool,
+        /// The public log's name, used when its key is first created (default: the base
+        /// URL without its scheme, followed by `/log`).
+        #[arg(long, env = "PASSAPAROLA_LOG_ORIGIN")]
+        log_origin: Option<String>,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
     /// Manage businesses.
     #[command(subcommand)]
     Business(BusinessCommand),
+    /// The public log.
+    #[command(subcommand)]
+    Log(LogCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum LogCommand {
+    /// Print the log's verifier key (`<origin>+<id>+<base64>`), to give to auditors.
+    Key,
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,12 +119,19 @@ fn main() -> ExitCode {
     }
 }
 
-fn open_store(cli: &Cli) -> Result<SqliteStore> {
+/// Opens the store. With the log's signer (the server) it checks and seals the log; the
+/// other commands append their entries for the server to seal.
+fn open_store(cli: &Cli, signer: Option<LogSigner>) -> Result<SqliteStore> {
     let path = match &cli.database_url {
         Some(url) => store::sqlite::path_from_url(url)?,
         None => cli.data_dir.join("passaparola.db"),
     };
-    SqliteStore::open(&path).with_context(|| format!("opening the database {}", path.display()))
+    SqliteStore::open(&path, signer)
+        .with_context(|| format!("opening the database {}", path.display()))
+}
+
+fn log_key_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("log.key")
 }
 
 fn instance_key(data_dir: &Path) -> Result<InstanceKey> {
@@ -125,9 +146,8 @@ async fn run(cli: Cli) -> Result<()> {
             listen,
             base_url,
             demo,
+            log_origin,
         } => {
-            let store = Arc::new(open_store(&cli)?);
-            let key = instance_key(&cli.data_dir)?;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("listening on {listen}"))?;
@@ -136,6 +156,29 @@ async fn run(cli: Cli) -> Result<()> {
                 Some(url) => url.clone(),
                 None => Url::parse(&format!("http://{local}"))?,
             };
+            let origin = log_origin
+                .clone()
+                .unwrap_or_else(|| tokens::log_origin(&base_url));
+            let key_path = log_key_path(&cli.data_dir);
+            let signer = tokens::load_or_create_log_key(&key_path, &origin)
+                .with_context(|| format!("reading the log key {}", key_path.display()))?;
+            if signer.origin() != origin {
+                if log_origin.is_some() {
+                    anyhow::bail!(
+                        "the log key {} belongs to the log {:?}, not {origin:?}: a log keeps \
+                         its name for life",
+                        key_path.display(),
+                        signer.origin()
+                    );
+                }
+                tracing::warn!(
+                    log = signer.origin(),
+                    "the log keeps the name it was created with, not this base URL's"
+                );
+            }
+            let vkey = signer.verifier_key().to_owned();
+            let store = Arc::new(open_store(&cli, Some(signer))?);
+            let key = instance_key(&cli.data_dir)?;
             if *demo {
                 let seeded = server::demo::seed(store.as_ref(), &key, Utc::now()).await?;
                 for b in &seeded {
@@ -146,14 +189,14 @@ async fn run(cli: Cli) -> Result<()> {
                     tracing::info!("demo data already present");
                 }
             }
-            let state = server::AppState::new(store, key, base_url.clone());
+            let state = server::AppState::new(store, key, base_url.clone(), Some(&vkey));
             tracing::info!(%local, base_url = %base_url, "Passaparola is listening");
             println!("Passaparola is listening on http://{local}");
             server::serve(listener, server::app(state), shutdown_signal()).await?;
             Ok(())
         }
         Command::Migrate => {
-            let store = open_store(&cli)?;
+            let store = open_store(&cli, None)?;
             let version = store.schema_version().await?;
             println!(
                 "database {} is at schema version {version}",
@@ -173,7 +216,7 @@ async fn run(cli: Cli) -> Result<()> {
                         .collect();
                 anyhow::anyhow!("invalid business:\n  {}", lines.join("\n  "))
             })?;
-            let store = open_store(&cli)?;
+            let store = open_store(&cli, None)?;
             let key = tokens::new_api_key();
             let business = store
                 .create_business(new, key.hash(), Utc::now())
@@ -192,9 +235,10 @@ async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Log(command) => log_command(&cli, command).await,
         Command::Business(BusinessCommand::RotateKey { slug }) => {
             let slug = Slug::parse(slug).map_err(|e| anyhow::anyhow!("--slug: {e}"))?;
-            let store = open_store(&cli)?;
+            let store = open_store(&cli, None)?;
             let key = tokens::new_api_key();
             store
                 .replace_api_keys(&slug, key.hash(), Utc::now())
@@ -209,6 +253,24 @@ async fn run(cli: Cli) -> Result<()> {
             println!(
                 "Every earlier key of {slug} is revoked. Keep this one now: it cannot be shown again."
             );
+            Ok(())
+        }
+    }
+}
+
+async fn log_command(cli: &Cli, command: &LogCommand) -> Result<()> {
+    match command {
+        LogCommand::Key => {
+            let path = log_key_path(&cli.data_dir);
+            let signer = tokens::load_log_key(&path)
+                .with_context(|| format!("reading the log key {}", path.display()))?
+                .with_context(|| {
+                    format!(
+                        "there is no log key at {} yet: start the server once to create it",
+                        path.display()
+                    )
+                })?;
+            println!("{}", signer.verifier_key());
             Ok(())
         }
     }

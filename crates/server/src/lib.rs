@@ -38,15 +38,23 @@ pub struct AppState {
     /// Where the public reaches this instance; links in responses start with it.
     pub base_url: Arc<Url>,
     pub cache: PublicCache,
+    /// The log's verifier key, served at `/log/key`.
+    pub log_verifier_key: Option<Arc<str>>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, instance_key: InstanceKey, base_url: Url) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        instance_key: InstanceKey,
+        base_url: Url,
+        log_verifier_key: Option<&str>,
+    ) -> Self {
         Self {
             store,
             instance_key,
             base_url: Arc::new(base_url),
             cache: PublicCache::default(),
+            log_verifier_key: log_verifier_key.map(Arc::from),
         }
     }
 

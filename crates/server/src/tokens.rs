@@ -33,6 +33,71 @@ pub fn new_edit_token() -> Secret {
     random_token(EDIT_TOKEN_PREFIX)
 }
 
+/// Writes `bytes` to a new file readable by its owner only; `Ok(false)` if it exists.
+fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(mut file) => {
+            file.write_all(bytes)?;
+            file.sync_all()?;
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The log's signing key from `path`, created for `origin` (readable by its owner only) if
+/// it is missing. An existing key keeps the origin it was created with: changing the origin
+/// would start another log.
+pub fn load_or_create_log_key(
+    path: &Path,
+    origin: &str,
+) -> std::io::Result<ledger::note::LogSigner> {
+    let invalid = |e: ledger::LedgerError| {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string())
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => ledger::note::LogSigner::from_skey(&text).map_err(invalid),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let signer =
+                ledger::note::LogSigner::from_seed(origin, rand::random()).map_err(invalid)?;
+            if create_private(path, format!("{}\n", signer.skey()).as_bytes())? {
+                Ok(signer)
+            } else {
+                load_or_create_log_key(path, origin)
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Reads the log's signing key, if it exists.
+pub fn load_log_key(path: &Path) -> std::io::Result<Option<ledger::note::LogSigner>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => ledger::note::LogSigner::from_skey(&text)
+            .map(Some)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The log's origin for a base URL: the log's URL prefix without its scheme, as C2SP
+/// tlog-tiles recommends (`https://recensioni.example/` → `recensioni.example/log`).
+pub fn log_origin(base_url: &url::Url) -> String {
+    let host = base_url.host_str().unwrap_or("localhost");
+    let port = base_url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let path = base_url.path().trim_end_matches('/');
+    format!("{host}{port}{path}/log")
+}
+
 /// The instance's own secret key, from which invitation tokens are derived.
 #[derive(Clone)]
 pub struct InstanceKey([u8; 32]);
@@ -65,25 +130,12 @@ impl InstanceKey {
                 Ok(Self(bytes))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)?;
-                }
                 let key = Self::generate();
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                match options.open(path) {
-                    Ok(mut file) => {
-                        file.write_all(&key.0)?;
-                        file.sync_all()?;
-                        Ok(key)
-                    }
+                if create_private(path, &key.0)? {
+                    Ok(key)
+                } else {
                     // Another process created it first: use theirs.
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                        Self::load_or_create(path)
-                    }
-                    Err(e) => Err(e),
+                    Self::load_or_create(path)
                 }
             }
             Err(e) => Err(e),
@@ -128,6 +180,28 @@ mod tests {
             k1.invitation_token(InvitationId::generate())
         );
         assert_eq!(k1.invitation_token(id).expose().len(), 43);
+    }
+
+    #[test]
+    fn log_origin_is_the_prefix_without_scheme() {
+        let origin = |u: &str| log_origin(&url::Url::parse(u).unwrap());
+        assert_eq!(
+            origin("https://recensioni.example/"),
+            "recensioni.example/log"
+        );
+        assert_eq!(origin("http://127.0.0.1:8080"), "127.0.0.1:8080/log");
+        assert_eq!(origin("https://x.example/pp/"), "x.example/pp/log");
+    }
+
+    #[test]
+    fn log_key_keeps_its_origin() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.key");
+        let a = load_or_create_log_key(&path, "a.example/log").unwrap();
+        let b = load_or_create_log_key(&path, "b.example/log").unwrap();
+        assert_eq!(a.verifier_key(), b.verifier_key());
+        assert_eq!(b.origin(), "a.example/log");
+        assert!(load_log_key(&dir.path().join("none")).unwrap().is_none());
     }
 
     #[test]

@@ -145,6 +145,39 @@ pub struct ReviewView {
     pub withdrawn_at: Option<DateTime<Utc>>,
     pub reply: Option<ReplyView>,
     pub follow_up: Option<FollowUpView>,
+    /// The review's latest event in the public log, and what opens its commitment.
+    pub log: Option<LogRefView>,
+}
+
+/// An event's place in the public log. With `salt` and `content`, anyone can recompute the
+/// entry's commitment: `SHA-256("passaparola/commitment/v1" ‖ 0x00 ‖ salt ‖ content)`
+/// (see `docs/log-format.md`). Both are `null` once the review is withdrawn or erased.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LogRefView {
+    pub index: u64,
+    /// 32 bytes, base64.
+    pub salt: Option<String>,
+    /// The canonical content (compact JSON with sorted keys), exactly as committed.
+    pub content: Option<String>,
+}
+
+impl LogRefView {
+    pub fn new(index: Option<u64>, opening: Option<store::Opening>) -> Option<Self> {
+        use base64::Engine;
+        let index = index?;
+        let (salt, content) = match opening {
+            Some(o) => (
+                Some(base64::engine::general_purpose::STANDARD.encode(o.salt)),
+                Some(String::from_utf8_lossy(&o.content).into_owned()),
+            ),
+            None => (None, None),
+        };
+        Some(Self {
+            index,
+            salt,
+            content,
+        })
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -198,6 +231,7 @@ impl From<store::Review> for ReviewView {
                 body: f.body,
                 created_at: f.created_at,
             }),
+            log: LogRefView::new(r.log_index, r.opening),
         }
     }
 }
@@ -209,6 +243,9 @@ pub struct SubmittedReview {
     pub review: ReviewView,
     /// Keep it: it is the only way to edit, answer or withdraw this review. Shown once.
     pub edit_token: String,
+    /// The review's receipt (`c2sp.org/tlog-proof@v1`): proof that the log accepted it as
+    /// written. Also at `GET /api/v1/reviews/{id}/receipt`.
+    pub receipt: Option<String>,
 }
 
 /// One page of reviews.
@@ -237,6 +274,8 @@ pub struct EventView {
     /// What the event published (a snapshot), or `null` for a withdrawn review.
     #[schema(value_type = Option<Object>)]
     pub data: Option<serde_json::Value>,
+    /// The event's entry in the public log.
+    pub log: Option<LogRefView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

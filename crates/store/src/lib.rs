@@ -157,4 +157,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn list_reviews(&self, business: BusinessId, query: ReviewQuery) -> Result<Vec<Review>>;
     /// The business's summary for one relationship, from the running tallies.
     async fn summary(&self, business: BusinessId, relationship: Relationship) -> Result<Summary>;
+
+    /// The log's latest signed checkpoint (a C2SP signed note), if any.
+    async fn log_checkpoint(&self) -> Result<Option<Vec<u8>>>;
+    /// A tile or entry bundle, if it exists at the latest checkpoint.
+    async fn log_tile(&self, path: ledger::tiles::TilePath) -> Result<Option<Vec<u8>>>;
+    /// A C2SP `tlog-proof` receipt for the review's latest event, against the latest
+    /// checkpoint; `None` if there is no such review or its event is not yet checkpointed.
+    async fn review_receipt(&self, id: ReviewId) -> Result<Option<Vec<u8>>>;
 }

@@ -78,6 +78,18 @@ pub struct Review {
     pub follow_up: Option<FollowUp>,
     /// Where this review stands in every sort order, for keyset pagination.
     pub position: Position,
+    /// The log index of the review's latest event.
+    pub log_index: Option<u64>,
+    /// The opening of that event's commitment; `None` for a tombstone.
+    pub opening: Option<Opening>,
+}
+
+/// What opens an entry's commitment: `SHA-256(domain ‖ salt ‖ content)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opening {
+    pub salt: [u8; 32],
+    /// The canonical content: compact JSON with sorted keys.
+    pub content: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +124,10 @@ pub struct FollowUp {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReviewEvent {
     pub seq: i64,
+    /// The event's entry in the public log.
+    pub log_index: Option<u64>,
+    /// The opening of the entry's commitment, while the review is published.
+    pub opening: Option<Opening>,
     pub kind: EventKind,
     pub at: DateTime<Utc>,
     pub data: Option<serde_json::Value>,

@@ -23,7 +23,7 @@ struct Fixture {
 
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(&dir.path().join("t.db")).unwrap());
+    let store = Arc::new(SqliteStore::open(&dir.path().join("t.db"), None).unwrap());
     let business = store
         .create_business(
             NewBusiness::parse("bottega", "Bottega", None).unwrap(),
@@ -280,8 +280,8 @@ async fn tallies_equal_a_recomputation_from_the_rows() {
 async fn opening_rules() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested/dir/t.db");
-    let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 1);
+    let store = SqliteStore::open(&path, None).unwrap();
+    assert_eq!(store.schema_version().await.unwrap(), 2);
     drop(store);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let mode: String = conn
@@ -291,7 +291,7 @@ async fn opening_rules() {
     // A database from a newer build is refused, not damaged.
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
-    let err = SqliteStore::open(&path).unwrap_err();
+    let err = SqliteStore::open(&path, None).unwrap_err();
     assert!(err.to_string().contains("newer"), "{err}");
 
     assert_eq!(

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use domain::business::NewBusiness;
+use ledger::note::LogSigner;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use server::tokens::{self, InstanceKey};
@@ -18,7 +19,17 @@ pub struct TestApp {
     pub api_key: String,
     pub store: Arc<SqliteStore>,
     pub db_path: std::path::PathBuf,
+    /// The log's verifier key.
+    pub log_key: String,
     _dir: tempfile::TempDir,
+}
+
+/// A seed for a test's log key, different in every test.
+fn rand_seed() -> [u8; 32] {
+    let mut seed = [0u8; 32];
+    let id = uuid::Uuid::now_v7();
+    seed[..16].copy_from_slice(id.as_bytes());
+    seed
 }
 
 /// A response, read whole.
@@ -69,13 +80,18 @@ impl TestApp {
     pub async fn spawn() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db_path = dir.path().join("test.db");
-        let store = Arc::new(SqliteStore::open(&db_path).unwrap());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
+        let base_url = url::Url::parse(&address).unwrap();
+        let signer =
+            LogSigner::from_seed(&server::tokens::log_origin(&base_url), rand_seed()).unwrap();
+        let log_key = signer.verifier_key().to_owned();
+        let store = Arc::new(SqliteStore::open(&db_path, Some(signer)).unwrap());
         let state = server::AppState::new(
             store.clone(),
             InstanceKey::generate(),
-            url::Url::parse(&address).unwrap(),
+            base_url,
+            Some(&log_key),
         );
         tokio::spawn(server::serve(
             listener,
@@ -89,6 +105,7 @@ impl TestApp {
             api_key: String::new(),
             store,
             db_path,
+            log_key,
             _dir: dir,
         };
         let (slug, key) = app

@@ -3,6 +3,7 @@
 
 pub mod businesses;
 pub mod invitations;
+pub mod log;
 pub mod reviews;
 
 use std::sync::OnceLock;
@@ -26,12 +27,15 @@ use crate::views::Health;
         description = "Certified customer reviews: invitations, reviews, replies and \
                        satisfaction figures. Errors are `application/problem+json` (RFC 9457).",
     ),
+    // The tile route is served with a wildcard (see `app`); described here.
+    paths(log::tile),
     components(schemas(Problem)),
     modifiers(&Security),
     tags(
         (name = "invitations", description = "A business invites someone it dealt with."),
         (name = "reviews", description = "Reviews, replies and follow-ups."),
         (name = "businesses", description = "Public profiles, reviews and summaries."),
+        (name = "log", description = "The public signed log (C2SP tlog-tiles)."),
     )
 )]
 struct ApiDoc;
@@ -74,6 +78,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(businesses::show))
         .routes(routes!(businesses::reviews))
         .routes(routes!(businesses::summary))
+        .routes(routes!(log::receipt))
+        .routes(routes!(log::checkpoint))
+        .routes(routes!(log::key))
 }
 
 /// `GET /api/openapi.json`

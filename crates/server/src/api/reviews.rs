@@ -135,9 +135,17 @@ pub async fn submit(
     .await?;
     let location = HeaderValue::try_from(format!("/api/v1/reviews/{id}"))
         .map_err(|e| ApiError::Internal(Box::new(e)))?;
+    // The batch that wrote the review was sealed by a checkpoint before it committed, so the
+    // receipt exists now (unless this instance runs without a log key).
+    let receipt = state
+        .store
+        .review_receipt(id)
+        .await?
+        .map(|r| String::from_utf8_lossy(&r).into_owned());
     let body = SubmittedReview {
         review: write.review.into(),
         edit_token: edit_token.expose().to_owned(),
+        receipt,
     };
     Ok((
         StatusCode::CREATED,
@@ -274,6 +282,7 @@ pub async fn history(
                 kind: e.kind,
                 at: e.at,
                 data: e.data,
+                log: crate::views::LogRefView::new(e.log_index, e.opening),
             })
             .collect(),
     };

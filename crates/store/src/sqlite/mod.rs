@@ -6,6 +6,7 @@
 
 mod businesses;
 mod invitations;
+mod log;
 mod migrations;
 mod reviews;
 mod writer;
@@ -15,6 +16,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use domain::ids::ReviewId;
+use ledger::note::LogSigner;
+use ledger::tiles::TilePath;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 
@@ -60,7 +64,12 @@ pub fn path_from_url(url: &str) -> Result<PathBuf> {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Self> {
+    ///
+    /// With the log's `signer` (the server), it also checks the log against its latest
+    /// signed checkpoint, refusing a mismatch, and signs a checkpoint after every batch of
+    /// writes. Without it (the command line), writes still append their log entries, and the
+    /// server's next checkpoint covers them.
+    pub fn open(path: &Path, signer: Option<LogSigner>) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
@@ -70,7 +79,27 @@ impl SqliteStore {
         configure(&conn)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         migrations::apply(&mut conn)?;
-        let writer = Writer::start(conn)
+        let before_commit = match signer {
+            Some(signer) => {
+                log::check(&conn, &signer)?;
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let logged = log::backfill(&tx)?;
+                if logged > 0 {
+                    tracing::info!(
+                        entries = logged,
+                        "logged the events recorded before the log"
+                    );
+                }
+                log::seal(&tx, &signer, Utc::now())?;
+                tx.commit()?;
+                let hook: writer::BeforeCommit =
+                    Box::new(move |c: &Connection| log::seal(c, &signer, Utc::now()));
+                Some(hook)
+            }
+            None => None,
+        };
+        let writer = Writer::start(conn, before_commit)
             .map_err(|e| StoreError::Backend(format!("cannot start the writer: {e}").into()))?;
         let manager = SqliteConnectionManager::file(path)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
@@ -237,5 +266,18 @@ impl crate::Store for SqliteStore {
     ) -> Result<domain::summary::Summary> {
         self.read(move |c| reviews::summary(c, business, relationship))
             .await
+    }
+
+    async fn log_checkpoint(&self) -> Result<Option<Vec<u8>>> {
+        self.read(|c| Ok(log::latest_checkpoint(c)?.map(|(_, signed)| signed)))
+            .await
+    }
+
+    async fn log_tile(&self, path: TilePath) -> Result<Option<Vec<u8>>> {
+        self.read(move |c| log::tile(c, path)).await
+    }
+
+    async fn review_receipt(&self, id: ReviewId) -> Result<Option<Vec<u8>>> {
+        self.read(move |c| log::receipt(c, id)).await
     }
 }

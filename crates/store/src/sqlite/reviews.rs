@@ -13,8 +13,8 @@ use serde_json::json;
 
 use super::{corrupt, from_ms, parse_uuid, to_ms};
 use crate::{
-    BusinessRef, Entity, FollowUp, Position, Reply, Result, Review, ReviewCommand, ReviewContent,
-    ReviewEvent, ReviewQuery, ReviewWrite, Sort, StoreError,
+    BusinessRef, Entity, FollowUp, Opening, Position, Reply, Result, Review, ReviewCommand,
+    ReviewContent, ReviewEvent, ReviewQuery, ReviewWrite, Sort, StoreError,
 };
 
 /// Applies one review command. Runs inside the writer's transaction: the review row, its
@@ -60,6 +60,7 @@ pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrit
             record(
                 c,
                 review,
+                current.state.business,
                 EventKind::ReviewEdited,
                 at,
                 &json!({"rating": rating.get(), "title": title, "body": body}),
@@ -89,7 +90,14 @@ pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrit
                     .execute(params![review.to_string(), to_ms(at)])?;
                     c.prepare_cached("DELETE FROM reply_delays WHERE review_id = ?1")?
                         .execute([review.to_string()])?;
-                    record(c, review, EventKind::ReviewWithdrawn, at, &json!({}))?;
+                    record(
+                        c,
+                        review,
+                        current.state.business,
+                        EventKind::ReviewWithdrawn,
+                        at,
+                        &json!({}),
+                    )?;
                     tally(
                         c,
                         current.state.business,
@@ -127,7 +135,7 @@ pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrit
                     role,
                     to_ms(at)
                 ])?;
-                record(c, review, EventKind::ReplyEdited, at, &snapshot)?;
+                record(c, review, business, EventKind::ReplyEdited, at, &snapshot)?;
                 (review, false)
             } else {
                 c.prepare_cached(
@@ -153,7 +161,14 @@ pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrit
                     current.relationship.as_str(),
                     delay
                 ])?;
-                record(c, review, EventKind::ReplyPublished, at, &snapshot)?;
+                record(
+                    c,
+                    review,
+                    business,
+                    EventKind::ReplyPublished,
+                    at,
+                    &snapshot,
+                )?;
                 tally(c, business, current.relationship, TallyDelta::first_reply())?;
                 (review, true)
             }
@@ -173,6 +188,7 @@ pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrit
             record(
                 c,
                 review,
+                current.state.business,
                 EventKind::FollowUpPublished,
                 at,
                 &json!({"body": body.as_str()}),
@@ -248,9 +264,11 @@ fn submit(
         edit_token.as_bytes(),
         to_ms(at),
     ])?;
+    let business = BusinessId(parse_uuid(&business_id)?);
     record(
         c,
         id,
+        business,
         EventKind::ReviewPublished,
         at,
         &json!({
@@ -263,7 +281,6 @@ fn submit(
             "language": language,
         }),
     )?;
-    let business = BusinessId(parse_uuid(&business_id)?);
     tally(
         c,
         business,
@@ -366,23 +383,16 @@ fn parse_status(s: &str) -> Result<ReviewStatus> {
     }
 }
 
+/// Records an event: the history row and its log entry, in the caller's transaction.
 fn record(
     c: &Connection,
     review: ReviewId,
+    business: BusinessId,
     kind: EventKind,
     at: DateTime<Utc>,
     data: &serde_json::Value,
 ) -> Result<()> {
-    c.prepare_cached(
-        "INSERT INTO review_events (review_id, kind, at, data) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![
-        review.to_string(),
-        kind.as_str(),
-        to_ms(at),
-        data.to_string()
-    ])?;
-    Ok(())
+    super::log::record_event(c, review, business, kind, at, data).map(|_| ())
 }
 
 fn tally(
@@ -432,11 +442,14 @@ const REVIEW_SELECT: &str = "
            r.rating, r.title, r.body, r.nps, r.experience_date, r.author_name, r.language,
            r.created_at, r.updated_at, r.edit_count, r.withdrawn_at,
            p.body, p.responder_name, p.responder_role, p.created_at, p.updated_at, p.edit_count,
-           f.body, f.created_at
+           f.body, f.created_at,
+           le.log_index, le.salt, le.content
     FROM reviews r
     JOIN businesses b ON b.id = r.business_id
     LEFT JOIN replies p ON p.review_id = r.id
-    LEFT JOIN follow_ups f ON f.review_id = r.id";
+    LEFT JOIN follow_ups f ON f.review_id = r.id
+    LEFT JOIN review_events le
+        ON le.seq = (SELECT MAX(seq) FROM review_events WHERE review_id = r.id)";
 
 fn bad(col: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(col, Type::Text, Box::new(e))
@@ -499,7 +512,21 @@ fn review_row(row: &Row<'_>) -> rusqlite::Result<Review> {
         }),
         _ => None,
     };
+    let log_index: Option<i64> = row.get(27)?;
+    let salt: Option<Vec<u8>> = row.get(28)?;
+    let opened: Option<Vec<u8>> = row.get(29)?;
+    let opening = match (salt, opened) {
+        (Some(salt), Some(content)) if published => Some(Opening {
+            salt: salt
+                .try_into()
+                .map_err(|_| bad(28, corrupt("salt", "length")))?,
+            content,
+        }),
+        _ => None,
+    };
     Ok(Review {
+        log_index: log_index.map(|i| i as u64),
+        opening,
         id: ReviewId(parse_uuid(&id).map_err(|e| bad(1, e))?),
         business: BusinessRef {
             id: BusinessId(parse_uuid(&business_id).map_err(|e| bad(2, e))?),
@@ -544,17 +571,42 @@ pub(super) fn history(c: &Connection, id: ReviewId) -> Result<Option<Vec<ReviewE
     };
     let show_content = parse_status(&status)? == ReviewStatus::Published;
     let mut stmt = c.prepare_cached(
-        "SELECT seq, kind, at, data FROM review_events WHERE review_id = ?1 ORDER BY seq",
+        "SELECT seq, kind, at, data, log_index, salt, content
+         FROM review_events WHERE review_id = ?1 ORDER BY seq",
     )?;
-    let rows = stmt.query_map([id.to_string()], |r| {
-        let kind: String = r.get(1)?;
-        let data: String = r.get(3)?;
-        Ok((r.get::<_, i64>(0)?, kind, time(r, 2)?, data))
+    type Raw = (
+        i64,
+        String,
+        DateTime<Utc>,
+        String,
+        Option<i64>,
+        Option<Vec<u8>>,
+        Option<Vec<u8>>,
+    );
+    let rows = stmt.query_map([id.to_string()], |r| -> rusqlite::Result<Raw> {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            time(r, 2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+        ))
     })?;
     let mut events = Vec::new();
     for row in rows {
-        let (seq, kind, at, data) = row?;
+        let (seq, kind, at, data, log_index, salt, content) = row?;
+        let opening = match (salt, content) {
+            (Some(salt), Some(content)) if show_content => Some(Opening {
+                salt: salt.try_into().map_err(|_| corrupt("salt", seq))?,
+                content,
+            }),
+            _ => None,
+        };
         events.push(ReviewEvent {
+            log_index: log_index.map(|i| i as u64),
+            opening,
             seq,
             kind: EventKind::parse(&kind).ok_or_else(|| corrupt("event kind", &kind))?,
             at,

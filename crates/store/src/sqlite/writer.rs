@@ -24,7 +24,7 @@ trait Job: Send {
 
 /// A write that ran, waiting for its batch to commit.
 trait Finish: Send {
-    fn finish(self: Box<Self>, commit: std::result::Result<(), &rusqlite::Error>);
+    fn finish(self: Box<Self>, commit: std::result::Result<(), &str>);
 }
 
 struct Pending<F, T> {
@@ -57,11 +57,11 @@ where
 }
 
 impl<T: Send> Finish for Ran<T> {
-    fn finish(self: Box<Self>, commit: std::result::Result<(), &rusqlite::Error>) {
+    fn finish(self: Box<Self>, commit: std::result::Result<(), &str>) {
         let outcome = match (self.result, commit) {
             (Ok(value), Ok(())) => Ok(value),
             (Err(refused), _) => Err(refused),
-            (Ok(_), Err(e)) => Err(backend(e)),
+            (Ok(_), Err(e)) => Err(StoreError::Backend(e.to_owned().into())),
         };
         let _ = self.reply.send(outcome);
     }
@@ -101,13 +101,20 @@ impl std::fmt::Debug for dyn Job {
     }
 }
 
+/// Runs in each batch's transaction after its writes and before COMMIT; if it fails, the
+/// whole batch is rolled back. The log uses it to sign one checkpoint per batch.
+pub(crate) type BeforeCommit = Box<dyn FnMut(&Connection) -> Result<()> + Send>;
+
 impl Writer {
     /// Starts the writer thread on `conn`. The thread ends when every `Writer` is dropped.
-    pub(crate) fn start(conn: Connection) -> std::io::Result<Self> {
+    pub(crate) fn start(
+        conn: Connection,
+        before_commit: Option<BeforeCommit>,
+    ) -> std::io::Result<Self> {
         let (queue, jobs) = mpsc::channel(4 * MAX_BATCH);
         std::thread::Builder::new()
             .name("passaparola-writer".into())
-            .spawn(move || run(conn, jobs))?;
+            .spawn(move || run(conn, jobs, before_commit))?;
         Ok(Self { queue })
     }
 
@@ -128,7 +135,11 @@ impl Writer {
     }
 }
 
-fn run(conn: Connection, mut jobs: mpsc::Receiver<Box<dyn Job>>) {
+fn run(
+    conn: Connection,
+    mut jobs: mpsc::Receiver<Box<dyn Job>>,
+    mut before_commit: Option<BeforeCommit>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = jobs.blocking_recv() {
         batch.push(first);
@@ -158,15 +169,21 @@ fn run(conn: Connection, mut jobs: mpsc::Receiver<Box<dyn Job>>) {
                 ran.push(job.run(&conn));
             }
         }
-        let commit = conn.execute_batch("COMMIT");
+        let sealed = match before_commit.as_mut() {
+            Some(hook) if !conn.is_autocommit() => hook(&conn).map_err(|e| e.to_string()),
+            _ => Ok(()),
+        };
+        let commit = sealed.and_then(|()| conn.execute_batch("COMMIT").map_err(|e| e.to_string()));
         if let Err(e) = &commit {
             tracing::error!(error = %e, writes = ran.len(), "commit failed");
-            if let Err(e) = conn.execute_batch("ROLLBACK") {
+            if !conn.is_autocommit()
+                && let Err(e) = conn.execute_batch("ROLLBACK")
+            {
                 tracing::error!(error = %e, "rollback after a failed commit failed");
             }
         }
         for r in ran {
-            r.finish(commit.as_ref().map(|_| ()));
+            r.finish(commit.as_ref().map(|_| ()).map_err(String::as_str));
         }
     }
 }

@@ -1,0 +1,282 @@
+//! The log inside the SQLite store: appending an event's entry in the review's transaction,
+//! sealing each batch with a signed checkpoint, reading tiles, bundles and proofs, and the
+//! start-up check.
+//!
+//! What survives a crash: an entry is appended in the same transaction as its review change,
+//! and the batch's checkpoint is signed and stored in that transaction too, before COMMIT.
+//! So after any crash the database holds whole batches: entries, stored hashes and the
+//! checkpoint that covers them, or none of them. Entries appended by another process (the
+//! command line, which holds no signing key) are covered by the server's next checkpoint.
+
+use chrono::{DateTime, Utc};
+use domain::ids::{BusinessId, ReviewId};
+use domain::lifecycle::EventKind;
+use domain::log_entry::{LogEntry, canonical_content, commitment};
+use ledger::note::{LogSigner, open_checkpoint};
+use ledger::receipt::Receipt;
+use ledger::tiles::{self, TileKind, TilePath};
+use ledger::{Hash, HashReader, prove_record, record_hash, stored_hash_index, tree_hash};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{corrupt, to_ms};
+use crate::{Result, StoreError};
+
+/// Reads stored hashes from the connection (inside whatever transaction it is in).
+pub(super) struct Reader<'a>(pub &'a Connection);
+
+impl HashReader for Reader<'_> {
+    fn read_hashes(&self, indexes: &[u64]) -> std::result::Result<Vec<Hash>, ledger::TlogError> {
+        let mut stmt = self
+            .0
+            .prepare_cached("SELECT hash FROM log_hashes WHERE idx = ?1")
+            .map_err(|_| ledger::TlogError::IndexesNotInTree)?;
+        indexes
+            .iter()
+            .map(|&i| {
+                let bytes: Vec<u8> = stmt
+                    .query_row([i as i64], |r| r.get(0))
+                    .map_err(|_| ledger::TlogError::IndexesNotInTree)?;
+                bytes
+                    .try_into()
+                    .map(Hash)
+                    .map_err(|_| ledger::TlogError::MalformedHash)
+            })
+            .collect()
+    }
+}
+
+fn ledger_error(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::Backend(Box::new(e))
+}
+
+/// Entries in the log.
+pub(super) fn size(c: &Connection) -> Result<u64> {
+    let n: i64 = c
+        .prepare_cached("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries")?
+        .query_row([], |r| r.get(0))?;
+    Ok(n as u64)
+}
+
+/// Appends an entry; returns its index.
+fn append(c: &Connection, entry: &[u8]) -> Result<u64> {
+    let n = size(c)?;
+    let hashes = ledger::stored_hashes_for_record_hash(n, record_hash(entry), &Reader(c))
+        .map_err(ledger_error)?;
+    c.prepare_cached("INSERT INTO log_entries (idx, entry) VALUES (?1, ?2)")?
+        .execute(params![n as i64, entry])?;
+    let first = stored_hash_index(0, n);
+    let mut insert = c.prepare_cached("INSERT INTO log_hashes (idx, hash) VALUES (?1, ?2)")?;
+    for (i, h) in hashes.iter().enumerate() {
+        insert.execute(params![(first + i as u64) as i64, &h.0[..]])?;
+    }
+    Ok(n)
+}
+
+/// Records an event of a review: its history row and its log entry, with a fresh salt.
+pub(super) fn record_event(
+    c: &Connection,
+    review: ReviewId,
+    business: BusinessId,
+    kind: EventKind,
+    at: DateTime<Utc>,
+    snapshot: &serde_json::Value,
+) -> Result<u64> {
+    let previous: Option<i64> = c
+        .prepare_cached("SELECT MAX(log_index) FROM review_events WHERE review_id = ?1")?
+        .query_row([review.to_string()], |r| r.get(0))?;
+    let salt: [u8; 32] = rand::random();
+    let content = canonical_content(snapshot);
+    let entry = LogEntry {
+        kind,
+        at_ms: to_ms(at),
+        business,
+        review,
+        previous: previous.map(|p| p as u64),
+        commitment: commitment(&salt, &content),
+    };
+    let index = append(c, &entry.encode())?;
+    c.prepare_cached(
+        "INSERT INTO review_events (review_id, kind, at, data, log_index, salt, content)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        review.to_string(),
+        kind.as_str(),
+        to_ms(at),
+        snapshot.to_string(),
+        index as i64,
+        &salt[..],
+        content,
+    ])?;
+    Ok(index)
+}
+
+/// Logs the events recorded before the log existed (schema 1), oldest first.
+pub(super) fn backfill(c: &Connection) -> Result<u64> {
+    let pending: Vec<(i64, String, String, String, i64, String)> = c
+        .prepare(
+            "SELECT e.seq, e.review_id, r.business_id, e.kind, e.at, e.data
+             FROM review_events e JOIN reviews r ON r.id = e.review_id
+             WHERE e.log_index IS NULL ORDER BY e.seq",
+        )?
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (seq, review, business, kind, at, data) in &pending {
+        let review = ReviewId(super::parse_uuid(review)?);
+        let business = BusinessId(super::parse_uuid(business)?);
+        let kind = EventKind::parse(kind).ok_or_else(|| corrupt("event kind", kind))?;
+        let snapshot: serde_json::Value =
+            serde_json::from_str(data).map_err(|_| corrupt("event data", seq))?;
+        let previous: Option<i64> = c.query_row(
+            "SELECT MAX(log_index) FROM review_events WHERE review_id = ?1",
+            [review.to_string()],
+            |r| r.get(0),
+        )?;
+        let salt: [u8; 32] = rand::random();
+        let content = canonical_content(&snapshot);
+        let entry = LogEntry {
+            kind,
+            at_ms: *at,
+            business,
+            review,
+            previous: previous.map(|p| p as u64),
+            commitment: commitment(&salt, &content),
+        };
+        let index = append(c, &entry.encode())?;
+        c.execute(
+            "UPDATE review_events SET log_index = ?2, salt = ?3, content = ?4 WHERE seq = ?1",
+            params![seq, index as i64, &salt[..], content],
+        )?;
+    }
+    Ok(pending.len() as u64)
+}
+
+/// The latest signed checkpoint: its size and bytes.
+pub(super) fn latest_checkpoint(c: &Connection) -> Result<Option<(u64, Vec<u8>)>> {
+    Ok(
+        c.prepare_cached("SELECT size, signed FROM log_checkpoints ORDER BY size DESC LIMIT 1")?
+            .query_row([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))
+            .optional()?,
+    )
+}
+
+/// Signs a checkpoint for the current tree if it grew (or if there is none yet). Runs in the
+/// writer's transaction, just before COMMIT.
+pub(super) fn seal(c: &Connection, signer: &LogSigner, at: DateTime<Utc>) -> Result<()> {
+    let size = size(c)?;
+    if let Some((last, _)) = latest_checkpoint(c)?
+        && last >= size
+    {
+        return Ok(());
+    }
+    let root = tree_hash(size, &Reader(c)).map_err(ledger_error)?;
+    let signed = signer.sign_checkpoint(size, root).map_err(ledger_error)?;
+    c.prepare_cached("INSERT INTO log_checkpoints (size, signed, created_at) VALUES (?1, ?2, ?3)")?
+        .execute(params![size as i64, signed, to_ms(at)])?;
+    Ok(())
+}
+
+/// Refuses a database whose log does not match its latest checkpoint: the signature must
+/// verify with our key, and the root recomputed from the stored hashes must be the signed
+/// one.
+pub(super) fn check(c: &Connection, signer: &LogSigner) -> Result<()> {
+    let Some((size, signed)) = latest_checkpoint(c)? else {
+        return Ok(());
+    };
+    let checkpoint = open_checkpoint(&signed, signer.verifier_key()).map_err(|e| {
+        StoreError::Config(format!(
+            "the log's latest checkpoint does not verify with this instance's log key \
+             ({e}); refusing to start"
+        ))
+    })?;
+    let root = tree_hash(size, &Reader(c)).map_err(|e| {
+        StoreError::Config(format!(
+            "the log's stored hashes are incomplete ({e}); refusing to start"
+        ))
+    })?;
+    if checkpoint.size() != size || checkpoint.hash().0 != root.0 {
+        return Err(StoreError::Config(format!(
+            "the log's root recomputed from storage does not match its signed checkpoint at \
+             size {size}; refusing to start"
+        )));
+    }
+    if self::size(c)? < size {
+        return Err(StoreError::Config(
+            "the log holds fewer entries than its signed checkpoint; refusing to start".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The bytes of a tile or entry bundle, if it exists at the latest checkpoint.
+pub(super) fn tile(c: &Connection, path: TilePath) -> Result<Option<Vec<u8>>> {
+    let Some((size, _)) = latest_checkpoint(c)? else {
+        return Ok(None);
+    };
+    if !path.exists_in(size) {
+        return Ok(None);
+    }
+    match path.kind {
+        TileKind::Hashes(level) => tiles::read_hash_tile(&Reader(c), level, path.index, path.width)
+            .map(Some)
+            .map_err(ledger_error),
+        TileKind::Entries => {
+            let range = path.entry_range();
+            let entries: Vec<Vec<u8>> = c
+                .prepare_cached(
+                    "SELECT entry FROM log_entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
+                )?
+                .query_map(params![range.start as i64, range.end as i64], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            if entries.len() as u64 != range.end - range.start {
+                return Err(corrupt("log entries", format!("{range:?}")));
+            }
+            tiles::encode_bundle(entries.iter().map(Vec::as_slice))
+                .map(Some)
+                .map_err(ledger_error)
+        }
+    }
+}
+
+/// A receipt for the latest event of a review, against the latest checkpoint.
+pub(super) fn receipt(c: &Connection, review: ReviewId) -> Result<Option<Vec<u8>>> {
+    let tx = c.unchecked_transaction()?;
+    let index: Option<i64> = tx
+        .prepare_cached("SELECT MAX(log_index) FROM review_events WHERE review_id = ?1")?
+        .query_row([review.to_string()], |r| r.get(0))?;
+    let Some(index) = index.map(|i| i as u64) else {
+        return Ok(None);
+    };
+    let Some((size, checkpoint)) = latest_checkpoint(&tx)? else {
+        return Ok(None);
+    };
+    if index >= size {
+        // Appended by another process, not yet covered by a checkpoint.
+        return Ok(None);
+    }
+    let entry: Vec<u8> = tx.query_row(
+        "SELECT entry FROM log_entries WHERE idx = ?1",
+        [index as i64],
+        |r| r.get(0),
+    )?;
+    let proof = prove_record(size, index, &Reader(&tx)).map_err(ledger_error)?;
+    tx.finish()?;
+    Ok(Some(
+        Receipt {
+            extra: Some(entry),
+            index,
+            proof,
+            checkpoint,
+        }
+        .to_text(),
+    ))
+}
