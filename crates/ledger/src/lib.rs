@@ -10,7 +10,9 @@
 //!   (`tlog_tiles` 0.2 uses the older Go sumdb paths, with the tile height in them) and entry
 //!   bundles ([`tiles`]), and C2SP `tlog-proof` receipts ([`receipt`]).
 
+pub mod memory;
 pub mod note;
+pub mod rebuild;
 pub mod receipt;
 pub mod tiles;
 

@@ -72,6 +72,8 @@ impl FromRef<AppState> for () {
 pub fn app(state: AppState) -> Router {
     let (api, _) = api::router().split_for_parts();
     api.route("/api/openapi.json", axum::routing::get(api::openapi_json))
+        // The tile route takes the rest of the path, which utoipa's paths cannot express.
+        .route("/log/tile/{*path}", axum::routing::get(api::log::tile))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

@@ -310,3 +310,68 @@ async fn opening_rules() {
     assert!(path_from_url("sqlite::memory:").is_err());
     assert!(path_from_url("postgres://x/y").is_err());
 }
+
+#[tokio::test]
+async fn a_log_that_does_not_match_its_checkpoint_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let signer = || ledger::note::LogSigner::from_seed("test.example/log", [5; 32]).unwrap();
+    {
+        let store = SqliteStore::open(&path, Some(signer())).unwrap();
+        let f = Fixture {
+            store: Arc::new(store),
+            business: BusinessId::generate(),
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let business = f
+            .store
+            .create_business(
+                NewBusiness::parse("bottega", "Bottega", None).unwrap(),
+                TokenHash::of("key"),
+                Utc::now(),
+            )
+            .await
+            .unwrap()
+            .id;
+        let f = Fixture { business, ..f };
+        for i in 0..5 {
+            let token = invite(&f, &format!("R{i}"), "customer", Utc::now()).await;
+            f.store
+                .write_review(submit(token, 5, None, Utc::now()))
+                .await
+                .unwrap();
+        }
+    }
+    // Reopening an intact log works, with the key it was signed with only.
+    SqliteStore::open(&path, Some(signer())).unwrap();
+    let other = ledger::note::LogSigner::from_seed("test.example/log", [6; 32]).unwrap();
+    let err = SqliteStore::open(&path, Some(other)).unwrap_err();
+    assert!(err.to_string().contains("does not verify"), "{err}");
+
+    // One entry changed behind our back (a back-dated review, say).
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&path, &copy).unwrap();
+    let conn = rusqlite::Connection::open(&copy).unwrap();
+    let mut entry: Vec<u8> = conn
+        .query_row("SELECT entry FROM log_entries WHERE idx = 2", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    entry[9] ^= 0x01; // the time, a millisecond earlier or later
+    conn.execute("UPDATE log_entries SET entry = ?1 WHERE idx = 2", [entry])
+        .unwrap();
+    drop(conn);
+    let err = SqliteStore::open(&copy, Some(signer())).unwrap_err();
+    assert!(err.to_string().contains("does not match"), "{err}");
+
+    // One stored hash changed behind our back, deep in the tree.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE log_hashes SET hash = zeroblob(32) WHERE idx = 0",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let err = SqliteStore::open(&path, Some(signer())).unwrap_err();
+    assert!(err.to_string().contains("does not match"), "{err}");
+}

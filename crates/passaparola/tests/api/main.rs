@@ -8,3 +8,4 @@ mod cli;
 mod helpers;
 mod lifecycle;
 mod listing;
+mod log;

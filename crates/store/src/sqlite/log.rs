@@ -13,6 +13,7 @@ use domain::ids::{BusinessId, ReviewId};
 use domain::lifecycle::EventKind;
 use domain::log_entry::{LogEntry, canonical_content, commitment};
 use ledger::note::{LogSigner, open_checkpoint};
+use ledger::rebuild::Rebuild;
 use ledger::receipt::Receipt;
 use ledger::tiles::{self, TileKind, TilePath};
 use ledger::{Hash, HashReader, prove_record, record_hash, stored_hash_index, tree_hash};
@@ -185,35 +186,75 @@ pub(super) fn seal(c: &Connection, signer: &LogSigner, at: DateTime<Utc>) -> Res
     Ok(())
 }
 
-/// Refuses a database whose log does not match its latest checkpoint: the signature must
-/// verify with our key, and the root recomputed from the stored hashes must be the signed
-/// one.
+/// Refuses a database whose log does not match its latest checkpoint. Every stored hash is
+/// rebuilt from the entries in one pass (O(n) time, O(log n) memory) and compared, and the
+/// root at the checkpoint's size must be the signed one, under our key.
 pub(super) fn check(c: &Connection, signer: &LogSigner) -> Result<()> {
-    let Some((size, signed)) = latest_checkpoint(c)? else {
+    let Some((signed_size, signed)) = latest_checkpoint(c)? else {
         return Ok(());
     };
+    let refuse = |why: String| StoreError::Config(format!("{why}; refusing to start"));
     let checkpoint = open_checkpoint(&signed, signer.verifier_key()).map_err(|e| {
-        StoreError::Config(format!(
-            "the log's latest checkpoint does not verify with this instance's log key \
-             ({e}); refusing to start"
+        refuse(format!(
+            "the log's latest checkpoint does not verify with this instance's log key ({e})"
         ))
     })?;
-    let root = tree_hash(size, &Reader(c)).map_err(|e| {
-        StoreError::Config(format!(
-            "the log's stored hashes are incomplete ({e}); refusing to start"
-        ))
-    })?;
-    if checkpoint.size() != size || checkpoint.hash().0 != root.0 {
-        return Err(StoreError::Config(format!(
-            "the log's root recomputed from storage does not match its signed checkpoint at \
-             size {size}; refusing to start"
-        )));
+    let started = std::time::Instant::now();
+    let mut rebuild = Rebuild::new();
+    let mut root_at_checkpoint = (signed_size == 0).then_some(ledger::EMPTY_HASH);
+    let mut entries = c.prepare("SELECT idx, entry FROM log_entries ORDER BY idx")?;
+    let mut hashes = c.prepare("SELECT idx, hash FROM log_hashes ORDER BY idx")?;
+    let mut entry_rows = entries.query([])?;
+    let mut hash_rows = hashes.query([])?;
+    let mut stored_index: i64 = 0;
+    while let Some(row) = entry_rows.next()? {
+        let idx: i64 = row.get(0)?;
+        if idx as u64 != rebuild.len() {
+            return Err(refuse(format!(
+                "the log is missing entry {}",
+                rebuild.len()
+            )));
+        }
+        let entry: Vec<u8> = row.get(1)?;
+        for expected in rebuild.push(&entry).map_err(ledger_error)? {
+            let Some(row) = hash_rows.next()? else {
+                return Err(refuse(format!(
+                    "the log's stored hash {stored_index} is missing"
+                )));
+            };
+            let (i, hash): (i64, Vec<u8>) = (row.get(0)?, row.get(1)?);
+            if i != stored_index || hash != expected.0 {
+                return Err(refuse(format!(
+                    "the log's stored hash {stored_index} does not match its entries"
+                )));
+            }
+            stored_index += 1;
+        }
+        if rebuild.len() == signed_size {
+            root_at_checkpoint = Some(rebuild.root().map_err(ledger_error)?);
+        }
     }
-    if self::size(c)? < size {
-        return Err(StoreError::Config(
-            "the log holds fewer entries than its signed checkpoint; refusing to start".into(),
+    if hash_rows.next()?.is_some() {
+        return Err(refuse(
+            "the log holds stored hashes beyond its entries".into(),
         ));
     }
+    let Some(root) = root_at_checkpoint else {
+        return Err(refuse(
+            "the log holds fewer entries than its signed checkpoint".into(),
+        ));
+    };
+    if checkpoint.size() != signed_size || checkpoint.hash().0 != root.0 {
+        return Err(refuse(format!(
+            "the log's root recomputed from its entries does not match its signed checkpoint \
+             at size {signed_size}"
+        )));
+    }
+    tracing::info!(
+        entries = rebuild.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "verified the log against its signed checkpoint"
+    );
     Ok(())
 }
 
