@@ -15,6 +15,8 @@ pub enum LifecycleError {
     InvitationExpired,
     #[error("the review has been withdrawn")]
     ReviewWithdrawn,
+    #[error("the review's content has been erased")]
+    ReviewErased,
     #[error("a follow-up is possible only after the business has replied")]
     ReplyRequired,
     #[error("the reviewer has already answered the reply")]
@@ -68,7 +70,25 @@ pub enum Withdrawal {
 pub fn withdraw(state: ReviewState) -> Withdrawal {
     match state.status {
         ReviewStatus::Published => Withdrawal::Withdraw,
-        ReviewStatus::Withdrawn => Withdrawal::AlreadyWithdrawn,
+        ReviewStatus::Withdrawn | ReviewStatus::Erased => Withdrawal::AlreadyWithdrawn,
+    }
+}
+
+/// What an erasure request does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Erasure {
+    /// Erase now; `counted` says whether the review still counts in the figures.
+    Erase { counted: bool },
+    /// Already erased: nothing changes (a retry is harmless).
+    AlreadyErased,
+}
+
+/// Personal content can be erased in any state, once.
+pub fn erase(state: ReviewState) -> Erasure {
+    match state.status {
+        ReviewStatus::Published => Erasure::Erase { counted: true },
+        ReviewStatus::Withdrawn => Erasure::Erase { counted: false },
+        ReviewStatus::Erased => Erasure::AlreadyErased,
     }
 }
 
@@ -96,6 +116,7 @@ fn published(state: ReviewState) -> Result<(), LifecycleError> {
     match state.status {
         ReviewStatus::Published => Ok(()),
         ReviewStatus::Withdrawn => Err(LifecycleError::ReviewWithdrawn),
+        ReviewStatus::Erased => Err(LifecycleError::ReviewErased),
     }
 }
 
@@ -172,6 +193,28 @@ mod tests {
         assert_eq!(
             reply(state(Withdrawn, false, false), other),
             Err(LifecycleError::NotOwnReview)
+        );
+    }
+
+    #[test]
+    fn erasure_happens_once_in_any_state() {
+        use ReviewStatus::*;
+        assert_eq!(
+            erase(state(Published, true, false)),
+            Erasure::Erase { counted: true }
+        );
+        assert_eq!(
+            erase(state(Withdrawn, true, false)),
+            Erasure::Erase { counted: false }
+        );
+        assert_eq!(erase(state(Erased, false, false)), Erasure::AlreadyErased);
+        assert_eq!(
+            edit(state(Erased, false, false)),
+            Err(LifecycleError::ReviewErased)
+        );
+        assert_eq!(
+            withdraw(state(Erased, false, false)),
+            Withdrawal::AlreadyWithdrawn
         );
     }
 

@@ -184,6 +184,9 @@ pub enum ReviewStatus {
     Published,
     /// Withdrawn by its author. A tombstone stays: the date and the fact, not the content.
     Withdrawn,
+    /// Its personal content was erased (by its author or the operator). A tombstone stays:
+    /// the date of the erasure, not what was erased. The log keeps its entries.
+    Erased,
 }
 
 impl ReviewStatus {
@@ -191,6 +194,7 @@ impl ReviewStatus {
         match self {
             Self::Published => "published",
             Self::Withdrawn => "withdrawn",
+            Self::Erased => "erased",
         }
     }
 }

@@ -68,6 +68,20 @@ enum Command {
     /// The public log.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Act on reviews as the operator.
+    #[command(subcommand)]
+    Review(ReviewCommandCli),
+}
+
+#[derive(Debug, Subcommand)]
+enum ReviewCommandCli {
+    /// Erase a review's personal content on request (texts, event contents and salts, the
+    /// invitee's name and address). The log keeps its entries and records the erasure.
+    Erase {
+        /// The review's id.
+        #[arg(long)]
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,7 +203,9 @@ async fn run(cli: Cli) -> Result<()> {
                     tracing::info!("demo data already present");
                 }
             }
+            server::spawn_log_sealer(store.clone());
             let state = server::AppState::new(store, key, base_url.clone(), Some(&vkey));
+
             tracing::info!(%local, base_url = %base_url, "Passaparola is listening");
             println!("Passaparola is listening on http://{local}");
             server::serve(listener, server::app(state), shutdown_signal()).await?;
@@ -236,6 +252,29 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Log(command) => log_command(&cli, command).await,
+        Command::Review(ReviewCommandCli::Erase { id }) => {
+            let review: domain::ids::ReviewId = id
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--id: {id:?} is not a review id"))?;
+            let store = open_store(&cli, None)?;
+            let write = store
+                .write_review(store::ReviewCommand::Erase {
+                    review,
+                    by: store::Eraser::Operator,
+                    at: Utc::now(),
+                })
+                .await
+                .map_err(|e| match e {
+                    store::StoreError::NotFound(_) => anyhow::anyhow!("no review with the id {id}"),
+                    e => e.into(),
+                })?;
+            if write.created {
+                println!("erased the content of review {review}; the log records the erasure");
+            } else {
+                println!("review {review} was already erased");
+            }
+            Ok(())
+        }
         Command::Business(BusinessCommand::RotateKey { slug }) => {
             let slug = Slug::parse(slug).map_err(|e| anyhow::anyhow!("--slug: {e}"))?;
             let store = open_store(&cli, None)?;

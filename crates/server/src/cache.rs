@@ -6,12 +6,13 @@
 //! Consistency: each business has a generation number, bumped by every invalidation. A
 //! reader notes the generation before it reads the database and stores its result only if
 //! the generation is unchanged, so a read that raced a write can never put stale bytes back.
-//! Writes made by another process (the command line, another app server) are not seen here;
-//! they touch nothing this cache holds except in multi-server set-ups, where the response
-//! headers' short `max-age` bounds the staleness instead.
+//! Writes made by another process (the command line's operator erasure, another app server)
+//! are not seen here: every entry also expires after [`TTL`], which bounds how long such a
+//! write can go unseen.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use axum::http::HeaderValue;
 use bytes::Bytes;
@@ -21,11 +22,15 @@ use sha2::{Digest, Sha256};
 /// it bounds memory, and the entries are cheap to rebuild.
 const MAX_ENTRIES: usize = 10_000;
 
+/// How long an entry may be served without a write of this process invalidating it.
+pub const TTL: Duration = Duration::from_secs(10);
+
 /// A ready response body with its strong ETag.
 #[derive(Debug)]
 pub struct Cached {
     pub body: Bytes,
     pub etag: HeaderValue,
+    created: Instant,
 }
 
 impl Cached {
@@ -34,7 +39,11 @@ impl Cached {
         let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
         let etag = HeaderValue::try_from(format!("\"{hex}\""))
             .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
-        Self { body, etag }
+        Self {
+            body,
+            etag,
+            created: Instant::now(),
+        }
     }
 }
 
@@ -60,7 +69,12 @@ impl PublicCache {
     pub fn get(&self, slug: &str, key: &str) -> Result<Arc<Cached>, u64> {
         let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
         match inner.businesses.get(slug) {
-            Some(b) => b.entries.get(key).cloned().ok_or(b.generation),
+            Some(b) => b
+                .entries
+                .get(key)
+                .filter(|e| e.created.elapsed() < TTL)
+                .cloned()
+                .ok_or(b.generation),
             None => Err(0),
         }
     }
@@ -76,6 +90,7 @@ impl PublicCache {
             inner.entries = 0;
         }
         let business = inner.businesses.entry(slug.to_owned()).or_default();
+        // An expired entry is replaced in place, so it does not count twice.
         if business.generation == generation
             && business.entries.insert(key.to_owned(), value).is_none()
         {

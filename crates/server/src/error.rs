@@ -263,6 +263,10 @@ impl From<LifecycleError> for ApiError {
                 kind: "review-withdrawn",
                 detail: "The review has been withdrawn.",
             },
+            ReviewErased => ApiError::Gone {
+                kind: "review-erased",
+                detail: "The review's content has been erased.",
+            },
             ReplyRequired => ApiError::Conflict {
                 kind: "reply-required",
                 detail: "A follow-up is possible only after the business has replied.",

@@ -109,7 +109,25 @@ async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
 
+/// How often the server checks for log entries appended by other processes (the command
+/// line's operator erasure) and signs a checkpoint over them.
+pub const SEAL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Starts the background task that seals entries appended by other processes.
+pub fn spawn_log_sealer(store: Arc<dyn Store>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SEAL_INTERVAL);
+        loop {
+            tick.tick().await;
+            if let Err(e) = store.seal_log().await {
+                tracing::error!(error = %e, "could not seal the log");
+            }
+        }
+    })
+}
+
 /// Serves `app` on `listener` until `shutdown` completes, then drains open requests.
+
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,

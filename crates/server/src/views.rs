@@ -143,6 +143,8 @@ pub struct ReviewView {
     pub updated_at: Option<DateTime<Utc>>,
     pub edit_count: u32,
     pub withdrawn_at: Option<DateTime<Utc>>,
+    /// When its personal content was erased (status `erased`).
+    pub erased_at: Option<DateTime<Utc>>,
     pub reply: Option<ReplyView>,
     pub follow_up: Option<FollowUpView>,
     /// The review's latest event in the public log, and what opens its commitment.
@@ -219,6 +221,7 @@ impl From<store::Review> for ReviewView {
             updated_at: r.updated_at,
             edit_count: r.edit_count,
             withdrawn_at: r.withdrawn_at,
+            erased_at: r.erased_at,
             reply: r.reply.map(|p| ReplyView {
                 body: p.body,
                 responder_name: p.responder_name,

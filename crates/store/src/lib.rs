@@ -95,6 +95,31 @@ pub enum ReviewCommand {
         body: FollowUpBody,
         at: DateTime<Utc>,
     },
+    /// The review's personal content is erased: its texts, its events' snapshots and salts,
+    /// and the invitee's name and address. The log keeps its entries and gains one.
+    Erase {
+        review: ReviewId,
+        by: Eraser,
+        at: DateTime<Utc>,
+    },
+}
+
+/// Who asks for an erasure.
+#[derive(Debug, Clone, Copy)]
+pub enum Eraser {
+    /// The author, proving it with the edit token.
+    Reviewer(TokenHash),
+    /// The instance's operator (the command line).
+    Operator,
+}
+
+impl Eraser {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Reviewer(_) => "reviewer",
+            Self::Operator => "operator",
+        }
+    }
 }
 
 /// What a review write did.
@@ -165,4 +190,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// A C2SP `tlog-proof` receipt for the review's latest event, against the latest
     /// checkpoint; `None` if there is no such review or its event is not yet checkpointed.
     async fn review_receipt(&self, id: ReviewId) -> Result<Option<Vec<u8>>>;
+    /// Signs a checkpoint over entries appended by other processes (the command line), if
+    /// any; a no-op otherwise.
+    async fn seal_log(&self) -> Result<()>;
 }

@@ -73,6 +73,8 @@ pub struct Review {
     pub updated_at: Option<DateTime<Utc>>,
     pub edit_count: u32,
     pub withdrawn_at: Option<DateTime<Utc>>,
+    /// When the review's personal content was erased.
+    pub erased_at: Option<DateTime<Utc>>,
     pub content: Option<ReviewContent>,
     pub reply: Option<Reply>,
     pub follow_up: Option<FollowUp>,

@@ -281,7 +281,7 @@ async fn opening_rules() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested/dir/t.db");
     let store = SqliteStore::open(&path, None).unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 2);
+    assert_eq!(store.schema_version().await.unwrap(), 3);
     drop(store);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let mode: String = conn

@@ -96,7 +96,7 @@ fn business_commands_answer_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let migrate = run(dir.path(), &["migrate"]);
     assert!(migrate.status.success(), "{}", stderr(&migrate));
-    assert!(stdout(&migrate).contains("schema version 2"));
+    assert!(stdout(&migrate).contains("schema version 3"));
 
     let key = create_business(dir.path(), "bottega-prova");
     assert!(key.starts_with("ppk_"));
@@ -305,4 +305,69 @@ where
         out.push(h.await.unwrap());
     }
     out
+}
+
+#[tokio::test]
+async fn the_operator_erases_beside_the_server_and_the_log_records_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let server = Server::start(dir.path(), &log);
+    let key = create_business(dir.path(), "bottega-prova");
+    let client = reqwest::Client::new();
+    let inv = read(
+        client
+            .post(format!("{}/api/v1/invitations", server.address))
+            .bearer_auth(&key)
+            .json(&json!({"reference": "ORD-1"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .expect(201);
+    let review = read(
+        client
+            .post(format!("{}/api/v1/reviews", server.address))
+            .json(&review_body(inv.body["token"].as_str().unwrap(), 2))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .expect(201);
+    let id = review.body["id"].as_str().unwrap().to_owned();
+
+    let out = run(dir.path(), &["review", "erase", "--id", &id]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("erased"));
+    let again = run(dir.path(), &["review", "erase", "--id", &id]);
+    assert!(stdout(&again).contains("already erased"));
+    let unknown = run(dir.path(), &["review", "erase", "--id", "nope"]);
+    assert!(!unknown.status.success());
+
+    let url = format!("{}/api/v1/reviews/{id}", server.address);
+    let erased = read(client.get(&url).send().await.unwrap())
+        .await
+        .expect(200);
+    assert_eq!(erased.body["status"], "erased");
+    // The server seals the command line's entry within a few seconds.
+    let log_index = erased.body["log"]["index"].as_u64().unwrap();
+    let mut covered = false;
+    for _ in 0..50 {
+        let cp = client
+            .get(format!("{}/log/checkpoint", server.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let size: u64 = cp.lines().nth(1).unwrap().parse().unwrap();
+        if size > log_index {
+            covered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(covered, "the erasure entry was never checkpointed");
 }

@@ -254,3 +254,122 @@ async fn tiles_are_served_as_c2sp_tlog_tiles_says() {
         assert_eq!(reply.content_type(), "application/problem+json");
     }
 }
+
+#[tokio::test]
+async fn erasure_leaves_the_log_whole_and_the_content_gone() {
+    let app = TestApp::spawn().await;
+    let created = app.review("ORD-1", 5).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let edit = created["edit_token"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/reviews/{id}");
+    app.request(
+        Method::PUT,
+        &format!("{path}/reply"),
+        Some(&app.api_key),
+        Some(&json!({"body": "Grazie Maria", "responder_name": "Gino"})),
+    )
+    .await
+    .expect(201);
+    let (_, _, before) = bytes(&app, "/log/checkpoint").await;
+    let size_before = open_checkpoint(&before, &app.log_key).unwrap().size();
+
+    let tombstone = app
+        .request(Method::POST, &format!("{path}/erase"), Some(&edit), None)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(tombstone["status"], "erased");
+    assert!(tombstone["erased_at"].as_str().is_some());
+    for field in [
+        "rating",
+        "title",
+        "body",
+        "author_name",
+        "reply",
+        "follow_up",
+    ] {
+        assert!(tombstone[field].is_null(), "{field}");
+    }
+    // Retrying is harmless; further changes are refused as gone.
+    app.request(Method::POST, &format!("{path}/erase"), Some(&edit), None)
+        .await
+        .expect(200);
+    app.request(
+        Method::PATCH,
+        &path,
+        Some(&edit),
+        Some(&json!({"rating": 1})),
+    )
+    .await
+    .expect(410);
+
+    // The figures forget it; nothing of the text is left in the database.
+    let summary = app
+        .get(&format!("/api/v1/businesses/{}/summary", app.slug))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(summary["review_count"], 0);
+    let db = app.db();
+    let leftovers: i64 = db
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM reviews WHERE title != '' OR body != '' OR author_name != '')
+                  + (SELECT COUNT(*) FROM review_events WHERE review_id = ?1 AND kind != 'content_erased'
+                        AND (salt IS NOT NULL OR content IS NOT NULL OR data != 'null'))
+                  + (SELECT COUNT(*) FROM invitations WHERE customer_email IS NOT NULL)",
+            [&id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(leftovers, 0, "no personal content left");
+    let dump: String = db
+        .query_row(
+            "SELECT group_concat(CAST(data AS TEXT) || COALESCE(CAST(content AS TEXT), ''), '') FROM review_events",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(!dump.contains("Maria") && !dump.contains("Servizio cortese"));
+
+    // The log: every entry still there, plus the erasure, under a consistent checkpoint.
+    let (_, _, after) = bytes(&app, "/log/checkpoint").await;
+    let checkpoint = open_checkpoint(&after, &app.log_key).unwrap();
+    assert_eq!(checkpoint.size(), size_before + 1);
+    let (_, _, bundle) = bytes(
+        &app,
+        &format!("/log/tile/entries/000.p/{}", checkpoint.size()),
+    )
+    .await;
+    let entries = decode_bundle(&bundle).unwrap();
+    let mut log = MemoryLog::new();
+    for e in &entries {
+        log.append(e).unwrap();
+    }
+    let old = open_checkpoint(&before, &app.log_key).unwrap();
+    assert_eq!(
+        log.root(size_before).unwrap().0,
+        old.hash().0,
+        "consistent with before"
+    );
+    assert_eq!(log.root(checkpoint.size()).unwrap().0, checkpoint.hash().0);
+    let last = LogEntry::decode(entries.last().unwrap()).unwrap();
+    assert_eq!(last.kind, EventKind::ContentErased);
+    assert_eq!(last.review.to_string(), id);
+    assert!(
+        last.previous.is_some(),
+        "the erasure continues the review's chain"
+    );
+
+    let history = app.get(&format!("{path}/history")).await.expect(200).body;
+    let events = history["events"].as_array().unwrap();
+    assert_eq!(events.last().unwrap()["kind"], "content_erased");
+    assert!(
+        events
+            .iter()
+            .all(|e| e["data"].is_null() && e["log"]["salt"].is_null())
+    );
+    assert!(
+        events.iter().all(|e| e["log"]["index"].is_u64()),
+        "indexes stay"
+    );
+}

@@ -75,6 +75,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reviews::history))
         .routes(routes!(reviews::reply))
         .routes(routes!(reviews::follow_up))
+        .routes(routes!(reviews::erase))
         .routes(routes!(businesses::show))
         .routes(routes!(businesses::reviews))
         .routes(routes!(businesses::summary))

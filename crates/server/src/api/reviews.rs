@@ -252,6 +252,38 @@ pub async fn withdraw(
     Ok((no_store(), Json(ReviewView::from(write.review))).into_response())
 }
 
+/// The author erases the review's personal content: its texts, the content of its events
+/// and their salts. The log keeps its entries and records the erasure; the page shows that,
+/// and when, the content was erased. Repeating the request is harmless.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reviews/{id}/erase",
+    tag = "reviews",
+    security(("edit_token" = [])),
+    params(("id" = String, Path, description = "The review's id")),
+    responses(
+        (status = 200, description = "The tombstone", body = ReviewView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn erase(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    EditToken(token): EditToken,
+) -> Result<Response, ApiError> {
+    let write = write(
+        &state,
+        ReviewCommand::Erase {
+            review: review_id(&id)?,
+            by: store::Eraser::Reviewer(token),
+            at: Utc::now(),
+        },
+    )
+    .await?;
+    Ok((no_store(), Json(ReviewView::from(write.review))).into_response())
+}
+
 /// Every event of the review, oldest first.
 #[utoipa::path(
     get,

@@ -16,6 +16,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_log",
         include_str!("../../migrations/sqlite/0002_log.sql"),
     ),
+    (
+        "0003_erasure",
+        include_str!("../../migrations/sqlite/0003_erasure.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

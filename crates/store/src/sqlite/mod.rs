@@ -280,4 +280,9 @@ impl crate::Store for SqliteStore {
     async fn review_receipt(&self, id: ReviewId) -> Result<Option<Vec<u8>>> {
         self.read(move |c| log::receipt(c, id)).await
     }
+
+    async fn seal_log(&self) -> Result<()> {
+        // An empty write: its batch runs the sealing hook like any other.
+        self.writer.write(|_| Ok(())).await
+    }
 }

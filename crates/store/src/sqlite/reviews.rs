@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::ids::{BusinessId, ReviewId};
 use domain::invitation::{Locale, Relationship};
-use domain::lifecycle::{self, EventKind, InvitationState, ReviewState, Withdrawal};
+use domain::lifecycle::{self, Erasure, EventKind, InvitationState, ReviewState, Withdrawal};
 use domain::review::{Nps, Rating, ReviewStatus};
 use domain::secret::TokenHash;
 use domain::summary::{Tally, TallyDelta, median_of_middle};
@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::{corrupt, from_ms, parse_uuid, to_ms};
 use crate::{
-    BusinessRef, Entity, FollowUp, Opening, Position, Reply, Result, Review, ReviewCommand,
+    BusinessRef, Entity, Eraser, FollowUp, Opening, Position, Reply, Result, Review, ReviewCommand,
     ReviewContent, ReviewEvent, ReviewQuery, ReviewWrite, Sort, StoreError,
 };
 
@@ -173,6 +173,19 @@ pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrit
                 (review, true)
             }
         }
+        ReviewCommand::Erase { review, by, at } => {
+            let mut current = Current::load(c, review)?;
+            if let Eraser::Reviewer(token) = &by {
+                current = current.authorised(token)?;
+            }
+            match lifecycle::erase(current.state) {
+                Erasure::AlreadyErased => (review, false),
+                Erasure::Erase { counted } => {
+                    erase(c, review, &current, counted, by, at)?;
+                    (review, true)
+                }
+            }
+        }
         ReviewCommand::FollowUp {
             review,
             edit_token,
@@ -289,6 +302,57 @@ fn submit(
     )
 }
 
+/// Erases a review's personal content, in the write path's transaction.
+fn erase(
+    c: &Connection,
+    review: ReviewId,
+    current: &Current,
+    counted: bool,
+    by: Eraser,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let id = review.to_string();
+    if counted {
+        c.prepare_cached("DELETE FROM reply_delays WHERE review_id = ?1")?
+            .execute([&id])?;
+        tally(
+            c,
+            current.state.business,
+            current.relationship,
+            TallyDelta::removed(current.rating, current.nps, current.state.has_reply),
+        )?;
+    }
+    // The rating stays (a star value is no personal data, and the column may not be empty);
+    // it is never shown again.
+    c.prepare_cached(
+        "UPDATE reviews SET status = 'withdrawn', withdrawn_at = COALESCE(withdrawn_at, ?2),
+             erased_at = ?2, title = '', body = '', author_name = '', nps = NULL,
+             experience_date = NULL
+         WHERE id = ?1",
+    )?
+    .execute(params![id, to_ms(at)])?;
+    c.prepare_cached("UPDATE follow_ups SET body = '' WHERE review_id = ?1")?
+        .execute([&id])?;
+    c.prepare_cached(
+        "UPDATE invitations SET customer_name = NULL, customer_email = NULL
+         WHERE id = (SELECT invitation_id FROM reviews WHERE id = ?1)",
+    )?
+    .execute([&id])?;
+    // The log's entries stay; without their salts the commitments link to nothing.
+    c.prepare_cached(
+        "UPDATE review_events SET data = 'null', salt = NULL, content = NULL WHERE review_id = ?1",
+    )?
+    .execute([&id])?;
+    record(
+        c,
+        review,
+        current.state.business,
+        EventKind::ContentErased,
+        at,
+        &json!({"erased_by": by.name()}),
+    )
+}
+
 /// What the write path needs to know of a review before changing it.
 struct Current {
     state: ReviewState,
@@ -314,8 +378,9 @@ impl Current {
         );
         let raw: Option<Raw> = c
             .prepare_cached(
-                "SELECT r.business_id, r.relationship, r.status, r.rating, r.nps, r.created_at,
-                        r.edit_token_hash,
+                "SELECT r.business_id, r.relationship,
+                        CASE WHEN r.erased_at IS NULL THEN r.status ELSE 'erased' END,
+                        r.rating, r.nps, r.created_at, r.edit_token_hash,
                         EXISTS (SELECT 1 FROM replies WHERE review_id = r.id),
                         EXISTS (SELECT 1 FROM follow_ups WHERE review_id = r.id)
                  FROM reviews r WHERE r.id = ?1",
@@ -379,6 +444,7 @@ fn parse_status(s: &str) -> Result<ReviewStatus> {
     match s {
         "published" => Ok(ReviewStatus::Published),
         "withdrawn" => Ok(ReviewStatus::Withdrawn),
+        "erased" => Ok(ReviewStatus::Erased),
         other => Err(corrupt("status", other)),
     }
 }
@@ -443,7 +509,7 @@ const REVIEW_SELECT: &str = "
            r.created_at, r.updated_at, r.edit_count, r.withdrawn_at,
            p.body, p.responder_name, p.responder_role, p.created_at, p.updated_at, p.edit_count,
            f.body, f.created_at,
-           le.log_index, le.salt, le.content
+           le.log_index, le.salt, le.content, r.erased_at
     FROM reviews r
     JOIN businesses b ON b.id = r.business_id
     LEFT JOIN replies p ON p.review_id = r.id
@@ -472,7 +538,12 @@ fn review_row(row: &Row<'_>) -> rusqlite::Result<Review> {
     let business_id: String = row.get(2)?;
     let relationship: String = row.get(5)?;
     let status: String = row.get(7)?;
-    let status = parse_status(&status).map_err(|e| bad(7, e))?;
+    let erased_at = opt_time(row, 30)?;
+    let status = if erased_at.is_some() {
+        ReviewStatus::Erased
+    } else {
+        parse_status(&status).map_err(|e| bad(7, e))?
+    };
     let rating: u8 = row.get(8)?;
     let created_at = time(row, 15)?;
     let published = status == ReviewStatus::Published;
@@ -542,6 +613,7 @@ fn review_row(row: &Row<'_>) -> rusqlite::Result<Review> {
         updated_at: opt_time(row, 16)?,
         edit_count: row.get(17)?,
         withdrawn_at: opt_time(row, 18)?,
+        erased_at,
         content,
         reply,
         follow_up,
