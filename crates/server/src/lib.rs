@@ -127,7 +127,6 @@ pub fn spawn_log_sealer(store: Arc<dyn Store>) -> tokio::task::JoinHandle<()> {
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then drains open requests.
-
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
