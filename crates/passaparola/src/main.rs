@@ -1,6 +1,8 @@
 //! `passaparola`: the command line. It parses arguments and calls the server and store
 //! crates; it holds no business logic.
 
+mod audit;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -71,6 +73,31 @@ enum Command {
     /// Act on reviews as the operator.
     #[command(subcommand)]
     Review(ReviewCommandCli),
+    /// Audit a Passaparola log from the outside, with its verifier key only.
+    #[command(subcommand)]
+    Verify(VerifyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum VerifyCommand {
+    /// Verify a review's receipt (a `.tlog-proof` file) offline.
+    Receipt {
+        file: PathBuf,
+        /// The log's verifier key (`<origin>+<id>+<base64>`), obtained from its operator.
+        #[arg(long)]
+        key: String,
+    },
+    /// Monitor a log: check its checkpoint, every entry, tile and review chain, and its
+    /// consistency with the checkpoint seen last time (kept in `--state`).
+    Log {
+        /// The instance's base URL (the log is under `/log`).
+        url: String,
+        #[arg(long)]
+        key: String,
+        /// A file holding the last checkpoint seen; created or updated on success.
+        #[arg(long)]
+        state: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -252,6 +279,10 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Log(command) => log_command(&cli, command).await,
+        Command::Verify(VerifyCommand::Receipt { file, key }) => audit::receipt(file, key),
+        Command::Verify(VerifyCommand::Log { url, key, state }) => {
+            audit::log(url, key, state.as_deref()).await
+        }
         Command::Review(ReviewCommandCli::Erase { id }) => {
             let review: domain::ids::ReviewId = id
                 .parse()

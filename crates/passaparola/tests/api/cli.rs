@@ -371,3 +371,115 @@ async fn the_operator_erases_beside_the_server_and_the_log_records_it() {
     }
     assert!(covered, "the erasure entry was never checkpointed");
 }
+
+#[tokio::test]
+async fn an_auditor_verifies_receipts_and_monitors_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let server = Server::start(dir.path(), &log);
+    let key = create_business(dir.path(), "bottega-prova");
+    let vkey_out = run(dir.path(), &["log", "key"]);
+    assert!(vkey_out.status.success(), "{}", stderr(&vkey_out));
+    let vkey = stdout(&vkey_out).trim().to_owned();
+    let client = reqwest::Client::new();
+    let submit = |reference: String| {
+        let client = client.clone();
+        let (address, key) = (server.address.clone(), key.clone());
+        async move {
+            let inv = read(
+                client
+                    .post(format!("{address}/api/v1/invitations"))
+                    .bearer_auth(&key)
+                    .json(&json!({"reference": reference}))
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+            .expect(201);
+            read(
+                client
+                    .post(format!("{address}/api/v1/reviews"))
+                    .json(&review_body(inv.body["token"].as_str().unwrap(), 4))
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+            .expect(201)
+        }
+    };
+    let first = submit("ORD-0".into()).await;
+    let receipt = dir.path().join("review.tlog-proof");
+    std::fs::write(&receipt, first.body["receipt"].as_str().unwrap()).unwrap();
+    let ok = run(
+        dir.path(),
+        &[
+            "verify",
+            "receipt",
+            receipt.to_str().unwrap(),
+            "--key",
+            &vkey,
+        ],
+    );
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains("review_published"));
+
+    // One flipped byte anywhere in the receipt is refused.
+    let text = std::fs::read(&receipt).unwrap();
+    for i in (0..text.len()).step_by(7) {
+        let mut bad = text.clone();
+        bad[i] ^= 0x01;
+        let path = dir.path().join("bad.tlog-proof");
+        std::fs::write(&path, &bad).unwrap();
+        let out = run(
+            dir.path(),
+            &["verify", "receipt", path.to_str().unwrap(), "--key", &vkey],
+        );
+        assert!(!out.status.success(), "byte {i} flipped went unnoticed");
+    }
+
+    let state = dir.path().join("monitor.state");
+    let monitor = |state: &Path| {
+        run(
+            dir.path(),
+            &[
+                "verify",
+                "log",
+                &server.address,
+                "--key",
+                &vkey,
+                "--state",
+                state.to_str().unwrap(),
+            ],
+        )
+    };
+    let out = monitor(&state);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("every chain complete"));
+    // The log grows past a full tile; the monitor checks consistency with what it saw.
+    for i in 1..300 {
+        submit(format!("ORD-{i}")).await;
+    }
+    let out = monitor(&state);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("consistent with the checkpoint of 1 entries"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("1 upper tiles"), "{}", stdout(&out));
+    // A checkpoint from another log (another key) is refused.
+    let other = ledger::note::LogSigner::from_seed("127.0.0.1/log", [1; 32]).unwrap();
+    let wrong = run(
+        dir.path(),
+        &[
+            "verify",
+            "log",
+            &server.address,
+            "--key",
+            other.verifier_key(),
+        ],
+    );
+    assert!(!wrong.status.success());
+}

@@ -1,0 +1,225 @@
+//! `passaparola verify`: an auditor's checks of a Passaparola log, from the outside, with
+//! nothing but the log's verifier key. The checks themselves are the `ledger` crate's (and
+//! the entry format is `domain::log_entry`); this module fetches and reports.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use domain::ids::ReviewId;
+use domain::lifecycle::EventKind;
+use domain::log_entry::LogEntry;
+use ledger::note::open_checkpoint;
+use ledger::rebuild::Rebuild;
+use ledger::receipt::Receipt;
+use ledger::tiles::{TILE_HEIGHT, TILE_WIDTH, TileKind, TilePath, decode_bundle, tile_hashes};
+use ledger::{Checkpoint, Hash};
+
+/// `verify receipt FILE --key VKEY`: offline.
+pub fn receipt(file: &Path, key: &str) -> Result<()> {
+    let text = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let receipt = Receipt::parse(&text).context("the file is not a tlog-proof receipt")?;
+    let checkpoint = receipt.verify(key).context("the receipt does not verify")?;
+    let entry = receipt
+        .extra
+        .as_deref()
+        .map(LogEntry::decode)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .context("the receipt carries no entry")?;
+    println!(
+        "OK: entry {} of log {} (checkpoint of {} entries) is a {} event of review {}, at {} (Unix ms)",
+        receipt.index,
+        checkpoint.origin(),
+        checkpoint.size(),
+        entry.kind.as_str(),
+        entry.review,
+        entry.at_ms
+    );
+    Ok(())
+}
+
+async fn fetch(client: &reqwest::Client, url: &str) -> Result<Vec<u8>> {
+    let resp = client
+        .get(url)
+        .send()
+        .await
+        .with_context(|| format!("fetching {url}"))?;
+    if !resp.status().is_success() {
+        bail!("{url} answered {}", resp.status());
+    }
+    Ok(resp.bytes().await?.to_vec())
+}
+
+/// Fetches a tile or bundle. A partial one may be gone once the log has grown past it; then
+/// the full one is fetched and cut to the width (C2SP tlog-tiles allows both).
+async fn fetch_tile(client: &reqwest::Client, prefix: &str, path: TilePath) -> Result<Vec<u8>> {
+    match fetch(client, &format!("{prefix}/{}", path.to_path())).await {
+        Ok(bytes) => Ok(bytes),
+        Err(_) if !path.is_full() => {
+            let full = TilePath {
+                width: TILE_WIDTH as u16,
+                ..path
+            };
+            let bytes = fetch(client, &format!("{prefix}/{}", full.to_path())).await?;
+            let width = usize::from(path.width);
+            Ok(match path.kind {
+                TileKind::Hashes(_) => bytes.get(..width * 32).unwrap_or(&bytes).to_vec(),
+                TileKind::Entries => {
+                    let entries = decode_bundle(&bytes).context("a malformed entry bundle")?;
+                    ledger::tiles::encode_bundle(entries.iter().take(width).map(Vec::as_slice))?
+                }
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Where each review's chain ends so far.
+#[derive(Default)]
+struct Chains {
+    last: HashMap<ReviewId, u64>,
+}
+
+impl Chains {
+    fn follow(&mut self, index: u64, entry: &LogEntry) -> Result<()> {
+        let expected = self.last.get(&entry.review).copied();
+        if entry.previous != expected {
+            bail!(
+                "entry {index} of review {} points back to {:?}, but the review's previous entry is {:?}: the chain has a gap",
+                entry.review,
+                entry.previous,
+                expected
+            );
+        }
+        if expected.is_none() && entry.kind != EventKind::ReviewPublished {
+            bail!(
+                "entry {index} is the first of review {} but is a {} event",
+                entry.review,
+                entry.kind.as_str()
+            );
+        }
+        self.last.insert(entry.review, index);
+        Ok(())
+    }
+}
+
+/// `verify log URL --key VKEY [--state FILE]`: a monitor.
+pub async fn log(base_url: &str, key: &str, state: Option<&Path>) -> Result<()> {
+    let prefix = format!("{}/log", base_url.trim_end_matches('/'));
+    let client = reqwest::Client::new();
+    let signed = fetch(&client, &format!("{prefix}/checkpoint")).await?;
+    let checkpoint = open_checkpoint(&signed, key).context("the checkpoint does not verify")?;
+    let old: Option<Checkpoint> = match state {
+        Some(path) if path.exists() => {
+            let bytes = std::fs::read(path)?;
+            Some(open_checkpoint(&bytes, key).context("the saved checkpoint does not verify")?)
+        }
+        _ => None,
+    };
+    let size = checkpoint.size();
+    if let Some(old) = &old
+        && old.size() > size
+    {
+        bail!(
+            "the log shrank: it showed {} entries before and shows {size} now",
+            old.size()
+        );
+    }
+
+    let mut rebuild = Rebuild::new();
+    let mut chains = Chains::default();
+    // Hashes of the tree at every eighth level above the leaves: tile levels 1, 2, …
+    let mut upper: HashMap<(u8, u64), Hash> = HashMap::new();
+    let mut consistent_with = None;
+    let bundles = size.div_ceil(TILE_WIDTH);
+    for b in 0..bundles {
+        let width = (size - b * TILE_WIDTH).min(TILE_WIDTH) as u16;
+        let bundle_path = TilePath {
+            kind: TileKind::Entries,
+            index: b,
+            width,
+        };
+        let bytes = fetch_tile(&client, &prefix, bundle_path).await?;
+        let entries = decode_bundle(&bytes).context("a malformed entry bundle")?;
+        if entries.len() != usize::from(width) {
+            bail!(
+                "entry bundle {b} holds {} entries, not {width}",
+                entries.len()
+            );
+        }
+        let mut leaves = Vec::with_capacity(entries.len());
+        for entry in &entries {
+            let n = rebuild.len();
+            let decoded =
+                LogEntry::decode(entry).map_err(|e| anyhow::anyhow!("entry {n}: {}", e.message))?;
+            chains.follow(n, &decoded)?;
+            let hashes = rebuild.push(entry)?;
+            leaves.push(hashes[0]);
+            for (level, h) in hashes.iter().enumerate().skip(1) {
+                let level = level as u8;
+                if level % TILE_HEIGHT == 0 {
+                    upper.insert((level / TILE_HEIGHT, n >> level), *h);
+                }
+            }
+            if let Some(old) = &old
+                && rebuild.len() == old.size()
+            {
+                if rebuild.root()?.0 != old.hash().0 {
+                    bail!("the log is not consistent with the checkpoint seen before");
+                }
+                consistent_with = Some(old.size());
+            }
+        }
+        // The level-0 tile must hold exactly these entries' leaf hashes.
+        let tile = TilePath {
+            kind: TileKind::Hashes(0),
+            ..bundle_path
+        };
+        let served = tile_hashes(&fetch_tile(&client, &prefix, tile).await?)?;
+        if served.iter().map(|h| h.0).ne(leaves.iter().map(|h| h.0)) {
+            bail!("tile {} does not match its entry bundle", tile.to_path());
+        }
+    }
+    if rebuild.root()?.0 != checkpoint.hash().0 {
+        bail!("the entries do not hash to the checkpoint's root");
+    }
+    // Every upper tile that exists at this size.
+    let mut level = 1u8;
+    let mut upper_tiles = 0;
+    while (size >> (u32::from(TILE_HEIGHT) * u32::from(level))) > 0 {
+        let level_size = size >> (u32::from(TILE_HEIGHT) * u32::from(level));
+        for index in 0..level_size.div_ceil(TILE_WIDTH) {
+            let width = (level_size - index * TILE_WIDTH).min(TILE_WIDTH) as u16;
+            let tile = TilePath {
+                kind: TileKind::Hashes(level),
+                index,
+                width,
+            };
+            let served = tile_hashes(&fetch_tile(&client, &prefix, tile).await?)?;
+            for (i, h) in served.iter().enumerate() {
+                let expected = upper.get(&(level, index * TILE_WIDTH + i as u64));
+                if expected.map(|e| e.0) != Some(h.0) {
+                    bail!("tile {} does not match the entries", tile.to_path());
+                }
+            }
+            upper_tiles += 1;
+        }
+        level += 1;
+    }
+    if let Some(path) = state {
+        std::fs::write(path, &signed).with_context(|| format!("saving {}", path.display()))?;
+    }
+    println!(
+        "OK: log {}: {size} entries in {bundles} bundles and {upper_tiles} upper tiles match \
+         the signed root; {} reviews, every chain complete{}",
+        checkpoint.origin(),
+        chains.last.len(),
+        match (consistent_with, &old) {
+            (Some(n), _) => format!("; consistent with the checkpoint of {n} entries seen before"),
+            (None, Some(old)) if old.size() == 0 => "; the previous checkpoint was empty".into(),
+            _ => String::new(),
+        }
+    );
+    Ok(())
+}
