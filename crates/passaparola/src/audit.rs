@@ -158,7 +158,7 @@ pub async fn log(base_url: &str, key: &str, state: Option<&Path>) -> Result<()> 
             leaves.push(hashes[0]);
             for (level, h) in hashes.iter().enumerate().skip(1) {
                 let level = level as u8;
-                if level % TILE_HEIGHT == 0 {
+                if level.is_multiple_of(TILE_HEIGHT) {
                     upper.insert((level / TILE_HEIGHT, n >> level), *h);
                 }
             }
