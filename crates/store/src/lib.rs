@@ -190,6 +190,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// A C2SP `tlog-proof` receipt for the review's latest event, against the latest
     /// checkpoint; `None` if there is no such review or its event is not yet checkpointed.
     async fn review_receipt(&self, id: ReviewId) -> Result<Option<Vec<u8>>>;
+    /// A C2SP `tlog-proof` receipt for the log entry at `index`, against the latest
+    /// checkpoint; `None` if the log has no checkpoint covering it.
+    async fn log_receipt(&self, index: u64) -> Result<Option<Vec<u8>>>;
     /// Signs a checkpoint over entries appended by other processes (the command line), if
     /// any; a no-op otherwise.
     async fn seal_log(&self) -> Result<()>;

@@ -178,6 +178,26 @@ async fn a_reviews_whole_history_can_be_walked_from_the_log() {
         assert_eq!(event["log"]["index"], *i);
         assert_eq!(entry.kind.as_str(), event["kind"]);
         assert_opens(&event["log"], entry);
+        // Every event of the history has its own receipt, by its log index.
+        let (status, headers, served) =
+            bytes(&app, &format!("/api/v1/log/entries/{i}/receipt")).await;
+        assert_eq!(status, 200);
+        assert!(
+            headers["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains(&format!("entry-{i}.tlog-proof"))
+        );
+        let receipt = Receipt::parse(&served).unwrap();
+        assert_eq!(receipt.index, *i);
+        assert_eq!(receipt.extra.as_deref(), Some(&entries[*i as usize][..]));
+        receipt.verify(&app.log_key).unwrap();
+    }
+    // Beyond the log, or not a canonical index: no receipt.
+    for bad in [format!("{size}"), "01".into(), "-1".into(), "x".into()] {
+        app.get(&format!("/api/v1/log/entries/{bad}/receipt"))
+            .await
+            .expect(404);
     }
     let kinds: Vec<_> = walked.iter().map(|(_, e)| e.kind).collect();
     assert_eq!(

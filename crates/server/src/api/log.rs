@@ -123,9 +123,42 @@ pub async fn receipt(
         .review_receipt(id)
         .await?
         .ok_or(ApiError::NotFound("receipt"))?;
-    let disposition =
-        HeaderValue::try_from(format!("attachment; filename=\"review-{id}.tlog-proof\""))
-            .map_err(|e| ApiError::Internal(Box::new(e)))?;
+    receipt_file(receipt, &format!("review-{id}.tlog-proof"))
+}
+
+/// A C2SP tlog-proof receipt for any entry of the log, by its index (each event in a review's
+/// history shows its `log.index`): the entry, its inclusion proof and the signed checkpoint.
+#[utoipa::path(
+    get,
+    path = "/api/v1/log/entries/{index}/receipt",
+    tag = "log",
+    params(("index" = u64, Path, description = "The entry's index in the log")),
+    responses(
+        (status = 200, description = "The receipt (`c2sp.org/tlog-proof@v1`)", content_type = "text/plain"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn entry_receipt(
+    State(state): State<AppState>,
+    Path(index): Path<String>,
+) -> Result<Response, ApiError> {
+    // Canonical decimal only, so that one entry has one URL.
+    let index: u64 = Some(index.as_str())
+        .filter(|i| *i == "0" || !i.starts_with('0'))
+        .and_then(|i| i.parse().ok())
+        .ok_or(ApiError::NotFound("log entry"))?;
+    let receipt = state
+        .store
+        .log_receipt(index)
+        .await?
+        .ok_or(ApiError::NotFound("receipt"))?;
+    receipt_file(receipt, &format!("entry-{index}.tlog-proof"))
+}
+
+/// A receipt as a download. It may change (a newer checkpoint), so it is not cached.
+fn receipt_file(receipt: Vec<u8>, filename: &str) -> Result<Response, ApiError> {
+    let disposition = HeaderValue::try_from(format!("attachment; filename=\"{filename}\""))
+        .map_err(|e| ApiError::Internal(Box::new(e)))?;
     let mut response = text(receipt, "no-cache");
     response
         .headers_mut()

@@ -80,6 +80,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(businesses::reviews))
         .routes(routes!(businesses::summary))
         .routes(routes!(log::receipt))
+        .routes(routes!(log::entry_receipt))
         .routes(routes!(log::checkpoint))
         .routes(routes!(log::key))
 }

@@ -294,23 +294,29 @@ pub(super) fn receipt(c: &Connection, review: ReviewId) -> Result<Option<Vec<u8>
     let index: Option<i64> = tx
         .prepare_cached("SELECT MAX(log_index) FROM review_events WHERE review_id = ?1")?
         .query_row([review.to_string()], |r| r.get(0))?;
-    let Some(index) = index.map(|i| i as u64) else {
-        return Ok(None);
+    let receipt = match index {
+        Some(index) => entry_receipt(&tx, index as u64)?,
+        None => None,
     };
-    let Some((size, checkpoint)) = latest_checkpoint(&tx)? else {
+    tx.finish()?;
+    Ok(receipt)
+}
+
+/// A receipt for the entry at `index`, against the latest checkpoint; `None` if the entry is
+/// not (yet) covered by a checkpoint. Callers that read other rows first wrap both in one
+/// read transaction, so that the checkpoint and the stored hashes are of one snapshot.
+pub(super) fn entry_receipt(c: &Connection, index: u64) -> Result<Option<Vec<u8>>> {
+    let Some((size, checkpoint)) = latest_checkpoint(c)? else {
         return Ok(None);
     };
     if index >= size {
         // Appended by another process, not yet covered by a checkpoint.
         return Ok(None);
     }
-    let entry: Vec<u8> = tx.query_row(
-        "SELECT entry FROM log_entries WHERE idx = ?1",
-        [index as i64],
-        |r| r.get(0),
-    )?;
-    let proof = prove_record(size, index, &Reader(&tx)).map_err(ledger_error)?;
-    tx.finish()?;
+    let entry: Vec<u8> = c
+        .prepare_cached("SELECT entry FROM log_entries WHERE idx = ?1")?
+        .query_row([index as i64], |r| r.get(0))?;
+    let proof = prove_record(size, index, &Reader(c)).map_err(ledger_error)?;
     Ok(Some(
         Receipt {
             extra: Some(entry),

@@ -281,6 +281,16 @@ impl crate::Store for SqliteStore {
         self.read(move |c| log::receipt(c, id)).await
     }
 
+    async fn log_receipt(&self, index: u64) -> Result<Option<Vec<u8>>> {
+        self.read(move |c| {
+            let tx = c.unchecked_transaction()?;
+            let receipt = log::entry_receipt(&tx, index)?;
+            tx.finish()?;
+            Ok(receipt)
+        })
+        .await
+    }
+
     async fn seal_log(&self) -> Result<()> {
         // An empty write: its batch runs the sealing hook like any other.
         self.writer.write(|_| Ok(())).await
