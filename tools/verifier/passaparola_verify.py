@@ -224,8 +224,8 @@ def parse_vkey(text: str) -> VerifierKey:
     name, hex_id, b64 = parts
     if not _valid_key_name(name):
         raise _fail("the verifier key's name is empty or contains a space or '+'")
-    if not re.fullmatch(r"[0-9a-f]{8}", hex_id):
-        raise _fail("the verifier key's id is not 8 lower-case hex digits")
+    if not re.fullmatch(r"[0-9a-fA-F]{8}", hex_id):
+        raise _fail("the verifier key's id is not 8 hex digits")
     raw = b64decode_strict(b64, "the verifier key")
     if len(raw) != 33 or raw[0] != _ALG_ED25519:
         raise _fail("the verifier key is not an Ed25519 key (0x01 followed by 32 bytes)")
@@ -778,7 +778,9 @@ def fetch_tile(source: Source, level, n: int, width: int) -> bytes:
         return source.get(path)
     except NotFound:
         pass
-    full = _fetch(source, tile_path(level, n, TILE_WIDTH), what)
+    full_path = tile_path(level, n, TILE_WIDTH)
+    full = _fetch(source, full_path, what)
+    source.read.pop(full_path, None)  # what was used is the cut, remembered below
     if level == "entries":
         cut = encode_bundle(decode_bundle(full)[:width])
     else:

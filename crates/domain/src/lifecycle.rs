@@ -288,6 +288,14 @@ impl EventKind {
         }
     }
 
+    /// Whether the event's content holds what a person wrote (texts, names, ratings).
+    /// Such openings are shown only while the review is published; the others
+    /// (`review_withdrawn`: `{}`, `content_erased`: who asked) always are, so that anyone
+    /// can check a tombstone against the log.
+    pub fn carries_text(self) -> bool {
+        !matches!(self, Self::ReviewWithdrawn | Self::ContentErased)
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }

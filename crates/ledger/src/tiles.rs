@@ -95,6 +95,10 @@ impl TilePath {
             if digits.len() != 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(bad());
             }
+            // One index, one path: no leading groups of zeroes (`x000/001` is `001`).
+            if i == 0 && !last && digits == "000" {
+                return Err(bad());
+            }
             let d: u64 = digits.parse().map_err(|_| bad())?;
             index = index
                 .checked_mul(1000)
@@ -233,6 +237,9 @@ mod tests {
             "tile//000",
             "tile/0/",
             "tile/0/x1000/000",
+            "tile/0/x000/001",
+            "tile/0/x000/x001/000",
+            "tile/entries/x000/001.p/97",
             "tiles/0/000",
             "tile/0/-01",
             "tile/0/x999/x999/x999/x999/x999/x999/x999/999",

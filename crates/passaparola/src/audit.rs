@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use domain::ids::ReviewId;
+use domain::ids::{BusinessId, ReviewId};
 use domain::lifecycle::EventKind;
 use domain::log_entry::LogEntry;
 use ledger::note::open_checkpoint;
@@ -75,15 +75,16 @@ async fn fetch_tile(client: &reqwest::Client, prefix: &str, path: TilePath) -> R
     }
 }
 
-/// Where each review's chain ends so far.
+/// Where each review's chain ends so far, and the business it is about.
 #[derive(Default)]
 struct Chains {
-    last: HashMap<ReviewId, u64>,
+    last: HashMap<ReviewId, (u64, BusinessId)>,
 }
 
 impl Chains {
     fn follow(&mut self, index: u64, entry: &LogEntry) -> Result<()> {
-        let expected = self.last.get(&entry.review).copied();
+        let seen = self.last.get(&entry.review).copied();
+        let expected = seen.map(|(i, _)| i);
         if entry.previous != expected {
             bail!(
                 "entry {index} of review {} points back to {:?}, but the review's previous entry is {:?}: the chain has a gap",
@@ -92,14 +93,23 @@ impl Chains {
                 expected
             );
         }
-        if expected.is_none() && entry.kind != EventKind::ReviewPublished {
-            bail!(
+        match seen {
+            None if entry.kind != EventKind::ReviewPublished => bail!(
                 "entry {index} is the first of review {} but is a {} event",
                 entry.review,
                 entry.kind.as_str()
-            );
+            ),
+            Some(_) if entry.kind == EventKind::ReviewPublished => bail!(
+                "entry {index} publishes review {} a second time",
+                entry.review
+            ),
+            Some((_, business)) if business != entry.business => bail!(
+                "entry {index} moves review {} to another business",
+                entry.review
+            ),
+            _ => {}
         }
-        self.last.insert(entry.review, index);
+        self.last.insert(entry.review, (index, entry.business));
         Ok(())
     }
 }
@@ -222,4 +232,68 @@ pub async fn log(base_url: &str, key: &str, state: Option<&Path>) -> Result<()> 
         }
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(
+        kind: EventKind,
+        business: BusinessId,
+        review: ReviewId,
+        previous: Option<u64>,
+    ) -> LogEntry {
+        LogEntry {
+            kind,
+            at_ms: 0,
+            business,
+            review,
+            previous,
+            commitment: [0; 32],
+        }
+    }
+
+    #[test]
+    fn chains_refuse_gaps_and_rewritten_beginnings() {
+        use EventKind::*;
+        let (b, other_b) = (BusinessId::generate(), BusinessId::generate());
+        let (r, s) = (ReviewId::generate(), ReviewId::generate());
+        // Entries 0..3 of a good log: r published, s published, r edited.
+        let good = [
+            entry(ReviewPublished, b, r, None),
+            entry(ReviewPublished, b, s, None),
+            entry(ReviewEdited, b, r, Some(0)),
+        ];
+        let mut chains = Chains::default();
+        for (i, e) in good.iter().enumerate() {
+            chains.follow(i as u64, e).unwrap();
+        }
+        let cases = [
+            ("a gap", entry(ReplyPublished, b, r, Some(0))),
+            ("a link to nothing", entry(ReplyPublished, b, r, None)),
+            (
+                "a second publication",
+                entry(ReviewPublished, b, r, Some(2)),
+            ),
+            (
+                "another business",
+                entry(ReplyPublished, other_b, r, Some(2)),
+            ),
+            (
+                "a review that starts mid-way",
+                entry(ReviewEdited, b, ReviewId::generate(), None),
+            ),
+        ];
+        for (what, bad) in cases {
+            let mut chains = Chains::default();
+            for (i, e) in good.iter().enumerate() {
+                chains.follow(i as u64, e).unwrap();
+            }
+            assert!(chains.follow(3, &bad).is_err(), "{what} went unnoticed");
+        }
+        chains
+            .follow(3, &entry(ReplyPublished, b, r, Some(2)))
+            .unwrap();
+    }
 }

@@ -5,8 +5,9 @@
 //!
 //! cargo bench -p store --bench log_receipts
 //!
-//! The logs are seeded once into `target/bench-data/` (about 1.8 GB at 10M entries, a few
-//! minutes) and reused; each run reopens them with the log key, which rebuilds and checks every
+//! The logs are seeded once into `target/bench-data/` (about 1.8 GB at 10M entries, under a
+//! minute), with their signing keys beside them, and reused (`bench/run.sh` serves a copy of
+//! the 10M one to measure the review API on a large log); each run reopens them with the log key, which rebuilds and checks every
 //! stored hash against the signed root, and prints how long that start-up check took.
 
 #![allow(
@@ -112,6 +113,8 @@ fn store(n: u64) -> (tokio::runtime::Runtime, SqliteStore) {
         seed(&partial, n);
         std::fs::rename(&partial, &path).unwrap();
     }
+    // The key beside it, for bench/run.sh, which serves a copy of this log.
+    std::fs::write(dir.join(format!("log-{n}.key")), signer().skey()).unwrap();
     let opened = Instant::now();
     let store = SqliteStore::open(&path, Some(signer())).unwrap();
     eprintln!(

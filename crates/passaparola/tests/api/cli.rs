@@ -16,15 +16,15 @@ fn passaparola(data_dir: &Path) -> Command {
     cmd
 }
 
-fn run(data_dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn run(data_dir: &Path, args: &[&str]) -> Output {
     passaparola(data_dir).args(args).output().unwrap()
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 

@@ -210,13 +210,29 @@ async fn a_reviews_whole_history_can_be_walked_from_the_log() {
         ]
     );
 
-    // Withdrawn: the chain grows, the openings are no longer shown.
+    // Withdrawn: the chain grows; the texts' openings are no longer shown, the withdrawal's
+    // own (it commits to `{}`) is, so that anyone can check the tombstone.
     app.request(Method::DELETE, &path, Some(&edit), None)
         .await
         .expect(200);
     let tombstone = app.get(&path).await.expect(200).body;
-    assert!(tombstone["log"]["index"].as_u64().unwrap() >= size);
-    assert!(tombstone["log"]["salt"].is_null() && tombstone["log"]["content"].is_null());
+    let index = tombstone["log"]["index"].as_u64().unwrap();
+    assert!(index >= size);
+    assert_eq!(tombstone["log"]["content"], "{}");
+    let (_, _, bundle) = bytes(&app, &format!("/log/tile/entries/000.p/{}", index + 1)).await;
+    let withdrawal = LogEntry::decode(&decode_bundle(&bundle).unwrap()[index as usize]).unwrap();
+    assert_eq!(withdrawal.kind, EventKind::ReviewWithdrawn);
+    assert_opens(&tombstone["log"], &withdrawal);
+    let history = app.get(&format!("{path}/history")).await.expect(200).body;
+    let (last, texts) = history["events"].as_array().unwrap().split_last().unwrap();
+    assert_eq!(last["kind"], "review_withdrawn");
+    assert_eq!(last["log"]["content"], "{}");
+    assert!(
+        texts
+            .iter()
+            .all(|e| e["data"].is_null() && e["log"]["salt"].is_null()),
+        "{texts:?}"
+    );
 }
 
 #[tokio::test]
@@ -382,12 +398,16 @@ async fn erasure_leaves_the_log_whole_and_the_content_gone() {
 
     let history = app.get(&format!("{path}/history")).await.expect(200).body;
     let events = history["events"].as_array().unwrap();
-    assert_eq!(events.last().unwrap()["kind"], "content_erased");
+    let (erasure, earlier) = events.split_last().unwrap();
+    assert_eq!(erasure["kind"], "content_erased");
     assert!(
-        events
+        earlier
             .iter()
             .all(|e| e["data"].is_null() && e["log"]["salt"].is_null())
     );
+    // The erasure's own opening says who asked for it, and nothing else.
+    assert_eq!(erasure["log"]["content"], r#"{"erased_by":"reviewer"}"#);
+    assert_opens(&erasure["log"], &last);
     assert!(
         events.iter().all(|e| e["log"]["index"].is_u64()),
         "indexes stay"

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, reason = "a panic in a test is a failing test")]
 
+mod auditors;
 mod bad_inputs;
 mod cli;
 mod helpers;

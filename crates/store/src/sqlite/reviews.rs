@@ -509,7 +509,7 @@ const REVIEW_SELECT: &str = "
            r.created_at, r.updated_at, r.edit_count, r.withdrawn_at,
            p.body, p.responder_name, p.responder_role, p.created_at, p.updated_at, p.edit_count,
            f.body, f.created_at,
-           le.log_index, le.salt, le.content, r.erased_at
+           le.log_index, le.salt, le.content, r.erased_at, le.kind
     FROM reviews r
     JOIN businesses b ON b.id = r.business_id
     LEFT JOIN replies p ON p.review_id = r.id
@@ -586,8 +586,14 @@ fn review_row(row: &Row<'_>) -> rusqlite::Result<Review> {
     let log_index: Option<i64> = row.get(27)?;
     let salt: Option<Vec<u8>> = row.get(28)?;
     let opened: Option<Vec<u8>> = row.get(29)?;
+    let kind: Option<String> = row.get(31)?;
+    let shown = published
+        || kind
+            .as_deref()
+            .and_then(EventKind::parse)
+            .is_some_and(|k| !k.carries_text());
     let opening = match (salt, opened) {
-        (Some(salt), Some(content)) if published => Some(Opening {
+        (Some(salt), Some(content)) if shown => Some(Opening {
             salt: salt
                 .try_into()
                 .map_err(|_| bad(28, corrupt("salt", "length")))?,
@@ -669,8 +675,9 @@ pub(super) fn history(c: &Connection, id: ReviewId) -> Result<Option<Vec<ReviewE
     let mut events = Vec::new();
     for row in rows {
         let (seq, kind, at, data, log_index, salt, content) = row?;
+        let kind = EventKind::parse(&kind).ok_or_else(|| corrupt("event kind", &kind))?;
         let opening = match (salt, content) {
-            (Some(salt), Some(content)) if show_content => Some(Opening {
+            (Some(salt), Some(content)) if show_content || !kind.carries_text() => Some(Opening {
                 salt: salt.try_into().map_err(|_| corrupt("salt", seq))?,
                 content,
             }),
@@ -680,9 +687,9 @@ pub(super) fn history(c: &Connection, id: ReviewId) -> Result<Option<Vec<ReviewE
             log_index: log_index.map(|i| i as u64),
             opening,
             seq,
-            kind: EventKind::parse(&kind).ok_or_else(|| corrupt("event kind", &kind))?,
+            kind,
             at,
-            data: if show_content {
+            data: if show_content || !kind.carries_text() {
                 Some(serde_json::from_str(&data).map_err(|_| corrupt("event data", seq))?)
             } else {
                 None
