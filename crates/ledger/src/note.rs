@@ -159,6 +159,31 @@ mod tests {
         assert!(open_checkpoint(&signed, other.verifier_key()).is_err());
     }
 
+    /// The signed-note example of C2SP (and of Go's `sumdb/note`): our key handling derives
+    /// the published verifier key from the published private key, and the signature over
+    /// the example text is the published one (Ed25519 is deterministic).
+    #[test]
+    fn the_c2sp_signed_note_example() {
+        let skey = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+        let vkey = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+        let text = "If you think cryptography is the answer to your problem,\n\
+                    then you don't know what your problem is.\n";
+        let want = format!(
+            "{text}\n\u{2014} PeterNeumann \
+             x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+        );
+        let signer = LogSigner::from_skey(skey).unwrap();
+        assert_eq!(signer.verifier_key(), vkey);
+        let mut note = Note::new(text.as_bytes(), &[]).unwrap();
+        note.add_sigs(&[&signer.signer as &dyn Signer]).unwrap();
+        assert_eq!(String::from_utf8(note.to_bytes()).unwrap(), want);
+        // Not a checkpoint: opened as one, it is refused after its signature verifies.
+        assert!(matches!(
+            open_checkpoint(want.as_bytes(), vkey),
+            Err(LedgerError::Malformed("checkpoint"))
+        ));
+    }
+
     #[test]
     fn the_secret_form_round_trips() {
         // Seeds whose base64 forms hold '+' and '/' among them.
