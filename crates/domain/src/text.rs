@@ -44,7 +44,23 @@ pub fn clean(input: &str, min: usize, max: usize, lines: Lines) -> Result<String
             ),
         ));
     }
+    if text.chars().all(invisible) {
+        return Err(Invalid::new(
+            "required",
+            "must contain at least one visible character",
+        ));
+    }
     Ok(text)
+}
+
+/// White space, and the characters that render as nothing (zero-width spaces and joiners,
+/// direction marks, fillers): a text made only of these would show as blank.
+fn invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(c,
+            '\u{00AD}' | '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{180E}'
+            | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}')
 }
 
 /// Declares a newtype over `String` that can only hold cleaned text of the given bounds.
@@ -113,6 +129,25 @@ mod tests {
             clean(&hearts, 1, 4, Lines::Single).unwrap_err().code,
             "too_long"
         );
+    }
+
+    #[test]
+    fn rejects_text_that_would_show_as_blank() {
+        for blank in [
+            "\u{200B}",
+            "\u{200B}\u{200D}\u{FEFF}",
+            "\u{2060} \u{3164}",
+            "\u{00AD}",
+        ] {
+            assert_eq!(
+                clean(blank, 1, 50, Lines::Single).unwrap_err().code,
+                "required",
+                "{blank:?}"
+            );
+        }
+        // Invisible characters inside visible text stay as written (emoji sequences use ZWJ).
+        let family = "Bravi \u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}";
+        assert_eq!(clean(family, 1, 50, Lines::Single).unwrap(), family);
     }
 
     #[test]

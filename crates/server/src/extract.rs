@@ -1,7 +1,7 @@
 //! Extractors that turn a request into typed input or a problem: JSON bodies, query strings
 //! and bearer credentials. Every rejection is an [`ApiError`], never axum's plain-text one.
 
-use axum::extract::{FromRef, FromRequest, FromRequestParts, Query, Request};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use bytes::Bytes;
@@ -11,6 +11,26 @@ use serde::de::DeserializeOwned;
 
 use crate::AppState;
 use crate::error::ApiError;
+
+/// A path parameter. A path that does not decode (`%FF` is not UTF-8) names nothing here:
+/// 404, as a problem, rather than axum's plain-text 400.
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| ApiPath(value))
+            .map_err(|_| ApiError::NotFound("resource"))
+    }
+}
 
 /// A JSON body. Declared as JSON, within the size limit, well-formed UTF-8 JSON, of the
 /// expected shape (unknown fields are refused by the target types).

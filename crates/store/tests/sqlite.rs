@@ -282,6 +282,15 @@ async fn opening_rules() {
     let path = dir.path().join("nested/dir/t.db");
     let store = SqliteStore::open(&path, None).unwrap();
     assert_eq!(store.schema_version().await.unwrap(), 3);
+    // Customers' names and addresses: readable by the owner only, whatever the umask.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&path.with_extension("db-wal")), 0o600);
+    }
     drop(store);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let mode: String = conn

@@ -313,6 +313,77 @@ async fn the_whole_lifecycle() {
         .expect(409);
 }
 
+/// A change that changes nothing leaves no mark: no history event, no log entry, no edit count.
+#[tokio::test]
+async fn repeating_an_edit_or_a_reply_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let created = app.review("ORD-1", 3).await;
+    let path = format!("/api/v1/reviews/{}", created["id"].as_str().unwrap());
+    let edit = created["edit_token"].as_str().unwrap();
+    let reply = json!({"body": "Grazie!", "responder_name": "Gino", "responder_role": "Titolare"});
+    app.request(
+        Method::PUT,
+        &format!("{path}/reply"),
+        Some(&app.api_key),
+        Some(&reply),
+    )
+    .await
+    .expect(201);
+    let log_size = |app: &TestApp| {
+        let db = app.db();
+        db.query_row("SELECT COUNT(*) FROM log_entries", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap()
+    };
+    let events_before = app.get(&format!("{path}/history")).await.expect(200).body["events"]
+        .as_array()
+        .unwrap()
+        .len();
+    let entries_before = log_size(&app);
+    let same = [
+        json!({"rating": 3}),
+        json!({"title": created["title"]}),
+        json!({"rating": 3, "title": created["title"], "body": created["body"]}),
+        // Normalised text equal to what is stored is the same text.
+        json!({"body": format!("  {}  ", created["body"].as_str().unwrap())}),
+    ];
+    for patch in &same {
+        let read = app
+            .request(Method::PATCH, &path, Some(edit), Some(patch))
+            .await
+            .expect(200);
+        assert_eq!(read.body["edit_count"], 0, "{patch}");
+    }
+    app.request(
+        Method::PUT,
+        &format!("{path}/reply"),
+        Some(&app.api_key),
+        Some(&reply),
+    )
+    .await
+    .expect(200);
+    let history = app.get(&format!("{path}/history")).await.expect(200).body;
+    assert_eq!(history["events"].as_array().unwrap().len(), events_before);
+    assert_eq!(
+        log_size(&app),
+        entries_before,
+        "no log entry for a non-change"
+    );
+    // A real change still counts.
+    let read = app
+        .request(
+            Method::PATCH,
+            &path,
+            Some(edit),
+            Some(&json!({"rating": 4})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(read.body["edit_count"], 1);
+    assert_eq!(log_size(&app), entries_before + 1);
+}
+
 #[tokio::test]
 async fn expired_invitations_are_gone() {
     let app = TestApp::spawn().await;
@@ -489,12 +560,36 @@ async fn the_openapi_document_describes_every_route() {
         ("/api/v1/businesses/{slug}", &["get"]),
         ("/api/v1/businesses/{slug}/reviews", &["get"]),
         ("/api/v1/businesses/{slug}/summary", &["get"]),
+        ("/api/v1/reviews/{id}/receipt", &["get"]),
+        ("/api/v1/log/entries/{index}/receipt", &["get"]),
+        ("/log/checkpoint", &["get"]),
+        ("/log/key", &["get"]),
     ] {
         for method in methods {
             assert!(
                 paths.get(path).and_then(|p| p.get(*method)).is_some(),
                 "{method} {path} is not described"
             );
+        }
+    }
+    // Operation ids name operations uniquely (OpenAPI requires it; client generators rely
+    // on it), and every operation with a JSON body describes the body's errors.
+    let mut ids = std::collections::HashSet::new();
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default();
+            assert!(
+                ids.insert(id.to_owned()),
+                "{method} {path}: operationId {id:?} repeats"
+            );
+            if op.get("requestBody").is_some() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(
+                        op["responses"].get(status).is_some(),
+                        "{method} {path} does not describe {status}"
+                    );
+                }
+            }
         }
     }
     let schemes = &doc["components"]["securitySchemes"];

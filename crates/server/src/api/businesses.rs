@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use base64::Engine;
@@ -18,7 +18,7 @@ use utoipa::IntoParams;
 
 use crate::cache::Cached;
 use crate::error::{ApiError, Problem};
-use crate::extract::ApiQuery;
+use crate::extract::{ApiPath, ApiQuery};
 use crate::views::{BusinessView, ReviewPage, ReviewView, SummaryView};
 use crate::{AppState, public_json};
 
@@ -137,6 +137,7 @@ fn to_json(value: &impl Serialize) -> Result<Vec<u8>, ApiError> {
 #[utoipa::path(
     get,
     path = "/api/v1/businesses/{slug}",
+    operation_id = "show_business",
     tag = "businesses",
     params(("slug" = String, Path, description = "The business's slug")),
     responses(
@@ -148,7 +149,7 @@ fn to_json(value: &impl Serialize) -> Result<Vec<u8>, ApiError> {
 pub async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     cached(&state, &headers, &slug, "profile", |business| async {
         let summary = state
@@ -176,7 +177,7 @@ pub async fn show(
 pub async fn summary(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiQuery(query): ApiQuery<SummaryQuery>,
 ) -> Result<Response, ApiError> {
     let mut errors = ValidationErrors::new();
@@ -207,7 +208,7 @@ pub async fn summary(
 pub async fn reviews(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
     let mut errors = ValidationErrors::new();

@@ -1,7 +1,7 @@
 //! `POST /api/v1/invitations`, `GET /api/v1/invitations/{token}`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, BusinessAuth};
+use crate::extract::{ApiJson, ApiPath, BusinessAuth};
 use crate::views::{self, BusinessRefView, InvitationCreated, InvitationPublic};
 
 /// An invitation request.
@@ -120,6 +120,7 @@ pub async fn create(
 #[utoipa::path(
     get,
     path = "/api/v1/invitations/{token}",
+    operation_id = "show_invitation",
     tag = "invitations",
     params(("token" = String, Path, description = "The invitation's token")),
     responses(
@@ -131,7 +132,7 @@ pub async fn create(
 )]
 pub async fn show(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    ApiPath(token): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let inv = state
         .store

@@ -1,13 +1,14 @@
 //! The public log over HTTP, exactly as C2SP tlog-tiles says, under `/log`; and review
 //! receipts.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ledger::tiles::TilePath;
 
 use crate::AppState;
 use crate::error::{ApiError, Problem};
+use crate::extract::ApiPath;
 
 fn text(body: Vec<u8>, cache: &'static str) -> Response {
     (
@@ -74,7 +75,7 @@ pub async fn key(State(state): State<AppState>) -> Result<Response, ApiError> {
 )]
 pub async fn tile(
     State(state): State<AppState>,
-    Path(path): Path<String>,
+    ApiPath(path): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let tile = TilePath::parse(&format!("tile/{path}")).map_err(|_| ApiError::NotFound("tile"))?;
     let bytes = state
@@ -115,7 +116,7 @@ pub async fn tile(
 )]
 pub async fn receipt(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let id: domain::ids::ReviewId = id.parse().map_err(|_| ApiError::NotFound("review"))?;
     let receipt = state
@@ -140,7 +141,7 @@ pub async fn receipt(
 )]
 pub async fn entry_receipt(
     State(state): State<AppState>,
-    Path(index): Path<String>,
+    ApiPath(index): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     // Canonical decimal only, so that one entry has one URL.
     let index: u64 = Some(index.as_str())

@@ -89,7 +89,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub async fn openapi_json() -> impl IntoResponse {
     static DOC: OnceLock<String> = OnceLock::new();
     let doc = DOC.get_or_init(|| {
-        let (_, api) = router().split_for_parts();
+        let (_, mut api) = router().split_for_parts();
+        describe_body_errors(&mut api);
         api.to_json().unwrap_or_else(|_| "{}".into())
     });
     (
@@ -105,6 +106,44 @@ pub async fn openapi_json() -> impl IntoResponse {
         ],
         doc.as_str(),
     )
+}
+
+/// Every operation that takes a JSON body can answer 400, 413 and 415 (from `ApiJson`):
+/// described once here rather than on every handler.
+fn describe_body_errors(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+    };
+    for item in api.paths.paths.values_mut() {
+        for op in [&mut item.post, &mut item.put, &mut item.patch]
+            .into_iter()
+            .flatten()
+            .filter(|op| op.request_body.is_some())
+        {
+            for (status, description) in [
+                (
+                    "400",
+                    "The body is not JSON, not UTF-8, or has trailing data",
+                ),
+                ("413", "The body is over 64 KiB"),
+                ("415", "The body is not declared `application/json`"),
+            ] {
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description).into());
+            }
+        }
+    }
 }
 
 /// Liveness: the process serves requests.

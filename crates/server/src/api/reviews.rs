@@ -2,7 +2,7 @@
 //! the author's follow-up. Every change goes through `Store::write_review`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 
 use crate::cache::Cached;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, BusinessAuth, EditToken};
+use crate::extract::{ApiJson, ApiPath, BusinessAuth, EditToken};
 use crate::views::{EventView, HistoryView, ReviewView, SubmittedReview};
 use crate::{AppState, public_json, tokens};
 
@@ -162,6 +162,7 @@ pub async fn submit(
 #[utoipa::path(
     get,
     path = "/api/v1/reviews/{id}",
+    operation_id = "show_review",
     tag = "reviews",
     params(("id" = String, Path, description = "The review's id")),
     responses(
@@ -173,7 +174,7 @@ pub async fn submit(
 pub async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let review = state
         .store
@@ -203,7 +204,7 @@ pub async fn show(
 )]
 pub async fn edit(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     EditToken(token): EditToken,
     ApiJson(input): ApiJson<EditReview>,
 ) -> Result<Response, ApiError> {
@@ -237,7 +238,7 @@ pub async fn edit(
 )]
 pub async fn withdraw(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     EditToken(token): EditToken,
 ) -> Result<Response, ApiError> {
     let write = write(
@@ -269,7 +270,7 @@ pub async fn withdraw(
 )]
 pub async fn erase(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     EditToken(token): EditToken,
 ) -> Result<Response, ApiError> {
     let write = write(
@@ -298,7 +299,7 @@ pub async fn erase(
 pub async fn history(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let id = review_id(&id)?;
     let events = state
@@ -343,7 +344,7 @@ pub async fn history(
 )]
 pub async fn reply(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     BusinessAuth(business): BusinessAuth,
     ApiJson(input): ApiJson<PutReply>,
 ) -> Result<Response, ApiError> {
@@ -389,7 +390,7 @@ pub async fn reply(
 )]
 pub async fn follow_up(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     EditToken(token): EditToken,
     ApiJson(input): ApiJson<PostFollowUp>,
 ) -> Result<Response, ApiError> {

@@ -70,10 +70,7 @@ impl SqliteStore {
     /// writes. Without it (the command line), writes still append their log entries, and the
     /// server's next checkpoint covers them.
     pub fn open(path: &Path, signer: Option<LogSigner>) -> Result<Self> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
-        }
+        create_private(path)?;
         let mut conn = Connection::open(path)
             .map_err(|e| StoreError::Config(format!("cannot open {}: {e}", path.display())))?;
         configure(&conn)?;
@@ -142,6 +139,33 @@ impl SqliteStore {
         })
         .await
         .map_err(|e| StoreError::Backend(Box::new(e)))?
+    }
+}
+
+/// Creates the database file (and its folder) readable by its owner only, if it does not
+/// exist: it holds customers' names and e-mail addresses. SQLite gives its WAL and shared
+/// memory files the database file's permissions.
+fn create_private(path: &Path) -> Result<()> {
+    let failed = |what: &Path, e: std::io::Error| {
+        StoreError::Config(format!("cannot create {}: {e}", what.display()))
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.exists()
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|e| failed(dir, e))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(failed(path, e)),
     }
 }
 

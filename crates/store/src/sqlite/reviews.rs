@@ -39,24 +39,34 @@ pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrit
         } => {
             let current = Current::load(c, review)?.authorised(&edit_token)?;
             lifecycle::edit(current.state)?;
+            let (old_title, old_body): (String, String) = c
+                .prepare_cached("SELECT title, body FROM reviews WHERE id = ?1")?
+                .query_row([review.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?;
             let rating = patch.rating.unwrap_or(current.rating);
+            let title = patch
+                .title
+                .as_ref()
+                .map_or(old_title.as_str(), |t| t.as_str());
+            let body = patch
+                .body
+                .as_ref()
+                .map_or(old_body.as_str(), |b| b.as_str());
+            if rating == current.rating && title == old_title && body == old_body {
+                // Nothing changes: no history event, no log entry, no edit mark.
+                return written(c, review, false);
+            }
             c.prepare_cached(
-                "UPDATE reviews SET rating = ?2, title = COALESCE(?3, title),
-                     body = COALESCE(?4, body), updated_at = ?5, edit_count = edit_count + 1
+                "UPDATE reviews SET rating = ?2, title = ?3, body = ?4, updated_at = ?5,
+                     edit_count = edit_count + 1
                  WHERE id = ?1",
             )?
             .execute(params![
                 review.to_string(),
                 rating.get(),
-                patch.title.as_ref().map(|t| t.as_str()),
-                patch.body.as_ref().map(|b| b.as_str()),
+                title,
+                body,
                 to_ms(at)
             ])?;
-            let (title, body): (String, String) = c.query_row(
-                "SELECT title, body FROM reviews WHERE id = ?1",
-                [review.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
             record(
                 c,
                 review,
@@ -123,6 +133,24 @@ pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrit
             });
             let role = reply.responder_role.as_ref().map(|r| r.as_str());
             if current.state.has_reply {
+                let unchanged: bool = c
+                    .prepare_cached(
+                        "SELECT body = ?2 AND responder_name = ?3 AND responder_role IS ?4
+                         FROM replies WHERE review_id = ?1",
+                    )?
+                    .query_row(
+                        params![
+                            review.to_string(),
+                            reply.body.as_str(),
+                            reply.responder_name.as_str(),
+                            role
+                        ],
+                        |r| r.get(0),
+                    )?;
+                if unchanged {
+                    // The same reply again: no history event, no log entry, no edit mark.
+                    return written(c, review, false);
+                }
                 c.prepare_cached(
                     "UPDATE replies SET body = ?2, responder_name = ?3, responder_role = ?4,
                          updated_at = ?5, edit_count = edit_count + 1
@@ -209,6 +237,11 @@ pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrit
             (review, true)
         }
     };
+    written(c, id, created)
+}
+
+/// The review as the write left it.
+fn written(c: &Connection, id: ReviewId, created: bool) -> Result<ReviewWrite> {
     let review = by_id(c, id)?.ok_or_else(|| corrupt("review", id))?;
     Ok(ReviewWrite { review, created })
 }
