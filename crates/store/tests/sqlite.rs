@@ -384,3 +384,30 @@ async fn a_log_that_does_not_match_its_checkpoint_is_refused() {
     let err = SqliteStore::open(&path, Some(signer())).unwrap_err();
     assert!(err.to_string().contains("does not match"), "{err}");
 }
+
+/// The writer never checkpoints the WAL (a checkpoint inside its COMMIT would stall every
+/// waiting write); a thread of its own copies the WAL back into the database file. (SQLite's
+/// own automatic checkpoint would wait for 1000 pages of WAL; these writes are far fewer.)
+#[tokio::test]
+async fn the_wal_is_checkpointed_beside_the_writer() {
+    let f = fixture().await;
+    let path = f.dir.path().join("t.db");
+    let size = || std::fs::metadata(&path).unwrap().len();
+    let before = size();
+    let now = Utc::now();
+    for i in 0..200 {
+        invite(&f, &format!("ORD-{i}"), "customer", now).await;
+    }
+    let mut copied = false;
+    for _ in 0..40 {
+        if size() > before {
+            copied = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        copied,
+        "the database file never grew: the WAL was not copied back"
+    );
+}

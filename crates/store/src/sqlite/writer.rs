@@ -107,14 +107,29 @@ pub(crate) type BeforeCommit = Box<dyn FnMut(&Connection) -> Result<()> + Send>;
 
 impl Writer {
     /// Starts the writer thread on `conn`. The thread ends when every `Writer` is dropped.
+    ///
+    /// `checkpointer` is a second read-write connection to the same database: it copies the
+    /// WAL back into the database file on its own thread, so that the writer, whose batches
+    /// everyone waits for, never does (SQLite's automatic checkpoint would run inside the
+    /// writer's COMMIT).
     pub(crate) fn start(
         conn: Connection,
+        checkpointer: Connection,
         before_commit: Option<BeforeCommit>,
     ) -> std::io::Result<Self> {
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(std::io::Error::other)?;
         let (queue, jobs) = mpsc::channel(4 * MAX_BATCH);
+        let (alive, watched) = std::sync::mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("passaparola-checkpoint".into())
+            .spawn(move || checkpoints(checkpointer, watched))?;
         std::thread::Builder::new()
             .name("passaparola-writer".into())
-            .spawn(move || run(conn, jobs, before_commit))?;
+            .spawn(move || {
+                run(conn, jobs, before_commit);
+                drop(alive);
+            })?;
         Ok(Self { queue })
     }
 
@@ -132,6 +147,28 @@ impl Writer {
         answer
             .await
             .map_err(|_| StoreError::Backend("the writer dropped a write".into()))?
+    }
+}
+
+/// How often the WAL is copied back into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Checkpoints the WAL every [`CHECKPOINT_EVERY`] until the writer stops. PASSIVE: it never
+/// waits for readers or the writer, and copies what it can; the WAL starts over once a
+/// checkpoint has copied all of it.
+fn checkpoints(conn: Connection, writer: std::sync::mpsc::Receiver<()>) {
+    use std::sync::mpsc::RecvTimeoutError;
+    loop {
+        let stopping = match writer.recv_timeout(CHECKPOINT_EVERY) {
+            Err(RecvTimeoutError::Timeout) => false,
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => true,
+        };
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "WAL checkpoint failed; retrying later");
+        }
+        if stopping {
+            return;
+        }
     }
 }
 
