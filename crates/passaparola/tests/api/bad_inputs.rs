@@ -836,3 +836,51 @@ async fn a_revoked_key_stops_working() {
     .await
     .expect(201);
 }
+
+/// A client that never finishes its headers, or its body, does not hold a connection open
+/// for ever (slowloris): the server gives up after its read timeouts.
+#[tokio::test]
+async fn slow_clients_are_cut_off() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = TestApp::spawn().await;
+    let addr = app.address.trim_start_matches("http://").to_owned();
+    let stall = |request: &'static str| {
+        let addr = addr.clone();
+        async move {
+            let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            stream.write_all(request.as_bytes()).await.unwrap();
+            let started = Instant::now();
+            let mut answer = Vec::new();
+            // Ends when the server answers and closes, or closes without answering.
+            let read =
+                tokio::time::timeout(Duration::from_secs(60), stream.read_to_end(&mut answer))
+                    .await
+                    .expect("the server never gave up on a stalled request");
+            assert!(read.is_ok() || !answer.is_empty());
+            (
+                started.elapsed(),
+                String::from_utf8_lossy(&answer).into_owned(),
+            )
+        }
+    };
+    let (headers, body) = tokio::join!(
+        stall("GET /healthz HTTP/1.1\r\nHost: x\r\n"),
+        stall(
+            "POST /api/v1/reviews HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+             Content-Length: 100\r\nConnection: close\r\n\r\n{\"to"
+        ),
+    );
+    assert!(
+        headers.0 >= server::HEADER_READ_TIMEOUT - Duration::from_secs(1),
+        "{headers:?}"
+    );
+    assert!(
+        body.0 >= server::BODY_READ_TIMEOUT - Duration::from_secs(1),
+        "{body:?}"
+    );
+    // The stalled body is answered as a problem, not dropped silently.
+    assert!(body.1.starts_with("HTTP/1.1 4"), "{}", body.1);
+    assert!(body.1.contains("application/problem+json"), "{}", body.1);
+}
