@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod tokens;
 pub mod views;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -71,7 +72,8 @@ impl FromRef<AppState> for () {
 /// The whole application, ready to serve.
 pub fn app(state: AppState) -> Router {
     let (api, _) = api::router().split_for_parts();
-    api.route("/api/openapi.json", axum::routing::get(api::openapi_json))
+    api.merge(web::router())
+        .route("/api/openapi.json", axum::routing::get(api::openapi_json))
         // The tile route takes the rest of the path, which utoipa's paths cannot express.
         .route("/log/tile/{*path}", axum::routing::get(api::log::tile))
         .fallback(not_found)
@@ -86,6 +88,7 @@ pub fn app(state: AppState) -> Router {
             HeaderName::from_static("referrer-policy"),
             HeaderValue::from_static("no-referrer"),
         ))
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::Internal("a handler panicked".into()).into_response()
         }))
@@ -101,8 +104,18 @@ pub fn app(state: AppState) -> Router {
         )
 }
 
-async fn not_found() -> ApiError {
-    ApiError::NotFound("resource")
+/// Unknown paths: a page for a browser, a problem for everyone else.
+async fn not_found(
+    tr: web::i18n::Tr,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let api = uri.path().starts_with("/api/") || uri.path().starts_with("/log/");
+    if web::wants_html(&headers) && !api {
+        web::PageError::NotFound.page(tr)
+    } else {
+        ApiError::NotFound("resource").into_response()
+    }
 }
 
 async fn method_not_allowed() -> ApiError {

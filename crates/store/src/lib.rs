@@ -158,6 +158,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         at: DateTime<Utc>,
     ) -> Result<Business>;
     async fn business_by_slug(&self, slug: &str) -> Result<Option<Business>>;
+    /// Businesses whose name or slug contains `query`, by name (all of them for an empty
+    /// query), at most `limit`.
+    async fn search_businesses(&self, query: &str, limit: u32) -> Result<Vec<Business>>;
     /// The business a live (not revoked) API key belongs to.
     async fn business_by_api_key(&self, api_key: TokenHash) -> Result<Option<Business>>;
 

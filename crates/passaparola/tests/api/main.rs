@@ -10,3 +10,4 @@ mod helpers;
 mod lifecycle;
 mod listing;
 mod log;
+mod web;

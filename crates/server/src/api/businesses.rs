@@ -63,7 +63,8 @@ fn relationship(raw: Option<&str>, errors: &mut ValidationErrors) -> Option<Rela
     }
 }
 
-fn sort_name(sort: Sort) -> &'static str {
+/// The name of a sort in queries and cursors.
+pub fn sort_name(sort: Sort) -> &'static str {
     match sort {
         Sort::Newest => "newest",
         Sort::Oldest => "oldest",
@@ -101,6 +102,60 @@ fn decode_cursor(raw: &str, sort: Sort) -> Result<Position, ApiError> {
         created_at_ms: c.t,
         seq: c.q,
     })
+}
+
+/// Parses a list query (the API's and the business page's): every invalid parameter is named.
+pub fn review_query(query: &ListQuery) -> Result<ReviewQuery, ApiError> {
+    let mut errors = ValidationErrors::new();
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        errors.0.push(invalid(
+            "limit",
+            "out_of_range",
+            "must be between 1 and 100",
+        ));
+    }
+    let rating = query
+        .rating
+        .and_then(|r| errors.check("rating", Rating::new(r)));
+    let rel = relationship(query.relationship.as_deref(), &mut errors);
+    let sort = match query.sort.as_deref() {
+        None | Some("newest") => Some(Sort::Newest),
+        Some("oldest") => Some(Sort::Oldest),
+        Some("highest") => Some(Sort::Highest),
+        Some("lowest") => Some(Sort::Lowest),
+        Some(_) => {
+            errors.0.push(invalid(
+                "sort",
+                "invalid_choice",
+                "must be one of newest, oldest, highest, lowest",
+            ));
+            None
+        }
+    };
+    let (Some(relationship), Some(sort), true) = (rel, sort, errors.is_empty()) else {
+        return Err(ApiError::InvalidQuery(errors));
+    };
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|c| decode_cursor(c, sort))
+        .transpose()?;
+    Ok(ReviewQuery {
+        relationship,
+        rating,
+        sort,
+        after,
+        limit,
+    })
+}
+
+/// Cuts the store's `limit + 1` rows to one page; returns the cursor of the next page, if any.
+pub fn one_page(rows: &mut Vec<store::Review>, limit: u32, sort: Sort) -> Option<String> {
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    more.then(|| rows.last().map(|r| encode_cursor(sort, r.position)))
+        .flatten()
 }
 
 /// Serves a public read from the cache, or computes, caches and serves it.
@@ -211,41 +266,13 @@ pub async fn reviews(
     ApiPath(slug): ApiPath<String>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let mut errors = ValidationErrors::new();
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        errors.0.push(invalid(
-            "limit",
-            "out_of_range",
-            "must be between 1 and 100",
-        ));
-    }
-    let rating = query
-        .rating
-        .and_then(|r| errors.check("rating", Rating::new(r)));
-    let rel = relationship(query.relationship.as_deref(), &mut errors);
-    let sort = match query.sort.as_deref() {
-        None | Some("newest") => Some(Sort::Newest),
-        Some("oldest") => Some(Sort::Oldest),
-        Some("highest") => Some(Sort::Highest),
-        Some("lowest") => Some(Sort::Lowest),
-        Some(_) => {
-            errors.0.push(invalid(
-                "sort",
-                "invalid_choice",
-                "must be one of newest, oldest, highest, lowest",
-            ));
-            None
-        }
-    };
-    let (Some(rel), Some(sort), true) = (rel, sort, errors.is_empty()) else {
-        return Err(ApiError::InvalidQuery(errors));
-    };
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| decode_cursor(c, sort))
-        .transpose()?;
+    let ReviewQuery {
+        relationship: rel,
+        rating,
+        sort,
+        after,
+        limit,
+    } = review_query(&query)?;
     let page = |business: store::Business| {
         let state = state.clone();
         async move {
@@ -262,11 +289,7 @@ pub async fn reviews(
                     },
                 )
                 .await?;
-            let more = rows.len() > limit as usize;
-            rows.truncate(limit as usize);
-            let next_cursor = more
-                .then(|| rows.last().map(|r| encode_cursor(sort, r.position)))
-                .flatten();
+            let next_cursor = one_page(&mut rows, limit, sort);
             to_json(&ReviewPage {
                 items: rows.into_iter().map(ReviewView::from).collect(),
                 next_cursor,

@@ -105,3 +105,22 @@ pub(super) fn by_api_key(c: &Connection, key: &TokenHash) -> Result<Option<Busin
     .map(into_business)
     .transpose()
 }
+
+/// Businesses whose name or slug contains `query` (ASCII letters in any case), by name; all
+/// businesses, by name, for an empty query.
+pub(super) fn search(c: &Connection, query: &str, limit: u32) -> Result<Vec<Business>> {
+    // LIKE's wildcards in the query are literal characters.
+    let escaped = query
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let pattern = format!("%{escaped}%");
+    c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM businesses b
+         WHERE b.name LIKE ?1 ESCAPE '\\' OR b.slug LIKE ?1 ESCAPE '\\'
+         ORDER BY b.name COLLATE NOCASE, b.slug LIMIT ?2"
+    ))?
+    .query_map(rusqlite::params![pattern, limit], business)?
+    .map(|row| into_business(row?))
+    .collect()
+}

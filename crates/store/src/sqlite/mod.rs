@@ -239,6 +239,12 @@ impl crate::Store for SqliteStore {
         self.read(move |c| businesses::by_slug(c, &slug)).await
     }
 
+    async fn search_businesses(&self, query: &str, limit: u32) -> Result<Vec<crate::Business>> {
+        let query = query.to_owned();
+        self.read(move |c| businesses::search(c, &query, limit))
+            .await
+    }
+
     async fn business_by_api_key(
         &self,
         api_key: domain::secret::TokenHash,

@@ -1,0 +1,369 @@
+//! The public pages, over HTTP: both languages, escaping of everything a stranger wrote,
+//! filters and pages, permalinks with their log entries, headers and assets. (askama
+//! escapes with numeric references: `<` is `&#60;`, `&` is `&#38;`, `"` is `&#34;`.)
+
+use reqwest::Method;
+use reqwest::header::{ACCEPT, ACCEPT_LANGUAGE, COOKIE, HeaderMap};
+use serde_json::json;
+
+use crate::helpers::{TestApp, review_body};
+
+struct Page {
+    status: u16,
+    headers: HeaderMap,
+    html: String,
+}
+
+async fn page(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Page {
+    let mut req = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .header(ACCEPT, "text/html");
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = req.send().await.unwrap();
+    Page {
+        status: resp.status().as_u16(),
+        headers: resp.headers().clone(),
+        html: resp.text().await.unwrap(),
+    }
+}
+
+/// Counts the review cards on a page.
+fn cards(html: &str) -> usize {
+    html.matches("<article class=\"card review\"").count()
+}
+
+#[tokio::test]
+async fn pages_speak_italian_and_english_and_remember_the_choice() {
+    let app = TestApp::spawn().await;
+    app.review("ORD-1", 4).await;
+    let path = format!("/b/{}", app.slug);
+    let it = page(&app, &path, &[(ACCEPT_LANGUAGE.as_str(), "it-IT,it;q=0.9")]).await;
+    assert_eq!(it.status, 200);
+    assert!(it.html.contains("<html lang=\"it\">"));
+    assert!(it.html.contains("Valutazione media") && it.html.contains("Una recensione"));
+    assert!(it.html.contains("4,0"), "Italian decimals");
+    let en = page(&app, &path, &[(ACCEPT_LANGUAGE.as_str(), "en-GB,en;q=0.8")]).await;
+    assert!(en.html.contains("<html lang=\"en\">"));
+    assert!(en.html.contains("Average rating") && en.html.contains("One review"));
+    assert!(en.html.contains("4.0"), "English decimals");
+    // Neither language asked for: Italian, the house's first.
+    let de = page(&app, &path, &[(ACCEPT_LANGUAGE.as_str(), "de")]).await;
+    assert!(de.html.contains("<html lang=\"it\">"));
+    // The visitor's choice wins over the browser's.
+    let chosen = page(
+        &app,
+        &path,
+        &[
+            (ACCEPT_LANGUAGE.as_str(), "it"),
+            (COOKIE.as_str(), "pp_lang=en"),
+        ],
+    )
+    .await;
+    assert!(chosen.html.contains("<html lang=\"en\">"));
+    // Every page links the switch back to itself, its query encoded.
+    assert!(
+        it.html
+            .contains(&format!("/lang/en?next=/b/{}\"", app.slug))
+    );
+    let filtered = page(&app, &format!("{path}?rating=4&sort=oldest"), &[]).await;
+    assert!(
+        filtered.html.contains(&format!(
+            "/lang/en?next=/b/{}%3Frating%3D4%26sort%3Doldest\"",
+            app.slug
+        )),
+        "{}",
+        filtered.html
+    );
+
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let switch = |to: &str| {
+        let url = format!("{}{to}", app.address);
+        let client = no_redirects.clone();
+        async move { client.get(url).send().await.unwrap() }
+    };
+    let resp = switch(&format!("/lang/en?next=/b/{}", app.slug)).await;
+    assert_eq!(resp.status().as_u16(), 303);
+    assert_eq!(
+        resp.headers()["location"],
+        format!("/b/{}", app.slug).as_str()
+    );
+    let cookie = resp.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.starts_with("pp_lang=en;") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    // Never a redirect off the site.
+    for next in [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+        "",
+    ] {
+        let resp = switch(&format!("/lang/it?next={next}")).await;
+        assert_eq!(resp.headers()["location"], "/", "{next}");
+    }
+    assert_eq!(switch("/lang/de").await.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn what_strangers_write_is_shown_as_text_and_never_runs() {
+    let app = TestApp::spawn().await;
+    let (evil_slug, _) = app
+        .create_business(
+            "bottega-evil",
+            "<i>Bottega</i> \"&' <script>alert(0)</script>",
+        )
+        .await;
+    let token = app.invite("ORD-X").await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut body = review_body(&token, 1);
+    body["title"] = json!("<script>alert(1)</script>");
+    body["body"] = json!("<img src=x onerror=alert(2)> & \"quoted\"\nsecond line");
+    body["author_name"] = json!("\"><b onmouseover=alert(3)>Maria</b>");
+    let created = app
+        .request(Method::POST, "/api/v1/reviews", None, Some(&body))
+        .await
+        .expect(201)
+        .body;
+    let id = created["id"].as_str().unwrap();
+    app.request(
+        Method::PUT,
+        &format!("/api/v1/reviews/{id}/reply"),
+        Some(&app.api_key),
+        Some(&json!({"body": "</p><script>alert(4)</script>", "responder_name": "<u>Gino</u>"})),
+    )
+    .await
+    .expect(201);
+    let pages = [
+        page(&app, &format!("/b/{}", app.slug), &[]).await,
+        page(&app, &format!("/b/{}/r/{id}", app.slug), &[]).await,
+        page(&app, "/?q=Bottega", &[]).await,
+        page(&app, &format!("/b/{evil_slug}"), &[]).await,
+        page(&app, "/?q=%3Cscript%3E", &[]).await,
+    ];
+    for p in &pages {
+        assert_eq!(p.status, 200);
+        assert!(!p.html.contains("<script"), "{}", p.html);
+        assert!(!p.html.contains("<img"), "{}", p.html);
+        assert!(!p.html.contains("<b "), "{}", p.html);
+        assert!(
+            !p.html.contains("<u>") && !p.html.contains("<i>"),
+            "{}",
+            p.html
+        );
+    }
+    let [business, permalink, search, evil, query] = &pages;
+    for html in [&business.html, &permalink.html] {
+        assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"));
+        assert!(html.contains("&#60;img src=x onerror=alert(2)&#62; &#38; &#34;quoted&#34;"));
+        assert!(html.contains("&#60;/p&#62;&#60;script&#62;alert(4)&#60;/script&#62;"));
+        assert!(html.contains("&#60;u&#62;Gino&#60;/u&#62;"));
+    }
+    assert!(search.html.contains("&#60;i&#62;Bottega&#60;/i&#62;"));
+    assert!(evil.html.contains("<h1>&#60;i&#62;Bottega&#60;/i&#62;"));
+    // The title and description hold the name as text too.
+    assert!(evil.html.contains("<title>&#60;i&#62;Bottega"));
+    assert!(query.html.contains("value=\"&#60;script&#62;\""));
+    // No script may run on any page at all.
+    let csp = business.headers["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("script-src"),
+        "{csp}"
+    );
+}
+
+#[tokio::test]
+async fn the_business_page_filters_sorts_and_pages_like_the_api() {
+    let app = TestApp::spawn().await;
+    for i in 0..25 {
+        app.review(&format!("ORD-{i}"), i % 5 + 1).await;
+    }
+    let path = format!("/b/{}", app.slug);
+    let first = page(&app, &path, &[]).await;
+    assert_eq!(cards(&first.html), 20);
+    assert!(first.html.contains("25 recensioni"));
+    assert!(
+        first
+            .html
+            .contains("<meter min=\"0\" max=\"25\" value=\"5\">")
+    );
+    let next = first
+        .html
+        .split("rel=\"next\"")
+        .next()
+        .and_then(|h| h.rsplit("href=\"").next())
+        .map(|h| h.trim_end_matches("\" ").replace("&amp;", "&"))
+        .unwrap();
+    assert!(next.contains("cursor="), "{next}");
+    let second = page(
+        &app,
+        next.trim_end_matches("#reviews").trim_end_matches('"'),
+        &[],
+    )
+    .await;
+    assert_eq!(second.status, 200);
+    assert_eq!(cards(&second.html), 5);
+    assert!(!second.html.contains("rel=\"next\""));
+    // The two pages together hold every review once.
+    let ids = |html: &str| -> Vec<String> {
+        html.split("id=\"r-")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap().to_owned())
+            .collect()
+    };
+    let mut all = ids(&first.html);
+    all.extend(ids(&second.html));
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 25);
+
+    let ones = page(&app, &format!("{path}?rating=1&sort=oldest"), &[]).await;
+    assert_eq!(cards(&ones.html), 5);
+    assert_eq!(
+        ones.html
+            .matches("aria-label=\"Valutazione: 1 stella su 5\"")
+            .count(),
+        5
+    );
+    assert!(ones.html.contains("<option value=\"1\" selected>"));
+    assert!(ones.html.contains("<option value=\"oldest\" selected>"));
+    // An empty choice from the form means any.
+    let any = page(&app, &format!("{path}?rating=&relationship=&sort="), &[]).await;
+    assert_eq!(cards(&any.html), 20);
+    let suppliers = page(&app, &format!("{path}?relationship=supplier"), &[]).await;
+    assert_eq!(cards(&suppliers.html), 0);
+    assert!(suppliers.html.contains("Nessuna recensione corrisponde."));
+
+    for bad in [
+        "?rating=9",
+        "?rating=x",
+        "?sort=best",
+        "?relationship=friend",
+        "?cursor=abc",
+    ] {
+        let p = page(&app, &format!("{path}{bad}"), &[]).await;
+        assert_eq!(p.status, 400, "{bad}");
+        assert!(p.html.contains("Richiesta non valida"), "{bad}");
+    }
+    let missing = page(&app, "/b/nessuna-bottega", &[]).await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.html.contains("Pagina non trovata"));
+}
+
+#[tokio::test]
+async fn a_permalink_shows_the_history_and_the_log() {
+    let app = TestApp::spawn().await;
+    let created = app.review("ORD-1", 2).await;
+    let id = created["id"].as_str().unwrap();
+    let edit = created["edit_token"].as_str().unwrap();
+    app.request(
+        Method::PATCH,
+        &format!("/api/v1/reviews/{id}"),
+        Some(edit),
+        Some(&json!({"rating": 3})),
+    )
+    .await
+    .expect(200);
+    let path = format!("/b/{}/r/{id}", app.slug);
+    let p = page(&app, &path, &[(ACCEPT_LANGUAGE.as_str(), "en")]).await;
+    assert_eq!(p.status, 200);
+    assert!(p.html.contains("Review by Maria of Trattoria Test"));
+    assert!(p.html.contains("edited once"));
+    assert!(p.html.contains("<li>Published") && p.html.contains("<li>Edited"));
+    assert!(p.html.contains("href=\"/api/v1/log/entries/0/receipt\""));
+    assert!(p.html.contains("href=\"/api/v1/log/entries/1/receipt\""));
+    assert!(
+        p.html
+            .contains(&format!("href=\"/api/v1/reviews/{id}/receipt\" download"))
+    );
+    // Under another business's address, or with a bad id: not found.
+    let (other, _) = app.create_business("altra-bottega", "Altra").await;
+    for bad in [
+        format!("/b/{other}/r/{id}"),
+        format!("/b/{}/r/nope", app.slug),
+    ] {
+        assert_eq!(page(&app, &bad, &[]).await.status, 404, "{bad}");
+    }
+    // Withdrawn: a tombstone, the history stays.
+    app.request(
+        Method::DELETE,
+        &format!("/api/v1/reviews/{id}"),
+        Some(edit),
+        None,
+    )
+    .await
+    .expect(200);
+    let p = page(&app, &path, &[(ACCEPT_LANGUAGE.as_str(), "en")]).await;
+    assert!(p.html.contains("Review withdrawn by its author on"));
+    assert!(!p.html.contains("Servizio cortese"));
+    assert!(p.html.contains("<li>Withdrawn"));
+}
+
+#[tokio::test]
+async fn pages_carry_strict_headers_and_assets_are_cached_for_good() {
+    let app = TestApp::spawn().await;
+    let home = page(&app, "/", &[]).await;
+    assert_eq!(home.status, 200);
+    assert_eq!(home.headers["content-type"], "text/html; charset=utf-8");
+    assert_eq!(home.headers["x-content-type-options"], "nosniff");
+    assert_eq!(home.headers["x-frame-options"], "DENY");
+    assert!(home.headers.contains_key("content-security-policy"));
+    assert!(home.html.contains("<title>") && home.html.contains("<meta name=\"description\""));
+    let style = home
+        .html
+        .split("rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    assert!(
+        style.starts_with("/static/style.") && style.ends_with(".css"),
+        "{style}"
+    );
+    let css = app
+        .client
+        .get(format!("{}{style}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(css.status(), 200);
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    assert!(
+        css.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    let icon = app
+        .client
+        .get(format!("{}/favicon.svg", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+    // Compressed for clients that ask.
+    let gz = app
+        .client
+        .get(format!("{}/", app.address))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    // An unknown address: a page for a browser, a problem for a program.
+    assert_eq!(page(&app, "/nowhere", &[]).await.status, 404);
+    let json = app.get("/nowhere").await.expect(404);
+    assert_eq!(json.content_type(), "application/problem+json");
+    let api = page(&app, "/api/v1/nowhere", &[]).await;
+    assert_eq!(api.headers["content-type"], "application/problem+json");
+}

@@ -1,0 +1,137 @@
+# Passaparola, Italian. Every user-facing string of the web pages lives here and in ../en.
+site-name = Passaparola
+site-tagline = Recensioni certificate, tutte pubblicate
+skip-to-content = Vai al contenuto
+nav-home = Home
+lang-label = Lingua
+footer-log = Ogni recensione e ogni risposta sono registrate in un log pubblico firmato: chiunque può verificare che nulla sia stato nascosto, modificato o retrodatato.
+footer-checkpoint = Stato del log
+footer-api = API
+
+home-title = Passaparola: recensioni certificate
+home-description = Recensioni vere di clienti veri, tutte pubblicate, anche quelle negative, con le risposte delle aziende.
+home-heading = Trova un'azienda
+home-intro = Leggi cosa dicono clienti, fornitori e collaboratori. Ogni recensione nata da un invito è verificata, e nessuna può essere nascosta.
+search-label = Nome dell'azienda
+search-button = Cerca
+search-results = { $count ->
+    [one] Un'azienda trovata
+   *[other] { $count } aziende trovate
+}
+search-none = Nessuna azienda trovata per «{ $query }».
+businesses-heading = Aziende
+
+business-title = { $name }: recensioni
+business-description = { $count ->
+    [one] Una recensione di { $name }
+   *[other] { $count } recensioni di { $name }
+}, tutte pubblicate, con le risposte dell'azienda.
+score-label = Valutazione media
+score-out-of = { $average } su 5
+reviews-count = { $count ->
+    [0] Nessuna recensione
+    [one] Una recensione
+   *[other] { $count } recensioni
+}
+distribution-label = Distribuzione delle stelle
+stars = { $count ->
+    [one] 1 stella
+   *[other] { $count } stelle
+}
+rated = Valutazione: { $count ->
+    [one] 1 stella su 5
+   *[other] { $count } stelle su 5
+}
+reply-rate = Risposte
+reply-rate-value = { $percent }% delle recensioni
+median-reply = Tempo medio di prima risposta
+nps-label = Net Promoter Score
+not-yet = ancora nessun dato
+filters-heading = Filtra le recensioni
+filter-stars = Stelle
+filter-all = Tutte
+filter-relationship = Relazione
+sort-label = Ordina
+sort-newest = Più recenti
+sort-oldest = Meno recenti
+sort-highest = Valutazione più alta
+sort-lowest = Valutazione più bassa
+apply = Applica
+next-page = Recensioni successive
+first-page = Torna alle prime
+no-reviews = Nessuna recensione corrisponde.
+website = Sito web
+
+relationship-customer = Cliente
+relationship-supplier = Fornitore
+relationship-employee = Collaboratore
+relationship-partner = Partner
+relationship-investor = Investitore
+relationship-other = Altro
+
+verified = Verificata
+verified-hint = Scritta da una persona invitata dall'azienda dopo un acquisto o un rapporto reale.
+not-verified = Non verificata
+experienced-on = Esperienza del { $date }
+written-on = Scritta il { $date }
+edited = { $count ->
+    [one] modificata una volta
+   *[other] modificata { $count } volte
+}
+reply-from = Risposta di { $name }
+reply-from-role = Risposta di { $name }, { $role }
+follow-up = Replica dell'autore
+withdrawn = Recensione ritirata dall'autore il { $date }.
+erased = Il contenuto di questa recensione è stato cancellato il { $date }, su richiesta. Il registro pubblico conserva la traccia che esisteva.
+permalink = Link permanente
+
+review-title = Recensione di { $author } per { $name }
+review-title-gone = Recensione per { $name }
+review-description = { $title }: una recensione di { $name } su Passaparola.
+back-to = Tutte le recensioni di { $name }
+history-heading = Storia della recensione
+event-review_published = Pubblicata
+event-review_edited = Modificata
+event-review_withdrawn = Ritirata
+event-reply_published = Risposta dell'azienda
+event-reply_edited = Risposta modificata
+event-follow_up_published = Replica dell'autore
+event-content_erased = Contenuto cancellato
+log-heading = Nel registro pubblico
+log-index = Voce n. { $index } del registro
+receipt-download = Scarica la ricevuta (.tlog-proof)
+verify-how = La ricevuta contiene la voce, la prova di inclusione e il checkpoint firmato. Chiunque può verificarla senza fidarsi di noi, per esempio con «passaparola verify receipt FILE --key CHIAVE», usando la chiave pubblica del registro.
+
+duration-minutes = { $count ->
+    [one] 1 minuto
+   *[other] { $count } minuti
+}
+duration-hours = { $count ->
+    [one] 1 ora
+   *[other] { $count } ore
+}
+duration-days = { $count ->
+    [one] 1 giorno
+   *[other] { $count } giorni
+}
+
+month-1 = gennaio
+month-2 = febbraio
+month-3 = marzo
+month-4 = aprile
+month-5 = maggio
+month-6 = giugno
+month-7 = luglio
+month-8 = agosto
+month-9 = settembre
+month-10 = ottobre
+month-11 = novembre
+month-12 = dicembre
+date = { $day } { $month } { $year }
+
+not-found-title = Pagina non trovata
+not-found-body = Non c'è niente a questo indirizzo. Forse il link è sbagliato o incompleto.
+bad-request-title = Richiesta non valida
+bad-request-body = Uno dei parametri della pagina non è valido: { $detail }
+error-title = Qualcosa è andato storto
+error-body = Non è colpa tua: riprova tra poco.

@@ -1,0 +1,42 @@
+//! Static assets, compiled in. The stylesheet's path carries a hash of its content, so it can
+//! be cached for a year and still change the moment it changes.
+
+use std::sync::LazyLock;
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+const STYLE: &str = include_str!("../../static/style.css");
+const FAVICON: &str = include_str!("../../static/favicon.svg");
+
+/// `/static/style.<first 16 hex digits of its SHA-256>.css`
+pub static STYLE_PATH: LazyLock<String> = LazyLock::new(|| {
+    let digest = Sha256::digest(STYLE.as_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("/static/style.{hex}.css")
+});
+
+fn asset(body: &'static str, content_type: &'static str, cache: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn style() -> Response {
+    asset(
+        STYLE,
+        "text/css; charset=utf-8",
+        "public, max-age=31536000, immutable",
+    )
+}
+
+pub async fn favicon() -> Response {
+    // A fixed path that browsers ask for on their own: cached for a day, not for ever.
+    asset(FAVICON, "image/svg+xml", "public, max-age=86400")
+}

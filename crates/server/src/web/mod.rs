@@ -1,0 +1,213 @@
+//! The web: server-rendered pages in Italian and English (askama templates, which escape
+//! every value; Project Fluent catalogues in `locales/`). No client framework and no script:
+//! every page works with JavaScript off.
+
+pub mod assets;
+pub mod i18n;
+pub mod pages;
+
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::AppState;
+use crate::error::ApiError;
+use i18n::Tr;
+
+/// What every page's layout needs.
+#[derive(Debug)]
+pub struct Meta {
+    pub title: String,
+    pub description: String,
+    /// This page's path and query, for the language switch to come back to.
+    pub here: String,
+    pub style: &'static str,
+}
+
+impl Meta {
+    pub fn new(title: String, description: String, here: String) -> Self {
+        Self {
+            title,
+            description,
+            here,
+            style: assets::STYLE_PATH.as_str(),
+        }
+    }
+}
+
+/// A page that could not be shown, as a page.
+#[derive(Debug)]
+pub enum PageError {
+    NotFound,
+    /// A query parameter is invalid; names it.
+    BadRequest(String),
+    Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<store::StoreError> for PageError {
+    fn from(e: store::StoreError) -> Self {
+        match e {
+            store::StoreError::NotFound(_) => PageError::NotFound,
+            other => PageError::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::NotFound(_) => PageError::NotFound,
+            ApiError::InvalidQuery(v) => PageError::BadRequest(
+                v.0.iter()
+                    .map(|f| f.field.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            ApiError::InvalidCursor => PageError::BadRequest("cursor".into()),
+            ApiError::Internal(e) => PageError::Internal(e),
+            other => PageError::Internal(Box::new(other)),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    tr: Tr,
+    meta: Meta,
+    heading: String,
+    body: String,
+}
+
+impl PageError {
+    /// The error as a page in the visitor's language.
+    pub fn page(self, tr: Tr) -> Response {
+        let (status, heading, body) = match self {
+            PageError::NotFound => (
+                StatusCode::NOT_FOUND,
+                tr.t("not-found-title"),
+                tr.t("not-found-body"),
+            ),
+            PageError::BadRequest(what) => (
+                StatusCode::BAD_REQUEST,
+                tr.t("bad-request-title"),
+                tr.with("bad-request-body", "detail", &what),
+            ),
+            PageError::Internal(_) => {
+                // Logged where it happened (`into_response`).
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    tr.t("error-title"),
+                    tr.t("error-body"),
+                )
+            }
+        };
+        let page = ErrorPage {
+            meta: Meta::new(heading.clone(), body.clone(), "/".into()),
+            heading,
+            body,
+            tr,
+        };
+        render(status, &page).unwrap_or_else(|_| status.into_response())
+    }
+}
+
+/// A handler's error, for [`localised_errors`] to render in the request's language (which
+/// `IntoResponse` cannot know). Internal failures are logged here, once.
+#[derive(Debug, Clone)]
+enum Failure {
+    NotFound,
+    BadRequest(String),
+    Internal,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let failure = match self {
+            PageError::NotFound => Failure::NotFound,
+            PageError::BadRequest(what) => Failure::BadRequest(what),
+            PageError::Internal(e) => {
+                tracing::error!(error = %e, "a page failed");
+                Failure::Internal
+            }
+        };
+        let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        response.extensions_mut().insert(failure);
+        response
+    }
+}
+
+/// Renders a handler's [`PageError`] as a page in the language of the request.
+async fn localised_errors(
+    tr: Tr,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    match response.extensions().get::<Failure>().cloned() {
+        Some(Failure::NotFound) => PageError::NotFound.page(tr),
+        Some(Failure::BadRequest(what)) => PageError::BadRequest(what).page(tr),
+        Some(Failure::Internal) => PageError::Internal("logged".into()).page(tr),
+        None => response,
+    }
+}
+
+/// A template as an HTML response.
+pub fn render(status: StatusCode, page: &impl Template) -> Result<Response, PageError> {
+    let html = page
+        .render()
+        .map_err(|e| PageError::Internal(Box::new(e)))?;
+    Ok((
+        status,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            // Pages follow the visitor's language and change with every review.
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (
+                header::VARY,
+                HeaderValue::from_static("accept-language, cookie"),
+            ),
+        ],
+        html,
+    )
+        .into_response())
+}
+
+/// Content-Security-Policy for pages: our own stylesheet and images, no script at all, no
+/// framing, forms only to ourselves.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The pages, the language switch and the static assets.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/b/{slug}", get(pages::business))
+        .route("/b/{slug}/r/{id}", get(pages::review))
+        .route("/lang/{code}", get(pages::set_language))
+        .route(assets::STYLE_PATH.as_str(), get(assets::style))
+        .route("/favicon.svg", get(assets::favicon))
+        .layer(axum::middleware::from_fn(localised_errors))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("x-frame-options"),
+            HeaderValue::from_static("DENY"),
+        ))
+}
+
+/// Whether a request wants a page rather than JSON (a browser's navigation).
+pub fn wants_html(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
+}
