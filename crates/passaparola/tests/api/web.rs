@@ -367,3 +367,191 @@ async fn pages_carry_strict_headers_and_assets_are_cached_for_good() {
     let api = page(&app, "/api/v1/nowhere", &[]).await;
     assert_eq!(api.headers["content-type"], "application/problem+json");
 }
+
+async fn post_form(
+    app: &TestApp,
+    path: &str,
+    origin: Option<&str>,
+    fields: &[(&str, &str)],
+) -> Page {
+    let mut req = app
+        .client
+        .post(format!("{}{path}", app.address))
+        .header(ACCEPT_LANGUAGE, "it")
+        .form(fields);
+    if let Some(o) = origin {
+        req = req.header("origin", o);
+    }
+    let resp = req.send().await.unwrap();
+    Page {
+        status: resp.status().as_u16(),
+        headers: resp.headers().clone(),
+        html: resp.text().await.unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn a_customer_reviews_through_the_invitation_form() {
+    let app = TestApp::spawn().await;
+    let token = app.invite("ORD-WEB").await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/r/{token}");
+    let form = page(&app, &path, &[(ACCEPT_LANGUAGE.as_str(), "it")]).await;
+    assert_eq!(form.status, 200);
+    assert_eq!(form.headers["cache-control"], "no-store");
+    assert!(form.html.contains("Recensisci Trattoria Test"));
+    assert_eq!(
+        form.html.matches("type=\"radio\" name=\"rating\"").count(),
+        5
+    );
+    assert!(form.html.contains("<legend>La tua valutazione</legend>"));
+    for id in [
+        "f-title",
+        "f-body",
+        "f-nps",
+        "f-experience_date",
+        "f-author_name",
+    ] {
+        assert!(
+            form.html.contains(&format!("<label for=\"{id}\"")),
+            "{id} has a label"
+        );
+    }
+
+    // Refused: the messages sit beside their fields, and nothing typed is lost.
+    let long_title = "T".repeat(121);
+    let typed = [
+        ("title", long_title.as_str()),
+        ("body", "Cena <b>ottima</b>,\nservizio lento."),
+        ("nps", "7"),
+        ("experience_date", "2999-01-01"),
+        ("author_name", "Ada L."),
+    ];
+    let own = app.address.as_str();
+    let refused = post_form(&app, &path, Some(own), &typed).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.html.contains("role=\"alert\""));
+    assert!(
+        refused
+            .html
+            .contains("<p class=\"field-error\" id=\"rating-error\">Campo obbligatorio.</p>")
+    );
+    assert!(
+        refused
+            .html
+            .contains("<p class=\"field-error\" id=\"title-error\">Troppo lungo.</p>")
+    );
+    assert!(
+        refused
+            .html
+            .contains("id=\"experience_date-error\">La data non può essere nel futuro.")
+    );
+    assert!(refused.html.contains(&format!("value=\"{long_title}\"")));
+    assert!(
+        refused
+            .html
+            .contains(">Cena &#60;b&#62;ottima&#60;/b&#62;,\nservizio lento.</textarea>")
+    );
+    assert!(refused.html.contains("<option value=\"7\" selected>"));
+    assert!(refused.html.contains("value=\"Ada L.\""));
+    assert!(
+        refused
+            .html
+            .contains("aria-invalid=\"true\" aria-describedby=\"title-error\"")
+    );
+
+    // A post from another site is refused, and writes nothing.
+    let good = [
+        ("rating", "4"),
+        ("title", "Cena ottima"),
+        ("body", "Tutto buono, servizio un po' lento."),
+        ("nps", "8"),
+        ("experience_date", ""),
+        ("author_name", "Ada L."),
+    ];
+    let forged = post_form(&app, &path, Some("https://evil.example"), &good).await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(
+        page(&app, &path, &[]).await.status,
+        200,
+        "the invitation is still unused"
+    );
+
+    let thanks = post_form(&app, &path, Some(own), &good).await;
+    assert_eq!(thanks.status, 200, "{}", thanks.html);
+    assert!(thanks.html.contains("Grazie!"));
+    let code = thanks
+        .html
+        .split("<code>")
+        .nth(1)
+        .and_then(|s| s.split("</code>").next())
+        .unwrap()
+        .to_owned();
+    let permalink = thanks
+        .html
+        .split("<a href=\"/b/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .map(|s| format!("/b/{s}"))
+        .unwrap();
+    let id = permalink.rsplit('/').next().unwrap().to_owned();
+    assert!(
+        thanks
+            .html
+            .contains(&format!("/api/v1/reviews/{id}/receipt"))
+    );
+    // Verified, on the business page, and the edit code works.
+    let review = app
+        .get(&format!("/api/v1/reviews/{id}"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(review["verified"], true);
+    assert_eq!(review["rating"], 4);
+    assert_eq!(review["nps"], 8);
+    assert_eq!(review["language"], "it");
+    let business = page(&app, &format!("/b/{}", app.slug), &[]).await;
+    assert!(business.html.contains("Cena ottima"));
+    app.request(
+        Method::PATCH,
+        &format!("/api/v1/reviews/{id}"),
+        Some(&code),
+        Some(&json!({"rating": 5})),
+    )
+    .await
+    .expect(200);
+
+    // The link is used now: it says so, in a page, for a look and for a post alike.
+    let used = page(&app, &path, &[(ACCEPT_LANGUAGE.as_str(), "it")]).await;
+    assert_eq!(used.status, 410);
+    assert!(used.html.contains("Recensione già scritta"));
+    assert_eq!(post_form(&app, &path, Some(own), &good).await.status, 410);
+    let unknown = page(
+        &app,
+        "/r/nessun-invito",
+        &[(ACCEPT_LANGUAGE.as_str(), "en")],
+    )
+    .await;
+    assert_eq!(unknown.status, 404);
+    assert!(unknown.html.contains("Invalid link"));
+    let expired = app.invite("ORD-OLD").await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.db()
+        .execute(
+            "UPDATE invitations SET expires_at = 0 WHERE reference = 'ORD-OLD'",
+            [],
+        )
+        .unwrap();
+    let p = page(
+        &app,
+        &format!("/r/{expired}"),
+        &[(ACCEPT_LANGUAGE.as_str(), "en")],
+    )
+    .await;
+    assert_eq!(p.status, 410);
+    assert!(p.html.contains("Invitation expired"));
+}

@@ -89,6 +89,51 @@ fn no_store() -> [(header::HeaderName, HeaderValue); 1] {
     [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))]
 }
 
+/// What a reviewer's submission produced.
+#[derive(Debug)]
+pub struct Submitted {
+    pub write: ReviewWrite,
+    /// Shown to the reviewer once; stored only as its hash.
+    pub edit_token: domain::secret::Secret,
+    /// The review's receipt (`c2sp.org/tlog-proof@v1`), if this instance keeps a log.
+    pub receipt: Option<String>,
+}
+
+/// Redeems the invitation `token` for `draft` through the one write path: the API's and the
+/// invitation form's submissions alike.
+pub async fn submit_draft(
+    state: &AppState,
+    token: &str,
+    draft: ReviewDraft,
+    at: chrono::DateTime<Utc>,
+) -> Result<Submitted, ApiError> {
+    let edit_token = tokens::new_edit_token();
+    let id = ReviewId::generate();
+    let write = write(
+        state,
+        ReviewCommand::Submit {
+            invitation: TokenHash::of(token),
+            id,
+            draft,
+            edit_token: edit_token.hash(),
+            at,
+        },
+    )
+    .await?;
+    // The batch that wrote the review was sealed by a checkpoint before it committed, so the
+    // receipt exists now (unless this instance runs without a log key).
+    let receipt = state
+        .store
+        .review_receipt(id)
+        .await?
+        .map(|r| String::from_utf8_lossy(&r).into_owned());
+    Ok(Submitted {
+        write,
+        edit_token,
+        receipt,
+    })
+}
+
 /// Writes a verified review from an invitation.
 #[utoipa::path(
     post,
@@ -120,28 +165,14 @@ pub async fn submit(
         },
         now,
     )?;
-    let edit_token = tokens::new_edit_token();
-    let id = ReviewId::generate();
-    let write = write(
-        &state,
-        ReviewCommand::Submit {
-            invitation: TokenHash::of(&input.token),
-            id,
-            draft,
-            edit_token: edit_token.hash(),
-            at: now,
-        },
-    )
-    .await?;
+    let Submitted {
+        write,
+        edit_token,
+        receipt,
+    } = submit_draft(&state, &input.token, draft, now).await?;
+    let id = write.review.id;
     let location = HeaderValue::try_from(format!("/api/v1/reviews/{id}"))
         .map_err(|e| ApiError::Internal(Box::new(e)))?;
-    // The batch that wrote the review was sealed by a checkpoint before it committed, so the
-    // receipt exists now (unless this instance runs without a log key).
-    let receipt = state
-        .store
-        .review_receipt(id)
-        .await?
-        .map(|r| String::from_utf8_lossy(&r).into_owned());
     let body = SubmittedReview {
         review: write.review.into(),
         edit_token: edit_token.expose().to_owned(),

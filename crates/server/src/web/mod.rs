@@ -3,6 +3,7 @@
 //! every page works with JavaScript off.
 
 pub mod assets;
+pub mod form;
 pub mod i18n;
 pub mod pages;
 
@@ -44,6 +45,12 @@ pub enum PageError {
     NotFound,
     /// A query parameter is invalid; names it.
     BadRequest(String),
+    /// Any other page that explains why it cannot help.
+    Message {
+        status: StatusCode,
+        heading: String,
+        body: String,
+    },
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
 
@@ -96,6 +103,11 @@ impl PageError {
                 tr.t("bad-request-title"),
                 tr.with("bad-request-body", "detail", &what),
             ),
+            PageError::Message {
+                status,
+                heading,
+                body,
+            } => (status, heading, body),
             PageError::Internal(_) => {
                 // Logged where it happened (`into_response`).
                 (
@@ -121,6 +133,7 @@ impl PageError {
 enum Failure {
     NotFound,
     BadRequest(String),
+    Message(StatusCode, String, String),
     Internal,
 }
 
@@ -129,6 +142,11 @@ impl IntoResponse for PageError {
         let failure = match self {
             PageError::NotFound => Failure::NotFound,
             PageError::BadRequest(what) => Failure::BadRequest(what),
+            PageError::Message {
+                status,
+                heading,
+                body,
+            } => Failure::Message(status, heading, body),
             PageError::Internal(e) => {
                 tracing::error!(error = %e, "a page failed");
                 Failure::Internal
@@ -150,6 +168,12 @@ async fn localised_errors(
     match response.extensions().get::<Failure>().cloned() {
         Some(Failure::NotFound) => PageError::NotFound.page(tr),
         Some(Failure::BadRequest(what)) => PageError::BadRequest(what).page(tr),
+        Some(Failure::Message(status, heading, body)) => PageError::Message {
+            status,
+            heading,
+            body,
+        }
+        .page(tr),
         Some(Failure::Internal) => PageError::Internal("logged".into()).page(tr),
         None => response,
     }
@@ -191,6 +215,7 @@ pub fn router() -> Router<AppState> {
         .route("/b/{slug}", get(pages::business))
         .route("/b/{slug}/r/{id}", get(pages::review))
         .route("/lang/{code}", get(pages::set_language))
+        .route("/r/{token}", get(form::show).post(form::submit))
         .route(assets::STYLE_PATH.as_str(), get(assets::style))
         .route("/favicon.svg", get(assets::favicon))
         .layer(axum::middleware::from_fn(localised_errors))

@@ -1,0 +1,347 @@
+//! The reviewer's form: `GET /r/{token}` (the invitation link) shows it, `POST /r/{token}`
+//! publishes through the same write path as the API. A refused field comes back with its
+//! message beside it and everything typed kept; an unknown, used or expired link gets a page
+//! that says so.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use chrono::Utc;
+use domain::ValidationErrors;
+use domain::review::{ReviewDraft, ReviewInput};
+use domain::secret::TokenHash;
+use serde::Deserialize;
+use store::Invitation;
+
+use super::i18n::Tr;
+use super::pages::Choice;
+use super::{Meta, PageError, render};
+use crate::AppState;
+use crate::api::reviews::{Submitted, submit_draft};
+use crate::error::ApiError;
+use crate::extract::ApiPath;
+
+/// What the reviewer typed, kept as typed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReviewForm {
+    rating: String,
+    title: String,
+    body: String,
+    nps: String,
+    experience_date: String,
+    author_name: String,
+}
+
+#[derive(Debug)]
+pub struct Field {
+    pub name: &'static str,
+    pub label: String,
+    pub hint: Option<String>,
+    /// `text`, `date`, `textarea` or `select`.
+    pub kind: &'static str,
+    pub value: String,
+    pub max: usize,
+    pub required: bool,
+    pub options: Vec<Choice>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct RatingField {
+    pub options: Vec<Choice>,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "review_form.html")]
+struct FormPage {
+    tr: Tr,
+    meta: Meta,
+    heading: String,
+    intro: String,
+    invited_as: String,
+    action: String,
+    has_errors: bool,
+    rating: RatingField,
+    fields: Vec<Field>,
+    today: String,
+}
+
+#[derive(Template)]
+#[template(path = "thanks.html")]
+struct ThanksPage {
+    tr: Tr,
+    meta: Meta,
+    body: String,
+    permalink: String,
+    edit_code: String,
+    receipt: Option<String>,
+}
+
+/// A link that cannot take a review, as a page.
+fn link_page(tr: Tr, status: StatusCode, which: &str) -> Response {
+    PageError::Message {
+        status,
+        heading: tr.t(&format!("link-{which}-title")),
+        body: tr.t(&format!("link-{which}-body")),
+    }
+    .page(tr)
+}
+
+/// The invitation behind a link, or the page that explains why there is none.
+async fn invitation(state: &AppState, tr: Tr, token: &str) -> Result<Invitation, Response> {
+    let found = state
+        .store
+        .invitation_by_token(TokenHash::of(token))
+        .await
+        .map_err(|e| PageError::from(e).page(tr))?;
+    match found {
+        None => Err(link_page(tr, StatusCode::NOT_FOUND, "unknown")),
+        Some(i) if i.used_at.is_some() => Err(link_page(tr, StatusCode::GONE, "used")),
+        Some(i) if Utc::now() >= i.expires_at => Err(link_page(tr, StatusCode::GONE, "expired")),
+        Some(i) => Ok(i),
+    }
+}
+
+/// The localised message for a refused field.
+fn message(tr: &Tr, code: &str) -> String {
+    match code {
+        "required" | "too_long" | "too_short" | "out_of_range" | "in_future" | "invalid_date"
+        | "invalid_character" => tr.t(&format!("error-{code}")),
+        _ => tr.t("error-other"),
+    }
+}
+
+fn form_page(
+    tr: Tr,
+    token: &str,
+    inv: &Invitation,
+    typed: &ReviewForm,
+    errors: &HashMap<String, String>,
+) -> FormPage {
+    let name = &inv.business_name;
+    let error = |field: &str| errors.get(field).map(|code| message(&tr, code));
+    let choice = |value: String, label: String, selected: bool| Choice {
+        value,
+        label,
+        selected,
+    };
+    let mut nps = vec![choice(
+        String::new(),
+        tr.t("field-nps-none"),
+        typed.nps.is_empty(),
+    )];
+    nps.extend(
+        (0..=10).map(|n: u8| choice(n.to_string(), n.to_string(), typed.nps == n.to_string())),
+    );
+    let text = |name: &'static str, label: String, value: &str, max: usize| Field {
+        name,
+        label,
+        hint: None,
+        kind: "text",
+        value: value.to_owned(),
+        max,
+        required: true,
+        options: Vec::new(),
+        error: error(name),
+    };
+    let fields = vec![
+        text("title", tr.t("field-title"), &typed.title, 120),
+        Field {
+            kind: "textarea",
+            ..text("body", tr.t("field-body"), &typed.body, 5000)
+        },
+        Field {
+            kind: "select",
+            required: false,
+            options: nps,
+            ..text("nps", tr.with("field-nps", "name", name), "", 0)
+        },
+        Field {
+            kind: "date",
+            required: false,
+            ..text(
+                "experience_date",
+                tr.t("field-experience-date"),
+                &typed.experience_date,
+                10,
+            )
+        },
+        Field {
+            hint: Some(tr.t("field-author-hint")),
+            ..text("author_name", tr.t("field-author"), &typed.author_name, 60)
+        },
+    ];
+    let rating = RatingField {
+        options: (1..=5u8)
+            .map(|s| {
+                choice(
+                    s.to_string(),
+                    tr.count("stars", s),
+                    typed.rating == s.to_string(),
+                )
+            })
+            .collect(),
+        error: error("rating"),
+    };
+    let heading = tr.with("form-title", "name", name);
+    FormPage {
+        meta: Meta::new(
+            heading.clone(),
+            tr.with("form-intro", "name", name),
+            format!("/r/{token}"),
+        ),
+        intro: tr.with("form-intro", "name", name),
+        invited_as: tr.with(
+            "form-as",
+            "relationship",
+            &tr.relationship(inv.relationship),
+        ),
+        heading,
+        action: format!("/r/{token}"),
+        has_errors: !errors.is_empty(),
+        rating,
+        fields,
+        today: Utc::now().date_naive().to_string(),
+        tr,
+    }
+}
+
+/// `GET /r/{token}`: the form.
+pub async fn show(
+    State(state): State<AppState>,
+    tr: Tr,
+    ApiPath(token): ApiPath<String>,
+) -> Response {
+    let inv = match invitation(&state, tr, &token).await {
+        Ok(inv) => inv,
+        Err(page) => return page,
+    };
+    let page = form_page(tr, &token, &inv, &ReviewForm::default(), &HashMap::new());
+    no_store(render(StatusCode::OK, &page).unwrap_or_else(|e| e.page(tr)))
+}
+
+/// The form's page may hold what the reviewer typed: never cached.
+fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// A form post from another site is refused: the browser says where it comes from
+/// (`Sec-Fetch-Site`, `Origin`), and both must name this site when present.
+pub fn same_site(headers: &HeaderMap, base: &url::Url) -> bool {
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if fetch_site.is_some_and(|s| s != "same-origin" && s != "none") {
+        return false;
+    }
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        None => true,
+        Some(origin) => url::Url::parse(origin).is_ok_and(|o| o.origin() == base.origin()),
+    }
+}
+
+/// `POST /r/{token}`: publishes, or shows the form again with what to fix.
+pub async fn submit(
+    State(state): State<AppState>,
+    tr: Tr,
+    headers: HeaderMap,
+    ApiPath(token): ApiPath<String>,
+    form: Result<Form<ReviewForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    if !same_site(&headers, &state.base_url) {
+        return PageError::Message {
+            status: StatusCode::FORBIDDEN,
+            heading: tr.t("forbidden-title"),
+            body: tr.t("forbidden-body"),
+        }
+        .page(tr);
+    }
+    let Ok(Form(typed)) = form else {
+        return PageError::BadRequest("form".into()).page(tr);
+    };
+    let inv = match invitation(&state, tr, &token).await {
+        Ok(inv) => inv,
+        Err(page) => return page,
+    };
+    let now = Utc::now();
+    let mut errors = ValidationErrors::new();
+    let rating = if typed.rating.is_empty() {
+        errors.0.push(domain::FieldError {
+            field: "rating".into(),
+            code: "required",
+            message: "required".into(),
+        });
+        0
+    } else {
+        typed.rating.parse().unwrap_or(0)
+    };
+    let nps = (!typed.nps.is_empty()).then(|| typed.nps.parse().unwrap_or(-1));
+    let parsed = ReviewDraft::parse(
+        ReviewInput {
+            rating,
+            title: &typed.title,
+            body: &typed.body,
+            nps,
+            experience_date: (!typed.experience_date.is_empty())
+                .then_some(typed.experience_date.as_str()),
+            author_name: &typed.author_name,
+            language: Some(tr.lang()),
+        },
+        now,
+    );
+    let draft = match parsed {
+        Ok(draft) if errors.is_empty() => draft,
+        Ok(_) => return refused(tr, &token, &inv, &typed, errors),
+        Err(mut more) => {
+            errors.0.append(&mut more.0);
+            return refused(tr, &token, &inv, &typed, errors);
+        }
+    };
+    match submit_draft(&state, &token, draft, now).await {
+        Ok(Submitted {
+            write,
+            edit_token,
+            receipt,
+        }) => {
+            let r = &write.review;
+            let page = ThanksPage {
+                meta: Meta::new(tr.t("thanks-title"), tr.t("thanks-title"), "/".into()),
+                body: tr.with("thanks-body", "name", &r.business.name),
+                permalink: format!("/b/{}/r/{}", r.business.slug, r.id),
+                edit_code: edit_token.expose().to_owned(),
+                receipt: receipt.map(|_| format!("/api/v1/reviews/{}/receipt", r.id)),
+                tr,
+            };
+            no_store(render(StatusCode::OK, &page).unwrap_or_else(|e| e.page(tr)))
+        }
+        // Used or expired between showing the form and sending it.
+        Err(ApiError::Conflict { .. }) => link_page(tr, StatusCode::GONE, "used"),
+        Err(ApiError::Gone { .. }) => link_page(tr, StatusCode::GONE, "expired"),
+        Err(ApiError::NotFound(_)) => link_page(tr, StatusCode::NOT_FOUND, "unknown"),
+        Err(e) => PageError::from(e).page(tr),
+    }
+}
+
+/// The form again, with a message beside each refused field and everything typed kept.
+fn refused(
+    tr: Tr,
+    token: &str,
+    inv: &Invitation,
+    typed: &ReviewForm,
+    errors: ValidationErrors,
+) -> Response {
+    // The first refusal of a field says most ("required" before "out of range").
+    let mut by_field: HashMap<String, String> = HashMap::new();
+    for e in errors.0 {
+        by_field.entry(e.field).or_insert_with(|| e.code.to_owned());
+    }
+    let page = form_page(tr, token, inv, typed, &by_field);
+    no_store(render(StatusCode::UNPROCESSABLE_ENTITY, &page).unwrap_or_else(|e| e.page(tr)))
+}
