@@ -178,6 +178,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// The one write path for reviews.
     async fn write_review(&self, command: ReviewCommand) -> Result<ReviewWrite>;
     async fn review(&self, id: ReviewId) -> Result<Option<Review>>;
+    /// The review, only if `edit_token` is its author's (for the author's edit page).
+    async fn review_for_author(
+        &self,
+        id: ReviewId,
+        edit_token: TokenHash,
+    ) -> Result<Option<Review>>;
     /// The review's events, oldest first; `None` if there is no such review.
     async fn review_history(&self, id: ReviewId) -> Result<Option<Vec<ReviewEvent>>>;
     /// One page of a business's published reviews; returns up to `query.limit + 1` rows so

@@ -482,13 +482,21 @@ async fn a_customer_reviews_through_the_invitation_form() {
     let thanks = post_form(&app, &path, Some(own), &good).await;
     assert_eq!(thanks.status, 200, "{}", thanks.html);
     assert!(thanks.html.contains("Grazie!"));
-    let code = thanks
+    // The edit link, shown this once, holds the edit token.
+    let edit_link = thanks
         .html
-        .split("<code>")
+        .split("<a href=\"/e/")
         .nth(1)
-        .and_then(|s| s.split("</code>").next())
-        .unwrap()
-        .to_owned();
+        .and_then(|s| s.split('"').next())
+        .map(|s| format!("/e/{s}"))
+        .unwrap();
+    let code = edit_link.rsplit('/').next().unwrap().to_owned();
+    assert!(code.starts_with("ppe_"));
+    assert!(
+        thanks
+            .html
+            .contains(&format!("{}{edit_link}</code>", app.address))
+    );
     let permalink = thanks
         .html
         .split("<a href=\"/b/")
@@ -554,4 +562,146 @@ async fn a_customer_reviews_through_the_invitation_form() {
     .await;
     assert_eq!(p.status, 410);
     assert!(p.html.contains("Invitation expired"));
+}
+
+#[tokio::test]
+async fn the_author_edits_answers_and_withdraws_from_the_edit_link() {
+    let app = TestApp::spawn().await;
+    let created = app.review("ORD-1", 2).await;
+    let id = created["id"].as_str().unwrap();
+    let token = created["edit_token"].as_str().unwrap();
+    let path = format!("/e/{id}/{token}");
+    let own = app.address.as_str();
+    let en = [(ACCEPT_LANGUAGE.as_str(), "en")];
+
+    let p = page(&app, &path, &en).await;
+    assert_eq!(p.status, 200);
+    assert_eq!(p.headers["cache-control"], "no-store");
+    assert!(p.html.contains("Your review of Trattoria Test"));
+    assert!(
+        p.html.contains("value=\"Servizio cortese\""),
+        "the form holds the review"
+    );
+    assert!(
+        p.html
+            .contains("<input type=\"radio\" name=\"rating\" value=\"2\" checked")
+    );
+    assert!(
+        !p.html.contains("value=\"follow_up\""),
+        "no answer before the business replies"
+    );
+    // Another token, another review's id, a forged post: refused.
+    let wrong = format!("/e/{id}/ppe_not-the-token");
+    assert_eq!(page(&app, &wrong, &en).await.status, 404);
+    let forged = post_form(
+        &app,
+        &path,
+        Some("https://evil.example"),
+        &[("action", "withdraw"), ("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+
+    // Edit: a refused field keeps what was typed.
+    let bad = post_form(
+        &app,
+        &path,
+        Some(own),
+        &[
+            ("action", "edit"),
+            ("rating", "4"),
+            ("title", ""),
+            ("body", "Meglio del previsto."),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.html.contains("id=\"title-error\">Campo obbligatorio."));
+    assert!(bad.html.contains(">Meglio del previsto.</textarea>"));
+    let edit = [
+        ("action", "edit"),
+        ("rating", "4"),
+        ("title", "Meglio del previsto"),
+        ("body", "Cucina buona."),
+    ];
+    let done = no_redirect_post(&app, &path, &edit).await;
+    assert_eq!(done.0, 303);
+    assert_eq!(done.1, format!("{path}?done=edit"));
+    let p = page(&app, &done.1, &en).await;
+    assert!(
+        p.html
+            .contains("role=\"status\"><p>Your review is updated.")
+    );
+    assert!(p.html.contains("edited once"));
+    // The same again changes nothing, and says so.
+    assert_eq!(
+        no_redirect_post(&app, &path, &edit).await.1,
+        format!("{path}?done=unchanged")
+    );
+
+    // The business replies; the author answers once.
+    app.request(
+        Method::PUT,
+        &format!("/api/v1/reviews/{id}/reply"),
+        Some(&app.api_key),
+        Some(&json!({"body": "Grazie!", "responder_name": "Gino"})),
+    )
+    .await
+    .expect(201);
+    assert!(
+        page(&app, &path, &en)
+            .await
+            .html
+            .contains("value=\"follow_up\"")
+    );
+    let answered = no_redirect_post(
+        &app,
+        &path,
+        &[("action", "follow_up"), ("body", "Grazie a voi.")],
+    )
+    .await;
+    assert_eq!(answered.1, format!("{path}?done=follow_up"));
+    let p = page(&app, &path, &en).await;
+    assert!(p.html.contains("Grazie a voi.") && !p.html.contains("value=\"follow_up\""));
+
+    // Withdrawal asks for a confirmation, then leaves a tombstone and no forms.
+    assert_eq!(
+        post_form(&app, &path, Some(own), &[("action", "withdraw")])
+            .await
+            .status,
+        400
+    );
+    let gone = no_redirect_post(&app, &path, &[("action", "withdraw"), ("confirm", "yes")]).await;
+    assert_eq!(gone.1, format!("{path}?done=withdraw"));
+    let p = page(&app, &path, &en).await;
+    assert!(p.html.contains("Review withdrawn by its author on"));
+    assert!(!p.html.contains("<form class=\"review-form\""));
+    assert_eq!(
+        app.get(&format!("/api/v1/reviews/{id}"))
+            .await
+            .expect(200)
+            .body["status"],
+        "withdrawn"
+    );
+}
+
+/// Posts a form as the page would and returns the status and the redirect's target.
+async fn no_redirect_post(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = client
+        .post(format!("{}{path}", app.address))
+        .header("origin", app.address.as_str())
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    let location = resp
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (resp.status().as_u16(), location)
 }

@@ -79,7 +79,10 @@ fn review_id(raw: &str) -> Result<ReviewId, ApiError> {
 
 /// Runs a review command through the one write path, then drops what the public cache held
 /// about the business.
-async fn write(state: &AppState, command: ReviewCommand) -> Result<ReviewWrite, ApiError> {
+pub(crate) async fn write(
+    state: &AppState,
+    command: ReviewCommand,
+) -> Result<ReviewWrite, ApiError> {
     let write = state.store.write_review(command).await?;
     state.cache.invalidate(&write.review.business.slug);
     Ok(write)

@@ -78,7 +78,9 @@ struct ThanksPage {
     meta: Meta,
     body: String,
     permalink: String,
-    edit_code: String,
+    /// The author's page, with the edit token in it: shown this once.
+    edit_link: String,
+    edit_link_full: String,
     receipt: Option<String>,
 }
 
@@ -108,7 +110,7 @@ async fn invitation(state: &AppState, tr: Tr, token: &str) -> Result<Invitation,
 }
 
 /// The localised message for a refused field.
-fn message(tr: &Tr, code: &str) -> String {
+pub(super) fn message(tr: &Tr, code: &str) -> String {
     match code {
         "required" | "too_long" | "too_short" | "out_of_range" | "in_future" | "invalid_date"
         | "invalid_character" => tr.t(&format!("error-{code}")),
@@ -311,11 +313,13 @@ pub async fn submit(
             receipt,
         }) => {
             let r = &write.review;
+            let edit_link = format!("/e/{}/{}", r.id, edit_token.expose());
             let page = ThanksPage {
                 meta: Meta::new(tr.t("thanks-title"), tr.t("thanks-title"), "/".into()),
                 body: tr.with("thanks-body", "name", &r.business.name),
                 permalink: format!("/b/{}/r/{}", r.business.slug, r.id),
-                edit_code: edit_token.expose().to_owned(),
+                edit_link_full: state.link(&edit_link),
+                edit_link,
                 receipt: receipt.map(|_| format!("/api/v1/reviews/{}/receipt", r.id)),
                 tr,
             };

@@ -3,6 +3,7 @@
 //! every page works with JavaScript off.
 
 pub mod assets;
+pub mod edit;
 pub mod form;
 pub mod i18n;
 pub mod pages;
@@ -216,6 +217,7 @@ pub fn router() -> Router<AppState> {
         .route("/b/{slug}/r/{id}", get(pages::review))
         .route("/lang/{code}", get(pages::set_language))
         .route("/r/{token}", get(form::show).post(form::submit))
+        .route("/e/{id}/{token}", get(edit::show).post(edit::act))
         .route(assets::STYLE_PATH.as_str(), get(assets::style))
         .route("/favicon.svg", get(assets::favicon))
         .layer(axum::middleware::from_fn(localised_errors))

@@ -45,7 +45,7 @@ pub struct CardReply {
     pub body: String,
 }
 
-fn card(tr: &Tr, r: &Review, link: bool) -> Card {
+pub(super) fn card(tr: &Tr, r: &Review, link: bool) -> Card {
     let content = r.content.as_ref().map(|c| {
         let mut meta = vec![tr.relationship(r.relationship)];
         if let Some(d) = c.experience_date {

@@ -281,6 +281,15 @@ impl crate::Store for SqliteStore {
         self.read(move |c| reviews::by_id(c, id)).await
     }
 
+    async fn review_for_author(
+        &self,
+        id: domain::ids::ReviewId,
+        edit_token: domain::secret::TokenHash,
+    ) -> Result<Option<crate::Review>> {
+        self.read(move |c| reviews::by_author(c, id, &edit_token))
+            .await
+    }
+
     async fn review_history(
         &self,
         id: domain::ids::ReviewId,

@@ -672,6 +672,19 @@ pub(super) fn by_id(c: &Connection, id: ReviewId) -> Result<Option<Review>> {
     )
 }
 
+/// The review, if `edit_token` is its author's.
+pub(super) fn by_author(
+    c: &Connection,
+    id: ReviewId,
+    edit_token: &TokenHash,
+) -> Result<Option<Review>> {
+    Ok(c.prepare_cached(&format!(
+        "{REVIEW_SELECT} WHERE r.id = ?1 AND r.edit_token_hash = ?2"
+    ))?
+    .query_row(params![id.to_string(), edit_token.as_bytes()], review_row)
+    .optional()?)
+}
+
 pub(super) fn history(c: &Connection, id: ReviewId) -> Result<Option<Vec<ReviewEvent>>> {
     let status: Option<String> = c
         .prepare_cached("SELECT status FROM reviews WHERE id = ?1")?
