@@ -70,6 +70,9 @@ enum Command {
     /// The public log.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Manage the people who log in to a business's pages.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Act on reviews as the operator.
     #[command(subcommand)]
     Review(ReviewCommandCli),
@@ -97,6 +100,24 @@ enum VerifyCommand {
         /// A file holding the last checkpoint seen; created or updated on success.
         #[arg(long)]
         state: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user of a business and print a first password (shown once).
+    Create {
+        /// The business's slug.
+        #[arg(long)]
+        business: String,
+        #[arg(long)]
+        email: String,
+        /// The name that signs the business's replies, such as "Giulia Bianchi".
+        #[arg(long)]
+        name: String,
+        /// The role shown beside the name, such as "Titolare".
+        #[arg(long)]
+        role: Option<String>,
     },
 }
 
@@ -282,6 +303,46 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Verify(VerifyCommand::Receipt { file, key }) => audit::receipt(file, key),
         Command::Verify(VerifyCommand::Log { url, key, state }) => {
             audit::log(url, key, state.as_deref()).await
+        }
+        Command::User(UserCommand::Create {
+            business,
+            email,
+            name,
+            role,
+        }) => {
+            let invalid = |field: &str, e: domain::error::Invalid| {
+                anyhow::anyhow!("--{field}: {}", e.message)
+            };
+            let new = store::NewUser {
+                business_slug: business.clone(),
+                email: domain::invitation::Email::parse(email).map_err(|e| invalid("email", e))?,
+                name: domain::review::ResponderName::parse(name).map_err(|e| invalid("name", e))?,
+                role: role
+                    .as_deref()
+                    .map(domain::review::ResponderRole::parse)
+                    .transpose()
+                    .map_err(|e| invalid("role", e))?,
+            };
+            let password = server::passwords::generate();
+            let hash = server::passwords::hash(&password)
+                .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+            let store = open_store(&cli, None)?;
+            let user = store
+                .create_user(new, hash, Utc::now())
+                .await
+                .map_err(|e| match e {
+                    store::StoreError::NotFound(_) => {
+                        anyhow::anyhow!("no business with the slug {business:?}")
+                    }
+                    store::StoreError::EmailTaken => {
+                        anyhow::anyhow!("another user already has this e-mail address")
+                    }
+                    e => e.into(),
+                })?;
+            println!("user:     {} of {}", user.name, user.business.slug);
+            println!("password: {password}");
+            println!("Log in at /login. Keep the password now: it is stored only as a hash.");
+            Ok(())
         }
         Command::Review(ReviewCommandCli::Erase { id }) => {
             let review: domain::ids::ReviewId = id

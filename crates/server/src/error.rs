@@ -232,6 +232,7 @@ impl From<StoreError> for ApiError {
                 Entity::Business => "business",
                 Entity::Invitation => "invitation",
                 Entity::Review => "review",
+                Entity::User => "user",
             }),
             StoreError::Rule(rule) => rule.into(),
             StoreError::BadEditToken => {
@@ -240,6 +241,10 @@ impl From<StoreError> for ApiError {
             StoreError::SlugTaken => ApiError::Conflict {
                 kind: "slug-taken",
                 detail: "Another business already uses this slug.",
+            },
+            StoreError::EmailTaken => ApiError::Conflict {
+                kind: "email-taken",
+                detail: "Another user already has this e-mail address.",
             },
             StoreError::Config(msg) => ApiError::Internal(msg.into()),
             StoreError::Backend(e) => ApiError::Internal(e),

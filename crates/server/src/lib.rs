@@ -7,6 +7,7 @@ pub mod cache;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod passwords;
 pub mod tokens;
 pub mod views;
 pub mod web;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub cache: PublicCache,
     /// The log's verifier key, served at `/log/key`.
     pub log_verifier_key: Option<Arc<str>>,
+    /// Failed log-ins per e-mail address, to slow down password guessing.
+    pub logins: Arc<passwords::LoginLimiter>,
 }
 
 impl AppState {
@@ -56,6 +59,7 @@ impl AppState {
             base_url: Arc::new(base_url),
             cache: PublicCache::default(),
             log_verifier_key: log_verifier_key.map(Arc::from),
+            logins: Arc::default(),
         }
     }
 

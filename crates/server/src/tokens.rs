@@ -29,6 +29,11 @@ pub fn new_api_key() -> Secret {
     random_token(API_KEY_PREFIX)
 }
 
+/// A web session's cookie token.
+pub fn new_session_token() -> Secret {
+    random_token("pps_")
+}
+
 pub fn new_edit_token() -> Secret {
     random_token(EDIT_TOKEN_PREFIX)
 }

@@ -35,6 +35,8 @@ pub enum StoreError {
     BadEditToken,
     #[error("the slug is already taken")]
     SlugTaken,
+    #[error("the e-mail address is already taken")]
+    EmailTaken,
     /// The configuration names something this build cannot open.
     #[error("{0}")]
     Config(String),
@@ -46,6 +48,7 @@ pub enum StoreError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entity {
     Business,
+    User,
     Invitation,
     Review,
 }
@@ -54,6 +57,7 @@ impl std::fmt::Display for Entity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Self::Business => "business",
+            Self::User => "user",
             Self::Invitation => "invitation",
             Self::Review => "review",
         })
@@ -199,6 +203,30 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// A C2SP `tlog-proof` receipt for the review's latest event, against the latest
     /// checkpoint; `None` if there is no such review or its event is not yet checkpointed.
     async fn review_receipt(&self, id: ReviewId) -> Result<Option<Vec<u8>>>;
+    /// Creates a web user of a business, with their password's argon2id PHC string.
+    async fn create_user(
+        &self,
+        new: NewUser,
+        password_hash: String,
+        at: DateTime<Utc>,
+    ) -> Result<User>;
+    /// The user with this e-mail address (any case), with their password hash.
+    async fn user_by_email(&self, email: &str) -> Result<Option<(User, String)>>;
+    /// Records a session whose cookie token hashes to `token`.
+    async fn create_session(
+        &self,
+        token: TokenHash,
+        user: uuid::Uuid,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The user of a live session.
+    async fn session_user(&self, token: TokenHash, now: DateTime<Utc>) -> Result<Option<User>>;
+    async fn delete_session(&self, token: TokenHash) -> Result<()>;
+    /// The business's published reviews still waiting for a reply, most urgent first: the
+    /// lowest ratings, then the oldest.
+    async fn inbox(&self, business: BusinessId, limit: u32) -> Result<Vec<Review>>;
+
     /// A C2SP `tlog-proof` receipt for the log entry at `index`, against the latest
     /// checkpoint; `None` if the log has no checkpoint covering it.
     async fn log_receipt(&self, index: u64) -> Result<Option<Vec<u8>>>;

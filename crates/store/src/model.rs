@@ -162,3 +162,32 @@ pub struct ReviewQuery {
     pub after: Option<Position>,
     pub limit: u32,
 }
+
+/// Someone who acts for a business on the web pages; their name and role sign replies.
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: uuid::Uuid,
+    pub business: BusinessRef,
+    pub email: String,
+    pub name: String,
+    pub role: Option<String>,
+}
+
+impl std::fmt::Debug for User {
+    // The e-mail address stays out of Debug output, and so out of any log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("business", &self.business.slug)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub business_slug: String,
+    pub email: domain::invitation::Email,
+    pub name: domain::review::ResponderName,
+    pub role: Option<domain::review::ResponderRole>,
+}

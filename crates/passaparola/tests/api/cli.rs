@@ -96,7 +96,7 @@ fn business_commands_answer_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let migrate = run(dir.path(), &["migrate"]);
     assert!(migrate.status.success(), "{}", stderr(&migrate));
-    assert!(stdout(&migrate).contains("schema version 3"));
+    assert!(stdout(&migrate).contains("schema version 4"));
 
     let key = create_business(dir.path(), "bottega-prova");
     assert!(key.starts_with("ppk_"));
@@ -149,6 +149,53 @@ fn business_commands_answer_clearly() {
     let unknown = run(dir.path(), &["business", "rotate-key", "--slug", "nessuno"]);
     assert!(!unknown.status.success());
     assert!(stderr(&unknown).contains("no business"));
+
+    // A web user, with a first password shown once and stored only as its argon2id hash.
+    let user = |email: &str, business: &str| {
+        run(
+            dir.path(),
+            &[
+                "user",
+                "create",
+                "--business",
+                business,
+                "--email",
+                email,
+                "--name",
+                "Giulia",
+                "--role",
+                "Titolare",
+            ],
+        )
+    };
+    let created = user("giulia@example.it", "bottega-prova");
+    assert!(created.status.success(), "{}", stderr(&created));
+    let password = stdout(&created)
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(password.len() >= 20);
+    let db = rusqlite::Connection::open(dir.path().join("passaparola.db")).unwrap();
+    let stored: String = db
+        .query_row("SELECT password_hash FROM users", [], |r| r.get(0))
+        .unwrap();
+    assert!(stored.starts_with("$argon2id$") && !stored.contains(&password));
+    assert!(server::passwords::verify(&password, Some(&stored)));
+    for (email, business, says) in [
+        (
+            "GIULIA@example.it",
+            "bottega-prova",
+            "already has this e-mail",
+        ),
+        ("altra@example.it", "nessuno", "no business"),
+        ("not-an-address", "bottega-prova", "--email"),
+    ] {
+        let out = user(email, business);
+        assert!(!out.status.success(), "{email}");
+        assert!(stderr(&out).contains(says), "{email}: {}", stderr(&out));
+    }
 
     let bad_url = passaparola(dir.path())
         .args(["migrate", "--database-url", "mysql://x"])

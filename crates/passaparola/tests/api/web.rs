@@ -6,6 +6,8 @@ use reqwest::Method;
 use reqwest::header::{ACCEPT, ACCEPT_LANGUAGE, COOKIE, HeaderMap};
 use serde_json::json;
 
+use domain::secret::TokenHash;
+
 use crate::helpers::{TestApp, review_body};
 
 struct Page {
@@ -704,4 +706,275 @@ async fn no_redirect_post(app: &TestApp, path: &str, fields: &[(&str, &str)]) ->
         .map(|l| l.to_str().unwrap().to_owned())
         .unwrap_or_default();
     (resp.status().as_u16(), location)
+}
+
+/// Sends a form with a cookie, without following redirects.
+async fn post_with(
+    app: &TestApp,
+    path: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}{path}", app.address))
+        .header("origin", app.address.as_str())
+        .header(ACCEPT_LANGUAGE, "en")
+        .header(COOKIE, cookie)
+        .form(fields)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn hidden<'a>(html: &'a str, name: &str) -> &'a str {
+    html.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_business_logs_in_and_answers_from_its_inbox() {
+    let app = TestApp::spawn().await;
+    let hash = server::passwords::hash("segreta-lunga-1").unwrap();
+    let new_user = |email: &str, slug: &str| store::NewUser {
+        business_slug: slug.into(),
+        email: domain::invitation::Email::parse(email).unwrap(),
+        name: domain::review::ResponderName::parse("Giulia Bianchi").unwrap(),
+        role: Some(domain::review::ResponderRole::parse("Titolare").unwrap()),
+    };
+    use store::Store;
+    app.store
+        .create_user(
+            new_user("giulia@example.it", &app.slug),
+            hash.clone(),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let five = app.review("ORD-5", 5).await;
+    let one = app.review("ORD-1", 1).await;
+    let three = app.review("ORD-3", 3).await;
+
+    // Not logged in: to the log-in page.
+    let anonymous = post_with(&app, "/inbox/x/reply", "", &[("body", "x")]).await;
+    assert_eq!(anonymous.status(), 303);
+    assert_eq!(anonymous.headers()["location"], "/login?next=/inbox");
+    let login = page(
+        &app,
+        "/login?next=/inbox",
+        &[(ACCEPT_LANGUAGE.as_str(), "en")],
+    )
+    .await;
+    assert!(login.html.contains("autocomplete=\"current-password\""));
+
+    // Wrong passwords are refused, and an address is locked after five.
+    let wrong = post_with(
+        &app,
+        "/login",
+        "",
+        &[("email", "giulia@example.it"), ("password", "nope")],
+    )
+    .await;
+    assert_eq!(wrong.status(), 401);
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("Wrong e-mail or password.")
+    );
+    let unknown = post_with(
+        &app,
+        "/login",
+        "",
+        &[("email", "nobody@example.it"), ("password", "x")],
+    )
+    .await;
+    assert_eq!(unknown.status(), 401, "an unknown address answers the same");
+    for _ in 0..4 {
+        post_with(
+            &app,
+            "/login",
+            "",
+            &[("email", "nobody@example.it"), ("password", "x")],
+        )
+        .await;
+    }
+    let limited = post_with(
+        &app,
+        "/login",
+        "",
+        &[("email", "NOBODY@example.it"), ("password", "x")],
+    )
+    .await;
+    assert_eq!(limited.status(), 429);
+
+    let ok = post_with(
+        &app,
+        "/login",
+        "",
+        &[
+            ("email", "Giulia@Example.it"),
+            ("password", "segreta-lunga-1"),
+            ("next", "/inbox"),
+        ],
+    )
+    .await;
+    assert_eq!(ok.status(), 303);
+    assert_eq!(ok.headers()["location"], "/inbox");
+    let set = ok.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    assert!(!set.contains("Secure"), "plain http here");
+    let cookie = set.split(';').next().unwrap().to_owned();
+    // The session's token is stored only as a hash.
+    let token = cookie.split('=').nth(1).unwrap();
+    let stored: i64 = app
+        .db()
+        .query_row(
+            "SELECT COUNT(*) FROM sessions WHERE token_hash = ?1",
+            [TokenHash::of(token).as_bytes()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, 1);
+
+    let inbox = page(
+        &app,
+        "/inbox",
+        &[(ACCEPT_LANGUAGE.as_str(), "en"), (COOKIE.as_str(), &cookie)],
+    )
+    .await;
+    assert_eq!(inbox.status, 200);
+    assert_eq!(inbox.headers["cache-control"], "no-store");
+    assert!(inbox.html.contains("3 reviews are waiting for a reply."));
+    let order: Vec<usize> = [&one, &three, &five]
+        .iter()
+        .map(|r| {
+            inbox
+                .html
+                .find(&format!("id=\"r-{}\"", r["id"].as_str().unwrap()))
+                .unwrap()
+        })
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "lowest rating first");
+    assert!(
+        inbox
+            .html
+            .contains("It will be signed: Giulia Bianchi, Titolare")
+    );
+    let csrf = hidden(&inbox.html, "csrf").to_owned();
+
+    let id = one["id"].as_str().unwrap();
+    let path = format!("/inbox/{id}/reply");
+    let forged = post_with(
+        &app,
+        &path,
+        &cookie,
+        &[("csrf", "0000"), ("body", "Ci dispiace.")],
+    )
+    .await;
+    assert_eq!(forged.status(), 403);
+    let empty = post_with(&app, &path, &cookie, &[("csrf", &csrf), ("body", "  ")]).await;
+    assert_eq!(empty.status(), 422);
+    assert!(empty.text().await.unwrap().contains("Required."));
+    let done = post_with(
+        &app,
+        &path,
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("body", "Ci dispiace, la richiamiamo oggi."),
+        ],
+    )
+    .await;
+    assert_eq!(done.status(), 303);
+    assert_eq!(done.headers()["location"], "/inbox?done=reply");
+    let review = app
+        .get(&format!("/api/v1/reviews/{id}"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(review["reply"]["responder_name"], "Giulia Bianchi");
+    assert_eq!(review["reply"]["responder_role"], "Titolare");
+    let inbox = page(
+        &app,
+        "/inbox?done=reply",
+        &[(ACCEPT_LANGUAGE.as_str(), "en"), (COOKIE.as_str(), &cookie)],
+    )
+    .await;
+    assert!(inbox.html.contains("The reply is published."));
+    assert!(inbox.html.contains("2 reviews are waiting for a reply."));
+    assert!(
+        page(&app, &format!("/b/{}", app.slug), &[])
+            .await
+            .html
+            .contains("la richiamiamo oggi")
+    );
+
+    // Another business's review cannot be answered from here.
+    let (other_slug, other_key) = app.create_business("altra", "Altra").await;
+    let token = app
+        .request(
+            Method::POST,
+            "/api/v1/invitations",
+            Some(&other_key),
+            Some(&json!({"reference": "A-1"})),
+        )
+        .await
+        .expect(201)
+        .body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let theirs = app
+        .request(
+            Method::POST,
+            "/api/v1/reviews",
+            None,
+            Some(&review_body(&token, 1)),
+        )
+        .await
+        .expect(201)
+        .body;
+    let steal = post_with(
+        &app,
+        &format!("/inbox/{}/reply", theirs["id"].as_str().unwrap()),
+        &cookie,
+        &[("csrf", &csrf), ("body", "Nostra!")],
+    )
+    .await;
+    assert_eq!(steal.status(), 404);
+    assert!(
+        !page(&app, &format!("/b/{other_slug}"), &[])
+            .await
+            .html
+            .contains("Nostra!")
+    );
+
+    // Log out: the session is gone, on the server too.
+    let out = post_with(&app, "/logout", &cookie, &[("csrf", &csrf)]).await;
+    assert_eq!(out.status(), 303);
+    assert!(
+        out.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    let again = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/inbox", app.address))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 303);
 }

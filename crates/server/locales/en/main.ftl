@@ -192,3 +192,24 @@ edit-unknown-body = This edit link matches no review. Please check that you copi
 notice-unchanged = Nothing changed: the review stays as it was.
 conflict-title = The review has changed
 conflict-body = Meanwhile the review was changed, withdrawn or already answered. Please reload the page.
+
+login-title = Log in for businesses
+login-intro = Log in to answer your business's reviews.
+login-email = E-mail
+login-password = Password
+login-submit = Log in
+login-failed = Wrong e-mail or password.
+login-limited = Too many failed attempts for this address: please try again in 15 minutes.
+logout = Log out
+signed-in-as = You are logged in as { $name } ({ $business }).
+inbox-title = Reviews to answer
+inbox-intro = The lowest ratings first, then the oldest: a quick, polite reply from someone who can act is worth more than silence.
+inbox-count = { $count ->
+    [0] No review is waiting for a reply.
+    [one] One review is waiting for a reply.
+   *[other] { $count } reviews are waiting for a reply.
+}
+reply-label = Your public reply
+reply-signed = It will be signed: { $signature }
+reply-submit = Publish the reply
+notice-reply = The reply is published.

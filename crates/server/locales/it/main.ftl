@@ -192,3 +192,24 @@ edit-unknown-body = Questo link di modifica non corrisponde a nessuna recensione
 notice-unchanged = Niente è cambiato: la recensione resta com'era.
 conflict-title = La recensione è cambiata
 conflict-body = Nel frattempo la recensione è stata modificata, ritirata o ha già una replica. Ricarica la pagina.
+
+login-title = Accesso per le aziende
+login-intro = Entra per rispondere alle recensioni della tua azienda.
+login-email = E-mail
+login-password = Password
+login-submit = Entra
+login-failed = E-mail o password non corretti.
+login-limited = Troppi tentativi non riusciti per questo indirizzo: riprova tra 15 minuti.
+logout = Esci
+signed-in-as = Hai effettuato l'accesso come { $name } ({ $business }).
+inbox-title = Recensioni da rispondere
+inbox-intro = Prima le valutazioni più basse, poi le più vecchie: una risposta rapida e cortese, da chi può intervenire, vale più del silenzio.
+inbox-count = { $count ->
+    [0] Nessuna recensione attende una risposta.
+    [one] Una recensione attende una risposta.
+   *[other] { $count } recensioni attendono una risposta.
+}
+reply-label = La tua risposta pubblica
+reply-signed = Sarà firmata: { $signature }
+reply-submit = Pubblica la risposta
+notice-reply = La risposta è pubblicata.

@@ -21,7 +21,6 @@ use super::pages::{Card, Choice, card};
 use super::{Meta, PageError, render};
 use crate::AppState;
 use crate::api::reviews::write;
-use crate::error::ApiError;
 use crate::extract::ApiPath;
 
 #[derive(Debug)]
@@ -259,13 +258,6 @@ pub async fn act(
                     .into_response(),
             )
         }
-        // The review changed in the meantime (withdrawn, answered) in another tab.
-        Err(ApiError::Conflict { .. } | ApiError::Gone { .. }) => PageError::Message {
-            status: StatusCode::CONFLICT,
-            heading: tr.t("conflict-title"),
-            body: tr.t("conflict-body"),
-        }
-        .page(tr),
         Err(e) => PageError::from(e).page(tr),
     }
 }

@@ -3,6 +3,7 @@
 //! every page works with JavaScript off.
 
 pub mod assets;
+pub mod business;
 pub mod edit;
 pub mod form;
 pub mod i18n;
@@ -46,6 +47,8 @@ pub enum PageError {
     NotFound,
     /// A query parameter is invalid; names it.
     BadRequest(String),
+    /// The thing changed meanwhile (withdrawn, already answered): reload and see.
+    Conflict,
     /// Any other page that explains why it cannot help.
     Message {
         status: StatusCode,
@@ -75,6 +78,9 @@ impl From<ApiError> for PageError {
                     .join(", "),
             ),
             ApiError::InvalidCursor => PageError::BadRequest("cursor".into()),
+            // Another business's review: as if it did not exist.
+            ApiError::Forbidden(_) => PageError::NotFound,
+            ApiError::Conflict { .. } | ApiError::Gone { .. } => PageError::Conflict,
             ApiError::Internal(e) => PageError::Internal(e),
             other => PageError::Internal(Box::new(other)),
         }
@@ -103,6 +109,11 @@ impl PageError {
                 StatusCode::BAD_REQUEST,
                 tr.t("bad-request-title"),
                 tr.with("bad-request-body", "detail", &what),
+            ),
+            PageError::Conflict => (
+                StatusCode::CONFLICT,
+                tr.t("conflict-title"),
+                tr.t("conflict-body"),
             ),
             PageError::Message {
                 status,
@@ -133,6 +144,7 @@ impl PageError {
 #[derive(Debug, Clone)]
 enum Failure {
     NotFound,
+    Conflict,
     BadRequest(String),
     Message(StatusCode, String, String),
     Internal,
@@ -142,6 +154,7 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let failure = match self {
             PageError::NotFound => Failure::NotFound,
+            PageError::Conflict => Failure::Conflict,
             PageError::BadRequest(what) => Failure::BadRequest(what),
             PageError::Message {
                 status,
@@ -168,6 +181,7 @@ async fn localised_errors(
     let response = next.run(request).await;
     match response.extensions().get::<Failure>().cloned() {
         Some(Failure::NotFound) => PageError::NotFound.page(tr),
+        Some(Failure::Conflict) => PageError::Conflict.page(tr),
         Some(Failure::BadRequest(what)) => PageError::BadRequest(what).page(tr),
         Some(Failure::Message(status, heading, body)) => PageError::Message {
             status,
@@ -218,6 +232,10 @@ pub fn router() -> Router<AppState> {
         .route("/lang/{code}", get(pages::set_language))
         .route("/r/{token}", get(form::show).post(form::submit))
         .route("/e/{id}/{token}", get(edit::show).post(edit::act))
+        .route("/login", get(business::login_form).post(business::login))
+        .route("/logout", axum::routing::post(business::logout))
+        .route("/inbox", get(business::inbox))
+        .route("/inbox/{id}/reply", axum::routing::post(business::reply))
         .route(assets::STYLE_PATH.as_str(), get(assets::style))
         .route("/favicon.svg", get(assets::favicon))
         .layer(axum::middleware::from_fn(localised_errors))

@@ -20,6 +20,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_erasure",
         include_str!("../../migrations/sqlite/0003_erasure.sql"),
     ),
+    (
+        "0004_users",
+        include_str!("../../migrations/sqlite/0004_users.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

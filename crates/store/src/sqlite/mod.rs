@@ -9,6 +9,7 @@ mod invitations;
 mod log;
 mod migrations;
 mod reviews;
+mod users;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -312,6 +313,57 @@ impl crate::Store for SqliteStore {
     ) -> Result<domain::summary::Summary> {
         self.read(move |c| reviews::summary(c, business, relationship))
             .await
+    }
+
+    async fn create_user(
+        &self,
+        new: crate::NewUser,
+        password_hash: String,
+        at: DateTime<Utc>,
+    ) -> Result<crate::User> {
+        self.writer
+            .write(move |c| users::create(c, &new, &password_hash, at))
+            .await
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<(crate::User, String)>> {
+        let email = email.to_owned();
+        self.read(move |c| users::by_email(c, &email)).await
+    }
+
+    async fn create_session(
+        &self,
+        token: domain::secret::TokenHash,
+        user: uuid::Uuid,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.writer
+            .write(move |c| users::create_session(c, &token, user, at, expires_at))
+            .await
+    }
+
+    async fn session_user(
+        &self,
+        token: domain::secret::TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<crate::User>> {
+        self.read(move |c| users::session_user(c, &token, now))
+            .await
+    }
+
+    async fn delete_session(&self, token: domain::secret::TokenHash) -> Result<()> {
+        self.writer
+            .write(move |c| users::delete_session(c, &token))
+            .await
+    }
+
+    async fn inbox(
+        &self,
+        business: domain::ids::BusinessId,
+        limit: u32,
+    ) -> Result<Vec<crate::Review>> {
+        self.read(move |c| users::inbox(c, business, limit)).await
     }
 
     async fn log_checkpoint(&self) -> Result<Option<Vec<u8>>> {

@@ -536,7 +536,7 @@ fn tally(
     Ok(())
 }
 
-const REVIEW_SELECT: &str = "
+pub(super) const REVIEW_SELECT: &str = "
     SELECT r.seq, r.id, r.business_id, b.slug, b.name, r.relationship, r.verified, r.status,
            r.rating, r.title, r.body, r.nps, r.experience_date, r.author_name, r.language,
            r.created_at, r.updated_at, r.edit_count, r.withdrawn_at,
@@ -565,7 +565,7 @@ fn opt_time(row: &Row<'_>, col: usize) -> rusqlite::Result<Option<DateTime<Utc>>
         .transpose()
 }
 
-fn review_row(row: &Row<'_>) -> rusqlite::Result<Review> {
+pub(super) fn review_row(row: &Row<'_>) -> rusqlite::Result<Review> {
     let seq: i64 = row.get(0)?;
     let id: String = row.get(1)?;
     let business_id: String = row.get(2)?;

@@ -1,0 +1,389 @@
+//! The business side: log-in (argon2id passwords, per-address limit on failures), sessions
+//! (a random cookie token stored as its SHA-256; `HttpOnly`, `SameSite=Lax`, `Secure` over
+//! https), CSRF tokens on every form, and the inbox of reviews waiting for a reply.
+
+use askama::Template;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{Duration, Utc};
+use domain::ids::ReviewId;
+use domain::review::ReplyDraft;
+use domain::secret::TokenHash;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use store::{ReviewCommand, User};
+
+use super::form::{message, same_site};
+use super::i18n::Tr;
+use super::pages::{Card, card};
+use super::{Meta, PageError, render};
+use crate::api::reviews::write;
+use crate::extract::ApiPath;
+use crate::{AppState, passwords, tokens};
+
+pub const SESSION_COOKIE: &str = "pp_session";
+const SESSION_DAYS: i64 = 14;
+const INBOX_SIZE: u32 = 50;
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(name)?.strip_prefix('='))
+}
+
+/// The form token of a session: derived from the session's secret, so a page of another
+/// site, which cannot read our cookie, cannot know it.
+fn csrf_token(session: &str) -> String {
+    let digest = Sha256::digest(format!("passaparola/csrf\0{session}").as_bytes());
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A logged-in user and their session's secret.
+struct Session {
+    user: User,
+    token: String,
+}
+
+async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, PageError> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let user = state
+        .store
+        .session_user(TokenHash::of(token), Utc::now())
+        .await?;
+    Ok(user.map(|user| Session {
+        user,
+        token: token.to_owned(),
+    }))
+}
+
+fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.base_url.scheme() == "https" {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::try_from(format!(
+        "{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .unwrap_or(HeaderValue::from_static("pp_session=; Path=/; Max-Age=0"))
+}
+
+fn see_other(to: &str, cookie: Option<HeaderValue>) -> Response {
+    let mut response = (
+        StatusCode::SEE_OTHER,
+        [
+            (
+                header::LOCATION,
+                HeaderValue::try_from(to).unwrap_or(HeaderValue::from_static("/")),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+    )
+        .into_response();
+    if let Some(c) = cookie {
+        response.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    response
+}
+
+fn forbidden(tr: Tr) -> Response {
+    PageError::Message {
+        status: StatusCode::FORBIDDEN,
+        heading: tr.t("forbidden-title"),
+        body: tr.t("forbidden-body"),
+    }
+    .page(tr)
+}
+
+/// Only a path on this site: never an open redirect.
+fn local(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/inbox"
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    tr: Tr,
+    meta: Meta,
+    error: Option<String>,
+    email: String,
+    next: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Next {
+    next: Option<String>,
+    done: Option<String>,
+}
+
+fn login_page(
+    tr: Tr,
+    status: StatusCode,
+    error: Option<String>,
+    email: String,
+    next: &str,
+) -> Response {
+    let page = LoginPage {
+        meta: Meta::new(tr.t("login-title"), tr.t("login-intro"), "/login".into()),
+        error,
+        email,
+        next: local(next).to_owned(),
+        tr,
+    };
+    let mut response = render(status, &page).unwrap_or_else(|e| e.page(tr));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `GET /login`
+pub async fn login_form(tr: Tr, Query(q): Query<Next>) -> Response {
+    login_page(
+        tr,
+        StatusCode::OK,
+        None,
+        String::new(),
+        q.next.as_deref().unwrap_or("/inbox"),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: String,
+}
+
+/// `POST /login`
+pub async fn login(
+    State(state): State<AppState>,
+    tr: Tr,
+    headers: HeaderMap,
+    form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    if !same_site(&headers, &state.base_url) {
+        return forbidden(tr);
+    }
+    let Ok(Form(form)) = form else {
+        return PageError::BadRequest("form".into()).page(tr);
+    };
+    let email = form.email.trim().to_lowercase();
+    if !state.logins.allowed(&email) {
+        let error = Some(tr.t("login-limited"));
+        return login_page(tr, StatusCode::TOO_MANY_REQUESTS, error, email, &form.next);
+    }
+    let found = match state.store.user_by_email(&email).await {
+        Ok(found) => found,
+        Err(e) => return PageError::from(e).page(tr),
+    };
+    let password = form.password;
+    let (user, stored) = match found {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    // argon2 takes tens of milliseconds of CPU: off the async threads.
+    let ok = tokio::task::spawn_blocking(move || passwords::verify(&password, stored.as_deref()))
+        .await
+        .unwrap_or(false);
+    let Some(user) = user.filter(|_| ok) else {
+        state.logins.failed(&email);
+        let error = Some(tr.t("login-failed"));
+        return login_page(tr, StatusCode::UNAUTHORIZED, error, email, &form.next);
+    };
+    state.logins.succeeded(&email);
+    let token = tokens::new_session_token();
+    let now = Utc::now();
+    if let Err(e) = state
+        .store
+        .create_session(
+            token.hash(),
+            user.id,
+            now,
+            now + Duration::days(SESSION_DAYS),
+        )
+        .await
+    {
+        return PageError::from(e).page(tr);
+    }
+    tracing::info!(user = %user.id, "logged in");
+    let cookie = session_cookie(&state, token.expose(), SESSION_DAYS * 86_400);
+    see_other(local(&form.next), Some(cookie))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CsrfForm {
+    csrf: String,
+    body: String,
+}
+
+/// `POST /logout`
+pub async fn logout(
+    State(state): State<AppState>,
+    tr: Tr,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let current = match session(&state, &headers).await {
+        Ok(current) => current,
+        Err(e) => return e.page(tr),
+    };
+    if let Some(s) = current {
+        if !same_site(&headers, &state.base_url) || form.csrf != csrf_token(&s.token) {
+            return forbidden(tr);
+        }
+        if let Err(e) = state.store.delete_session(TokenHash::of(&s.token)).await {
+            return PageError::from(e).page(tr);
+        }
+    }
+    see_other("/", Some(session_cookie(&state, "", 0)))
+}
+
+#[derive(Debug)]
+pub struct InboxItem {
+    pub card: Card,
+    pub typed: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    tr: Tr,
+    meta: Meta,
+    signed_in: String,
+    csrf: String,
+    notice: Option<String>,
+    count: String,
+    signature: String,
+    items: Vec<InboxItem>,
+}
+
+/// The inbox, with what was typed and refused for one review, if any.
+async fn inbox_page(
+    state: &AppState,
+    tr: Tr,
+    s: &Session,
+    notice: Option<String>,
+    refused: Option<(ReviewId, String, String)>,
+) -> Response {
+    let reviews = match state.store.inbox(s.user.business.id, INBOX_SIZE).await {
+        Ok(reviews) => reviews,
+        Err(e) => return PageError::from(e).page(tr),
+    };
+    let signature = match &s.user.role {
+        Some(role) => format!("{}, {role}", s.user.name),
+        None => s.user.name.clone(),
+    };
+    let status = if refused.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = InboxPage {
+        meta: Meta::new(tr.t("inbox-title"), tr.t("inbox-intro"), "/inbox".into()),
+        signed_in: tr.args(
+            "signed-in-as",
+            &[
+                ("name", s.user.name.clone().into()),
+                ("business", s.user.business.name.clone().into()),
+            ],
+        ),
+        csrf: csrf_token(&s.token),
+        notice,
+        count: tr.count("inbox-count", reviews.len()),
+        signature: tr.with("reply-signed", "signature", &signature),
+        items: reviews
+            .iter()
+            .map(|r| {
+                let (typed, error) = match &refused {
+                    Some((id, typed, code)) if *id == r.id => {
+                        (typed.clone(), Some(message(&tr, code)))
+                    }
+                    _ => (String::new(), None),
+                };
+                InboxItem {
+                    card: card(&tr, r, true),
+                    typed,
+                    error,
+                }
+            })
+            .collect(),
+        tr,
+    };
+    let mut response = render(status, &page).unwrap_or_else(|e| e.page(tr));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `GET /inbox`: the business's reviews waiting for a reply, most urgent first.
+pub async fn inbox(
+    State(state): State<AppState>,
+    tr: Tr,
+    headers: HeaderMap,
+    Query(q): Query<Next>,
+) -> Response {
+    match session(&state, &headers).await {
+        Ok(Some(s)) => {
+            let notice = q
+                .done
+                .filter(|d| d == "reply")
+                .map(|_| tr.t("notice-reply"));
+            inbox_page(&state, tr, &s, notice, None).await
+        }
+        Ok(None) => see_other("/login?next=/inbox", None),
+        Err(e) => e.page(tr),
+    }
+}
+
+/// `POST /inbox/{id}/reply`: publishes the reply, signed by the logged-in person.
+pub async fn reply(
+    State(state): State<AppState>,
+    tr: Tr,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let s = match session(&state, &headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return see_other("/login?next=/inbox", None),
+        Err(e) => return e.page(tr),
+    };
+    if !same_site(&headers, &state.base_url) || form.csrf != csrf_token(&s.token) {
+        return forbidden(tr);
+    }
+    let Ok(review) = id.parse::<ReviewId>() else {
+        return PageError::NotFound.page(tr);
+    };
+    let draft = match ReplyDraft::parse(&form.body, &s.user.name, s.user.role.as_deref()) {
+        Ok(draft) => draft,
+        Err(errors) => {
+            let code = errors.0.first().map_or("required", |e| e.code).to_owned();
+            return inbox_page(&state, tr, &s, None, Some((review, form.body, code))).await;
+        }
+    };
+    let command = ReviewCommand::Reply {
+        review,
+        business: s.user.business.id,
+        reply: draft,
+        at: Utc::now(),
+    };
+    match write(&state, command).await {
+        Ok(_) => see_other("/inbox?done=reply", None),
+        Err(e) => PageError::from(e).page(tr),
+    }
+}

@@ -1,0 +1,152 @@
+//! Web users of a business, their sessions, and the reply inbox.
+
+use chrono::{DateTime, Utc};
+use domain::ids::BusinessId;
+use domain::secret::TokenHash;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::reviews::REVIEW_SELECT;
+use super::{parse_uuid, to_ms};
+use crate::{BusinessRef, Entity, NewUser, Result, Review, StoreError, User};
+
+const USER_COLUMNS: &str = "u.id, b.id, b.slug, b.name, u.email, u.name, u.role";
+
+fn user(row: &Row<'_>) -> rusqlite::Result<[Option<String>; 7]> {
+    Ok([
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+    ])
+}
+
+fn into_user([id, bid, slug, bname, email, name, role]: [Option<String>; 7]) -> Result<User> {
+    let text = |v: Option<String>| v.unwrap_or_default();
+    Ok(User {
+        id: parse_uuid(&text(id))?,
+        business: BusinessRef {
+            id: BusinessId(parse_uuid(&text(bid))?),
+            slug: text(slug),
+            name: text(bname),
+        },
+        email: text(email),
+        name: text(name),
+        role,
+    })
+}
+
+pub(super) fn create(
+    c: &Connection,
+    new: &NewUser,
+    password_hash: &str,
+    at: DateTime<Utc>,
+) -> Result<User> {
+    let business: Option<String> = c
+        .query_row(
+            "SELECT id FROM businesses WHERE slug = ?1",
+            [&new.business_slug],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let business = business.ok_or(StoreError::NotFound(Entity::Business))?;
+    let id = uuid::Uuid::now_v7();
+    let inserted = c.execute(
+        "INSERT INTO users (id, business_id, email, name, role, password_hash, created_at)
+         VALUES (?1, ?2, lower(?3), ?4, ?5, ?6, ?7) ON CONFLICT (email) DO NOTHING",
+        params![
+            id.to_string(),
+            business,
+            new.email.as_str(),
+            new.name.as_str(),
+            new.role.as_ref().map(|r| r.as_str()),
+            password_hash,
+            to_ms(at)
+        ],
+    )?;
+    if inserted == 0 {
+        return Err(StoreError::EmailTaken);
+    }
+    by_id(c, id)?.ok_or(StoreError::NotFound(Entity::User))
+}
+
+fn by_id(c: &Connection, id: uuid::Uuid) -> Result<Option<User>> {
+    c.prepare_cached(&format!(
+        "SELECT {USER_COLUMNS} FROM users u JOIN businesses b ON b.id = u.business_id
+         WHERE u.id = ?1"
+    ))?
+    .query_row([id.to_string()], user)
+    .optional()?
+    .map(into_user)
+    .transpose()
+}
+
+pub(super) fn by_email(c: &Connection, email: &str) -> Result<Option<(User, String)>> {
+    let found = c
+        .prepare_cached(&format!(
+            "SELECT {USER_COLUMNS}, u.password_hash FROM users u
+             JOIN businesses b ON b.id = u.business_id WHERE u.email = lower(?1)"
+        ))?
+        .query_row([email.trim()], |r| Ok((user(r)?, r.get::<_, String>(7)?)))
+        .optional()?;
+    found.map(|(u, hash)| Ok((into_user(u)?, hash))).transpose()
+}
+
+pub(super) fn create_session(
+    c: &Connection,
+    token: &TokenHash,
+    user: uuid::Uuid,
+    at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    // Expired sessions go as new ones come: the table stays the size of the live ones.
+    c.prepare_cached("DELETE FROM sessions WHERE expires_at <= ?1")?
+        .execute([to_ms(at)])?;
+    c.prepare_cached(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        token.as_bytes(),
+        user.to_string(),
+        to_ms(at),
+        to_ms(expires_at)
+    ])?;
+    Ok(())
+}
+
+pub(super) fn session_user(
+    c: &Connection,
+    token: &TokenHash,
+    now: DateTime<Utc>,
+) -> Result<Option<User>> {
+    c.prepare_cached(&format!(
+        "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
+         JOIN businesses b ON b.id = u.business_id
+         WHERE s.token_hash = ?1 AND s.expires_at > ?2"
+    ))?
+    .query_row(params![token.as_bytes(), to_ms(now)], user)
+    .optional()?
+    .map(into_user)
+    .transpose()
+}
+
+pub(super) fn delete_session(c: &Connection, token: &TokenHash) -> Result<()> {
+    c.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
+        .execute([token.as_bytes()])?;
+    Ok(())
+}
+
+pub(super) fn inbox(c: &Connection, business: BusinessId, limit: u32) -> Result<Vec<Review>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "{REVIEW_SELECT}
+         WHERE r.business_id = ?1 AND r.status = 'published' AND p.review_id IS NULL
+         ORDER BY r.rating ASC, r.created_at ASC, r.seq ASC LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(
+        params![business.to_string(), limit],
+        super::reviews::review_row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
