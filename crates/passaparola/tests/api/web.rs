@@ -319,6 +319,8 @@ async fn pages_carry_strict_headers_and_assets_are_cached_for_good() {
     assert_eq!(home.headers["content-type"], "text/html; charset=utf-8");
     assert_eq!(home.headers["x-content-type-options"], "nosniff");
     assert_eq!(home.headers["x-frame-options"], "DENY");
+    // Our forms need the browser's `Origin`; other sites get no referrer.
+    assert_eq!(home.headers["referrer-policy"], "same-origin");
     assert!(home.headers.contains_key("content-security-policy"));
     assert!(home.html.contains("<title>") && home.html.contains("<meta name=\"description\""));
     let style = home
@@ -475,6 +477,17 @@ async fn a_customer_reviews_through_the_invitation_form() {
     ];
     let forged = post_form(&app, &path, Some("https://evil.example"), &good).await;
     assert_eq!(forged.status, 403);
+    // A browser's own word (Fetch Metadata) decides, whatever `Origin` says.
+    let cross = app
+        .client
+        .post(format!("{}{path}", app.address))
+        .header("sec-fetch-site", "cross-site")
+        .header("origin", own)
+        .form(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status().as_u16(), 403);
     assert_eq!(
         page(&app, &path, &[]).await.status,
         200,

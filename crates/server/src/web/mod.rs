@@ -247,6 +247,12 @@ pub fn router() -> Router<AppState> {
             HeaderName::from_static("x-frame-options"),
             HeaderValue::from_static("DENY"),
         ))
+        // Not `no-referrer` (the API's): with it, browsers send `Origin: null` on our own
+        // forms. `same-origin` still sends nothing to other sites (edit links hold a token).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("referrer-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
 }
 
 /// Whether a request wants a page rather than JSON (a browser's navigation).

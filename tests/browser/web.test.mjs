@@ -1,0 +1,142 @@
+// Passaparola's pages in Debian's Chromium (playwright-core). Run by ./run.sh, which starts
+// the server with the demo data and passes its address, an API key and a user's password.
+// The tests run in order on one server; the script-payload test comes last, so that the
+// screenshots show the demo data.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.PP_BASE;
+const SHOTS = process.env.PP_SCREENSHOTS;
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => { await browser?.close(); });
+
+/// A fresh visitor, whose browser speaks `locale`; every dialog (alert) is recorded.
+async function visitor(locale) {
+  const context = await browser.newContext({ locale, viewport: { width: 1100, height: 900 } });
+  const page = await context.newPage();
+  page.dialogs = [];
+  page.on('dialog', async (d) => { page.dialogs.push(d.message()); await d.dismiss(); });
+  return page;
+}
+
+/// Presses Tab until the field named `name` has the focus, as a keyboard user would.
+async function tabTo(page, name) {
+  for (let i = 0; i < 25; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((n) => document.activeElement?.name === n, name)) return;
+  }
+  assert.fail(`Tab never reached ${name}`);
+}
+
+async function api(method, path, body, key) {
+  const res = await fetch(BASE + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+async function invite(reference) {
+  const inv = await api('POST', '/api/v1/invitations', { reference, locale: 'it' }, process.env.PP_API_KEY);
+  assert.equal(inv.status, 201);
+  return inv.body.token;
+}
+
+test('a customer completes an invitation in Italian with the keyboard only', async () => {
+  const page = await visitor('it-IT');
+  await page.goto(`${BASE}/r/${await invite('BROWSER-1')}`);
+  assert.equal(await page.getAttribute('html', 'lang'), 'it');
+  assert.match(await page.title(), /Recensisci Trattoria da Gino/);
+  // Tab to the star rating, choose four stars with the arrow keys.
+  await tabTo(page, 'rating');
+  await page.keyboard.press('ArrowRight'); // 1 → 2 stars
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.evaluate(() => document.querySelector('input[name=rating]:checked')?.value), '4');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Cena da ricordare');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Tortellini ottimi, servizio gentile. Torneremo.');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('9'); // the NPS select
+  await tabTo(page, 'author_name'); // the date stays empty (its parts take a Tab each)
+  await page.keyboard.type('Maria R.');
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/form-it.png`, fullPage: true });
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  assert.equal(await page.textContent('h1'), 'Grazie!');
+  await Promise.all([page.waitForNavigation(), page.click('text=Vedi la recensione pubblicata')]);
+  const card = await page.textContent('article.review');
+  assert.match(card, /Cena da ricordare/);
+  assert.match(card, /Verificata/);
+  assert.match(card, /Maria R\./);
+  await page.context().close();
+});
+
+test('the business logs in, replies, and the reply is public', async () => {
+  const page = await visitor('en-GB');
+  await page.goto(`${BASE}/inbox`);
+  assert.match(page.url(), /\/login\?next=\/inbox$/);
+  await page.fill('#f-email', process.env.PP_EMAIL);
+  await page.fill('#f-password', process.env.PP_PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click('form.review-form button[type=submit]')]);
+  assert.match(page.url(), /\/inbox$/, await page.textContent('main'));
+  assert.equal(await page.textContent('h1'), 'Reviews to answer');
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/inbox-en.png`, fullPage: false });
+  // The most urgent review first: answer it.
+  const first = page.locator('article.review').first();
+  const title = await first.locator('h3').textContent();
+  const textarea = page.locator('form textarea').first();
+  await textarea.fill('Thank you for telling us: we will call you today. Giulia');
+  await Promise.all([page.waitForNavigation(), page.locator('form.review-form button').first().click()]);
+  assert.match(await page.textContent('[role=status]'), /The reply is published/);
+  await page.goto(`${BASE}/b/trattoria-da-gino?sort=lowest`);
+  const answered = page.locator('article.review', { hasText: title });
+  assert.match(await answered.first().textContent(), /Reply from Giulia Zanetti, Titolare/);
+  assert.match(await answered.first().textContent(), /we will call you today/);
+  await page.context().close();
+});
+
+test('the language switch changes the page and is remembered', async () => {
+  const page = await visitor('it-IT');
+  await page.goto(`${BASE}/b/trattoria-da-gino`);
+  assert.equal(await page.getAttribute('html', 'lang'), 'it');
+  assert.equal(await page.textContent('#score-h'), 'Valutazione media');
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/business-it.png`, fullPage: false });
+  await Promise.all([page.waitForNavigation(), page.click('nav.lang >> text=English')]);
+  assert.match(page.url(), /\/b\/trattoria-da-gino$/);
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  assert.equal(await page.textContent('#score-h'), 'Average rating');
+  await page.goto(`${BASE}/`);
+  assert.equal(await page.getAttribute('html', 'lang'), 'en', 'remembered');
+  await page.context().close();
+});
+
+test('what strangers write is shown as text and never runs', async () => {
+  const token = await invite('BROWSER-XSS');
+  const created = await api('POST', '/api/v1/reviews', {
+    token, rating: 1, title: '<script>alert("title")</script>',
+    body: '<img src=x onerror=alert("body")> <svg onload=alert("svg")>',
+    author_name: '"><script>alert("name")</script>',
+  });
+  assert.equal(created.status, 201);
+  const page = await visitor('en-GB');
+  for (const path of ['/b/trattoria-da-gino?sort=lowest', `/b/trattoria-da-gino/r/${created.body.id}`]) {
+    await page.goto(BASE + path);
+    await page.waitForLoadState('load');
+    assert.match(await page.textContent('body'), /<script>alert\("title"\)<\/script>/);
+    assert.match(await page.textContent('body'), /<img src=x onerror=alert\("body"\)>/);
+    assert.equal(await page.locator('article img, article svg, article script').count(), 0);
+  }
+  assert.deepEqual(page.dialogs, []);
+  await page.context().close();
+});
