@@ -348,6 +348,18 @@ async fn pages_carry_strict_headers_and_assets_are_cached_for_good() {
             .unwrap()
             .contains("immutable")
     );
+    assert!(
+        !home.html.contains("noindex"),
+        "public pages are for everyone"
+    );
+    let robots = app
+        .client
+        .get(format!("{}/robots.txt", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(robots.status(), 200);
+    assert!(robots.text().await.unwrap().contains("Disallow: /e/"));
     let icon = app
         .client
         .get(format!("{}/favicon.svg", app.address))
@@ -405,6 +417,10 @@ async fn a_customer_reviews_through_the_invitation_form() {
     let form = page(&app, &path, &[(ACCEPT_LANGUAGE.as_str(), "it")]).await;
     assert_eq!(form.status, 200);
     assert_eq!(form.headers["cache-control"], "no-store");
+    assert!(
+        form.html
+            .contains("<meta name=\"robots\" content=\"noindex\">")
+    );
     assert!(form.html.contains("Recensisci Trattoria Test"));
     assert_eq!(
         form.html.matches("type=\"radio\" name=\"rating\"").count(),

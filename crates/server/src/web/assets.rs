@@ -40,3 +40,12 @@ pub async fn favicon() -> Response {
     // A fixed path that browsers ask for on their own: cached for a day, not for ever.
     asset(FAVICON, "image/svg+xml", "public, max-age=86400")
 }
+
+/// Search engines may read the public pages, not anyone's own (forms, edit links, inbox).
+pub async fn robots() -> Response {
+    asset(
+        "User-agent: *\nAllow: /\nDisallow: /r/\nDisallow: /e/\nDisallow: /inbox\nDisallow: /login\n",
+        "text/plain; charset=utf-8",
+        "public, max-age=86400",
+    )
+}

@@ -134,7 +134,7 @@ fn login_page(
     next: &str,
 ) -> Response {
     let page = LoginPage {
-        meta: Meta::new(tr.t("login-title"), tr.t("login-intro"), "/login".into()),
+        meta: Meta::private(tr.t("login-title"), tr.t("login-intro"), "/login".into()),
         error,
         email,
         next: local(next).to_owned(),
@@ -293,7 +293,7 @@ async fn inbox_page(
         StatusCode::OK
     };
     let page = InboxPage {
-        meta: Meta::new(tr.t("inbox-title"), tr.t("inbox-intro"), "/inbox".into()),
+        meta: Meta::private(tr.t("inbox-title"), tr.t("inbox-intro"), "/inbox".into()),
         signed_in: tr.args(
             "signed-in-as",
             &[

@@ -122,7 +122,7 @@ fn edit_page(
     });
     let heading = tr.with("edit-title", "name", &review.business.name);
     EditPage {
-        meta: Meta::new(heading.clone(), tr.t("edit-intro"), path.clone()),
+        meta: Meta::private(heading.clone(), tr.t("edit-intro"), path.clone()),
         heading,
         notice,
         card: card(&tr, review, true),

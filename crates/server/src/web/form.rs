@@ -192,7 +192,7 @@ fn form_page(
     };
     let heading = tr.with("form-title", "name", name);
     FormPage {
-        meta: Meta::new(
+        meta: Meta::private(
             heading.clone(),
             tr.with("form-intro", "name", name),
             format!("/r/{token}"),
@@ -316,7 +316,7 @@ pub async fn submit(
             let r = &write.review;
             let edit_link = format!("/e/{}/{}", r.id, edit_token.expose());
             let page = ThanksPage {
-                meta: Meta::new(tr.t("thanks-title"), tr.t("thanks-title"), "/".into()),
+                meta: Meta::private(tr.t("thanks-title"), tr.t("thanks-title"), "/".into()),
                 body: tr.with("thanks-body", "name", &r.business.name),
                 permalink: format!("/b/{}/r/{}", r.business.slug, r.id),
                 edit_link_full: state.link(&edit_link),
