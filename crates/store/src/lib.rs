@@ -178,6 +178,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         at: DateTime<Utc>,
     ) -> Result<InvitationWrite>;
     async fn invitation_by_token(&self, token: TokenHash) -> Result<Option<Invitation>>;
+    /// The business's latest invitations, newest first.
+    async fn latest_invitations(&self, business: BusinessId, limit: u32)
+    -> Result<Vec<Invitation>>;
 
     /// The one write path for reviews.
     async fn write_review(&self, command: ReviewCommand) -> Result<ReviewWrite>;

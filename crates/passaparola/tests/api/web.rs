@@ -1007,3 +1007,107 @@ async fn a_business_logs_in_and_answers_from_its_inbox() {
         .unwrap();
     assert_eq!(again.status(), 303);
 }
+
+#[tokio::test]
+async fn a_business_invites_from_its_pages() {
+    use store::Store;
+    let app = TestApp::spawn().await;
+    let hash = server::passwords::hash("segreta-lunga-2").unwrap();
+    app.store
+        .create_user(
+            store::NewUser {
+                business_slug: app.slug.clone(),
+                email: domain::invitation::Email::parse("ada@example.it").unwrap(),
+                name: domain::review::ResponderName::parse("Ada").unwrap(),
+                role: None,
+            },
+            hash,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let login = post_with(
+        &app,
+        "/login",
+        "",
+        &[("email", "ada@example.it"), ("password", "segreta-lunga-2")],
+    )
+    .await;
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let en = (ACCEPT_LANGUAGE.as_str(), "en");
+    let p = page(&app, "/invitations", &[en, (COOKIE.as_str(), &cookie)]).await;
+    assert_eq!(p.status, 200);
+    assert!(p.html.contains("No invitation yet."));
+    let csrf = hidden(&p.html, "csrf").to_owned();
+
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("reference", "ORD-77"),
+        ("relationship", "supplier"),
+        ("customer_email", "fornitore@example.it"),
+        ("locale", "en"),
+    ];
+    let created = post_with(&app, "/invitations", &cookie, &form).await;
+    assert_eq!(created.status(), 200);
+    let html = created.text().await.unwrap();
+    assert!(html.contains("The invitation is ready: send this link to ORD-77."));
+    let link = html
+        .split("role=\"status\">")
+        .nth(1)
+        .unwrap()
+        .split("<code>")
+        .nth(1)
+        .unwrap()
+        .split("</code>")
+        .next()
+        .unwrap()
+        .to_owned();
+    let path = link.strip_prefix(app.address.as_str()).unwrap().to_owned();
+    let invited = page(&app, &path, &[en]).await;
+    assert_eq!(invited.status, 200);
+    assert!(invited.html.contains("You were invited as: Supplier"));
+    // The same reference again: the same invitation, never two.
+    let again = post_with(&app, "/invitations", &cookie, &form)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(again.contains("This reference was already invited") && again.contains(&link));
+    assert_eq!(again.matches("<tr><td>ORD-77").count(), 1);
+    // The e-mail address is the business's private data: never on a public page.
+    assert!(!invited.html.contains("fornitore@example.it"));
+
+    let bad = post_with(
+        &app,
+        "/invitations",
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            ("reference", ""),
+            ("customer_email", "nope"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status(), 422);
+    let bad = bad.text().await.unwrap();
+    assert!(
+        bad.contains("id=\"reference-error\">Required.")
+            && bad.contains("id=\"customer_email-error\">")
+    );
+    let forged = post_with(
+        &app,
+        "/invitations",
+        &cookie,
+        &[("csrf", "x"), ("reference", "ORD-78")],
+    )
+    .await;
+    assert_eq!(forged.status(), 403);
+    let anonymous = post_with(&app, "/invitations", "", &[("reference", "ORD-79")]).await;
+    assert_eq!(anonymous.status(), 303);
+}

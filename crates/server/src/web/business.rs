@@ -7,16 +7,18 @@ use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
-use domain::ids::ReviewId;
+use domain::ids::{InvitationId, ReviewId};
+use domain::invitation::{InvitationInput, NewInvitation, Relationship};
 use domain::review::ReplyDraft;
 use domain::secret::TokenHash;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use store::{ReviewCommand, User};
 
+use super::form::Field;
 use super::form::{message, same_site};
 use super::i18n::Tr;
-use super::pages::{Card, card};
+use super::pages::{Card, Choice, card};
 use super::{Meta, PageError, render};
 use crate::api::reviews::write;
 use crate::extract::ApiPath;
@@ -384,6 +386,263 @@ pub async fn reply(
     };
     match write(&state, command).await {
         Ok(_) => see_other("/inbox?done=reply", None),
+        Err(e) => PageError::from(e).page(tr),
+    }
+}
+
+#[derive(Debug)]
+pub struct InvitationRow {
+    pub reference: String,
+    pub relationship: String,
+    pub status: String,
+    pub link: String,
+}
+
+#[derive(Template)]
+#[template(path = "invitations.html")]
+struct InvitationsPage {
+    tr: Tr,
+    meta: Meta,
+    csrf: String,
+    /// (what happened, the link to send)
+    notice: Option<(String, String)>,
+    error: Option<String>,
+    fields: Vec<Field>,
+    rows: Vec<InvitationRow>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct InvitationForm {
+    csrf: String,
+    reference: String,
+    relationship: String,
+    customer_name: String,
+    customer_email: String,
+    locale: String,
+}
+
+const INVITATIONS_SHOWN: u32 = 50;
+
+async fn invitations_page(
+    state: &AppState,
+    tr: Tr,
+    s: &Session,
+    typed: &InvitationForm,
+    errors: &std::collections::HashMap<String, String>,
+    notice: Option<(String, String)>,
+) -> Response {
+    let latest = match state
+        .store
+        .latest_invitations(s.user.business.id, INVITATIONS_SHOWN)
+        .await
+    {
+        Ok(latest) => latest,
+        Err(e) => return PageError::from(e).page(tr),
+    };
+    let now = Utc::now();
+    let rows = latest
+        .into_iter()
+        .map(|i| InvitationRow {
+            link: state.link(&format!(
+                "/r/{}",
+                state.instance_key.invitation_token(i.id).expose()
+            )),
+            status: match i.used_at {
+                Some(at) => tr.with("invitation-status-used", "date", &tr.date(at.date_naive())),
+                None if i.expires_at <= now => tr.with(
+                    "invitation-status-expired",
+                    "date",
+                    &tr.date(i.expires_at.date_naive()),
+                ),
+                None => tr.with(
+                    "invitation-status-open",
+                    "date",
+                    &tr.date(i.expires_at.date_naive()),
+                ),
+            },
+            relationship: tr.relationship(i.relationship),
+            reference: i.reference,
+        })
+        .collect();
+    let error = |field: &str| errors.get(field).map(|code| message(&tr, code));
+    let choice = |value: &str, label: String, selected: bool| Choice {
+        value: value.to_owned(),
+        label,
+        selected,
+    };
+    let field =
+        |name: &'static str, label: String, kind: &'static str, value: &str, max: usize| Field {
+            name,
+            label,
+            hint: None,
+            kind,
+            value: value.to_owned(),
+            max,
+            required: false,
+            options: Vec::new(),
+            error: error(name),
+        };
+    let fields = vec![
+        Field {
+            required: true,
+            ..field(
+                "reference",
+                tr.t("invitation-reference"),
+                "text",
+                &typed.reference,
+                100,
+            )
+        },
+        Field {
+            options: Relationship::ALL
+                .iter()
+                .map(|r| {
+                    choice(
+                        r.as_str(),
+                        tr.relationship(*r),
+                        typed.relationship == r.as_str(),
+                    )
+                })
+                .collect(),
+            ..field("relationship", tr.t("filter-relationship"), "select", "", 0)
+        },
+        field(
+            "customer_name",
+            tr.t("invitation-name"),
+            "text",
+            &typed.customer_name,
+            100,
+        ),
+        field(
+            "customer_email",
+            tr.t("invitation-email"),
+            "email",
+            &typed.customer_email,
+            254,
+        ),
+        Field {
+            options: vec![
+                choice("it", tr.t("locale-it"), typed.locale != "en"),
+                choice("en", tr.t("locale-en"), typed.locale == "en"),
+            ],
+            ..field("locale", tr.t("invitation-locale"), "select", "", 0)
+        },
+    ];
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = InvitationsPage {
+        meta: Meta::private(
+            tr.t("invitations-title"),
+            tr.t("invitations-intro"),
+            "/invitations".into(),
+        ),
+        csrf: csrf_token(&s.token),
+        notice,
+        error: (!errors.is_empty()).then(|| tr.t("form-errors")),
+        fields,
+        rows,
+        tr,
+    };
+    let mut response = render(status, &page).unwrap_or_else(|e| e.page(tr));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `GET /invitations`: the form to invite someone, and the latest invitations with their links.
+pub async fn invitations(State(state): State<AppState>, tr: Tr, headers: HeaderMap) -> Response {
+    match session(&state, &headers).await {
+        Ok(Some(s)) => {
+            invitations_page(
+                &state,
+                tr,
+                &s,
+                &InvitationForm::default(),
+                &Default::default(),
+                None,
+            )
+            .await
+        }
+        Ok(None) => see_other("/login?next=/invitations", None),
+        Err(e) => e.page(tr),
+    }
+}
+
+/// `POST /invitations`: invites (or finds the invitation of the same reference).
+pub async fn invite(
+    State(state): State<AppState>,
+    tr: Tr,
+    headers: HeaderMap,
+    Form(typed): Form<InvitationForm>,
+) -> Response {
+    let s = match session(&state, &headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return see_other("/login?next=/invitations", None),
+        Err(e) => return e.page(tr),
+    };
+    if !same_site(&headers, &state.base_url) || typed.csrf != csrf_token(&s.token) {
+        return forbidden(tr);
+    }
+    let optional = |v: &str| (!v.trim().is_empty()).then(|| v.to_owned());
+    let (name, email) = (
+        optional(&typed.customer_name),
+        optional(&typed.customer_email),
+    );
+    let now = Utc::now();
+    let parsed = NewInvitation::parse(
+        InvitationInput {
+            reference: &typed.reference,
+            relationship: optional(&typed.relationship).as_deref(),
+            customer_name: name.as_deref(),
+            customer_email: email.as_deref(),
+            locale: optional(&typed.locale).as_deref(),
+            ..Default::default()
+        },
+        now,
+    );
+    let invitation = match parsed {
+        Ok(invitation) => invitation,
+        Err(errors) => {
+            let mut by_field = std::collections::HashMap::new();
+            for e in errors.0 {
+                by_field.entry(e.field).or_insert_with(|| e.code.to_owned());
+            }
+            return invitations_page(&state, tr, &s, &typed, &by_field, None).await;
+        }
+    };
+    let id = InvitationId::generate();
+    let token = state.instance_key.invitation_token(id);
+    match state
+        .store
+        .create_invitation(s.user.business.id, id, invitation, token.hash(), now)
+        .await
+    {
+        Ok(write) => {
+            let inv = write.invitation;
+            let link = state.link(&format!(
+                "/r/{}",
+                state.instance_key.invitation_token(inv.id).expose()
+            ));
+            let said = if write.created {
+                tr.with("invitation-created", "reference", &inv.reference)
+            } else {
+                tr.t("invitation-existing")
+            };
+            invitations_page(
+                &state,
+                tr,
+                &s,
+                &InvitationForm::default(),
+                &Default::default(),
+                Some((said, link)),
+            )
+            .await
+        }
         Err(e) => PageError::from(e).page(tr),
     }
 }

@@ -249,6 +249,10 @@ pub fn router() -> Router<AppState> {
         .route("/logout", axum::routing::post(business::logout))
         .route("/inbox", get(business::inbox))
         .route("/inbox/{id}/reply", axum::routing::post(business::reply))
+        .route(
+            "/invitations",
+            get(business::invitations).post(business::invite),
+        )
         .route(assets::STYLE_PATH.as_str(), get(assets::style))
         .route("/favicon.svg", get(assets::favicon))
         .route("/robots.txt", get(assets::robots))

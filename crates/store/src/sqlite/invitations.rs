@@ -161,3 +161,16 @@ fn find(c: &Connection, condition: &str, key: impl rusqlite::ToSql) -> Result<Op
         used_at: used_at.map(from_ms).transpose()?,
     }))
 }
+
+/// The business's latest invitations, newest first.
+pub(super) fn latest(c: &Connection, business: BusinessId, limit: u32) -> Result<Vec<Invitation>> {
+    let ids: Vec<String> = c
+        .prepare_cached(
+            "SELECT id FROM invitations WHERE business_id = ?1
+             ORDER BY created_at DESC, id DESC LIMIT ?2",
+        )?
+        .query_map(rusqlite::params![business.to_string(), limit], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    // One indexed read each: a page shows a few dozen.
+    ids.iter().map(|id| one(c, "i.id = ?1", id)).collect()
+}

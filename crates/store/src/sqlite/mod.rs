@@ -274,6 +274,15 @@ impl crate::Store for SqliteStore {
         self.read(move |c| invitations::by_token(c, &token)).await
     }
 
+    async fn latest_invitations(
+        &self,
+        business: domain::ids::BusinessId,
+        limit: u32,
+    ) -> Result<Vec<crate::Invitation>> {
+        self.read(move |c| invitations::latest(c, business, limit))
+            .await
+    }
+
     async fn write_review(&self, command: crate::ReviewCommand) -> Result<crate::ReviewWrite> {
         self.writer.write(move |c| reviews::write(c, command)).await
     }
