@@ -504,6 +504,16 @@ async fn a_customer_reviews_through_the_invitation_form() {
         .await
         .unwrap();
     assert_eq!(cross.status().as_u16(), 403);
+    // Not a form at all: a page that says so, not a plain-text rejection.
+    let json = app
+        .client
+        .post(format!("{}{path}", app.address))
+        .json(&json!({"rating": 5}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json.status().as_u16(), 400);
+    assert_eq!(json.headers()["content-type"], "text/html; charset=utf-8");
     assert_eq!(
         page(&app, &path, &[]).await.status,
         200,

@@ -3,7 +3,7 @@
 //! https), CSRF tokens on every form, and the inbox of reviews waiting for a reply.
 
 use askama::Template;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
@@ -19,7 +19,7 @@ use super::form::Field;
 use super::form::{message, same_site};
 use super::i18n::Tr;
 use super::pages::{Card, Choice, card};
-use super::{Meta, PageError, render};
+use super::{Meta, PageError, PageForm, render};
 use crate::api::reviews::write;
 use crate::extract::ApiPath;
 use crate::{AppState, passwords, tokens};
@@ -94,13 +94,24 @@ fn see_other(to: &str, cookie: Option<HeaderValue>) -> Response {
     response
 }
 
-fn forbidden(tr: Tr) -> Response {
-    PageError::Message {
-        status: StatusCode::FORBIDDEN,
-        heading: tr.t("forbidden-title"),
-        body: tr.t("forbidden-body"),
+/// The session behind a form post of the business pages: logged in (else to the log-in page,
+/// then back to `back`), from this site, with the session's CSRF token.
+async fn posting(
+    state: &AppState,
+    tr: Tr,
+    headers: &HeaderMap,
+    csrf: &str,
+    back: &str,
+) -> Result<Session, Response> {
+    let s = match session(state, headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return Err(see_other(&format!("/login?next={back}"), None)),
+        Err(e) => return Err(e.page(tr)),
+    };
+    if !same_site(headers, &state.base_url) || csrf != csrf_token(&s.token) {
+        return Err(PageError::Forbidden.page(tr));
     }
-    .page(tr)
+    Ok(s)
 }
 
 /// Only a path on this site: never an open redirect.
@@ -173,14 +184,11 @@ pub async fn login(
     State(state): State<AppState>,
     tr: Tr,
     headers: HeaderMap,
-    form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
+    PageForm(form): PageForm<LoginForm>,
 ) -> Response {
     if !same_site(&headers, &state.base_url) {
-        return forbidden(tr);
+        return PageError::Forbidden.page(tr);
     }
-    let Ok(Form(form)) = form else {
-        return PageError::BadRequest("form".into()).page(tr);
-    };
     let email = form.email.trim().to_lowercase();
     if !state.logins.allowed(&email) {
         let error = Some(tr.t("login-limited"));
@@ -236,7 +244,7 @@ pub async fn logout(
     State(state): State<AppState>,
     tr: Tr,
     headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    PageForm(form): PageForm<CsrfForm>,
 ) -> Response {
     let current = match session(&state, &headers).await {
         Ok(current) => current,
@@ -244,7 +252,7 @@ pub async fn logout(
     };
     if let Some(s) = current {
         if !same_site(&headers, &state.base_url) || form.csrf != csrf_token(&s.token) {
-            return forbidden(tr);
+            return PageError::Forbidden.page(tr);
         }
         if let Err(e) = state.store.delete_session(TokenHash::of(&s.token)).await {
             return PageError::from(e).page(tr);
@@ -358,16 +366,12 @@ pub async fn reply(
     tr: Tr,
     headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
-    Form(form): Form<CsrfForm>,
+    PageForm(form): PageForm<CsrfForm>,
 ) -> Response {
-    let s = match session(&state, &headers).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return see_other("/login?next=/inbox", None),
-        Err(e) => return e.page(tr),
+    let s = match posting(&state, tr, &headers, &form.csrf, "/inbox").await {
+        Ok(s) => s,
+        Err(page) => return page,
     };
-    if !same_site(&headers, &state.base_url) || form.csrf != csrf_token(&s.token) {
-        return forbidden(tr);
-    }
     let Ok(review) = id.parse::<ReviewId>() else {
         return PageError::NotFound.page(tr);
     };
@@ -578,16 +582,12 @@ pub async fn invite(
     State(state): State<AppState>,
     tr: Tr,
     headers: HeaderMap,
-    Form(typed): Form<InvitationForm>,
+    PageForm(typed): PageForm<InvitationForm>,
 ) -> Response {
-    let s = match session(&state, &headers).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return see_other("/login?next=/invitations", None),
-        Err(e) => return e.page(tr),
+    let s = match posting(&state, tr, &headers, &typed.csrf, "/invitations").await {
+        Ok(s) => s,
+        Err(page) => return page,
     };
-    if !same_site(&headers, &state.base_url) || typed.csrf != csrf_token(&s.token) {
-        return forbidden(tr);
-    }
     let optional = |v: &str| (!v.trim().is_empty()).then(|| v.to_owned());
     let (name, email) = (
         optional(&typed.customer_name),

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -18,7 +18,7 @@ use store::{Review, ReviewCommand};
 use super::form::{message, same_site};
 use super::i18n::Tr;
 use super::pages::{Card, Choice, card};
-use super::{Meta, PageError, render};
+use super::{Meta, PageError, PageForm, render};
 use crate::AppState;
 use crate::api::reviews::write;
 use crate::extract::ApiPath;
@@ -179,19 +179,11 @@ pub async fn act(
     tr: Tr,
     headers: HeaderMap,
     ApiPath((id, token)): ApiPath<(String, String)>,
-    form: Result<Form<AuthorForm>, axum::extract::rejection::FormRejection>,
+    PageForm(typed): PageForm<AuthorForm>,
 ) -> Response {
     if !same_site(&headers, &state.base_url) {
-        return PageError::Message {
-            status: StatusCode::FORBIDDEN,
-            heading: tr.t("forbidden-title"),
-            body: tr.t("forbidden-body"),
-        }
-        .page(tr);
+        return PageError::Forbidden.page(tr);
     }
-    let Ok(Form(typed)) = form else {
-        return PageError::BadRequest("form".into()).page(tr);
-    };
     let (review_id, review) = match authored(&state, tr, &id, &token).await {
         Ok(found) => found,
         Err(page) => return page,

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Form, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use chrono::Utc;
@@ -18,7 +18,7 @@ use store::Invitation;
 
 use super::i18n::Tr;
 use super::pages::Choice;
-use super::{Meta, PageError, render};
+use super::{Meta, PageError, PageForm, render};
 use crate::AppState;
 use crate::api::reviews::{Submitted, submit_draft};
 use crate::error::ApiError;
@@ -256,19 +256,11 @@ pub async fn submit(
     tr: Tr,
     headers: HeaderMap,
     ApiPath(token): ApiPath<String>,
-    form: Result<Form<ReviewForm>, axum::extract::rejection::FormRejection>,
+    PageForm(typed): PageForm<ReviewForm>,
 ) -> Response {
     if !same_site(&headers, &state.base_url) {
-        return PageError::Message {
-            status: StatusCode::FORBIDDEN,
-            heading: tr.t("forbidden-title"),
-            body: tr.t("forbidden-body"),
-        }
-        .page(tr);
+        return PageError::Forbidden.page(tr);
     }
-    let Ok(Form(typed)) = form else {
-        return PageError::BadRequest("form".into()).page(tr);
-    };
     let inv = match invitation(&state, tr, &token).await {
         Ok(inv) => inv,
         Err(page) => return page,

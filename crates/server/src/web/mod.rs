@@ -60,6 +60,8 @@ pub enum PageError {
     BadRequest(String),
     /// The thing changed meanwhile (withdrawn, already answered): reload and see.
     Conflict,
+    /// A form posted from another site, or without its CSRF token.
+    Forbidden,
     /// Any other page that explains why it cannot help.
     Message {
         status: StatusCode,
@@ -126,6 +128,11 @@ impl PageError {
                 tr.t("conflict-title"),
                 tr.t("conflict-body"),
             ),
+            PageError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                tr.t("forbidden-title"),
+                tr.t("forbidden-body"),
+            ),
             PageError::Message {
                 status,
                 heading,
@@ -156,6 +163,7 @@ impl PageError {
 enum Failure {
     NotFound,
     Conflict,
+    Forbidden,
     BadRequest(String),
     Message(StatusCode, String, String),
     Internal,
@@ -166,6 +174,7 @@ impl IntoResponse for PageError {
         let failure = match self {
             PageError::NotFound => Failure::NotFound,
             PageError::Conflict => Failure::Conflict,
+            PageError::Forbidden => Failure::Forbidden,
             PageError::BadRequest(what) => Failure::BadRequest(what),
             PageError::Message {
                 status,
@@ -193,6 +202,7 @@ async fn localised_errors(
     match response.extensions().get::<Failure>().cloned() {
         Some(Failure::NotFound) => PageError::NotFound.page(tr),
         Some(Failure::Conflict) => PageError::Conflict.page(tr),
+        Some(Failure::Forbidden) => PageError::Forbidden.page(tr),
         Some(Failure::BadRequest(what)) => PageError::BadRequest(what).page(tr),
         Some(Failure::Message(status, heading, body)) => PageError::Message {
             status,
@@ -202,6 +212,26 @@ async fn localised_errors(
         .page(tr),
         Some(Failure::Internal) => PageError::Internal("logged".into()).page(tr),
         None => response,
+    }
+}
+
+/// A posted form (`application/x-www-form-urlencoded`); anything else is a page that says
+/// the request was invalid, never axum's plain-text rejection.
+#[derive(Debug)]
+pub struct PageForm<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for PageForm<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = PageError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, PageError> {
+        axum::extract::Form::<T>::from_request(req, state)
+            .await
+            .map(|axum::extract::Form(v)| PageForm(v))
+            .map_err(|_| PageError::BadRequest("form".into()))
     }
 }
 
