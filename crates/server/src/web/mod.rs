@@ -287,6 +287,9 @@ pub fn router() -> Router<AppState> {
         .route("/favicon.svg", get(assets::favicon))
         .route("/robots.txt", get(assets::robots))
         .layer(axum::middleware::from_fn(localised_errors))
+        // Pages only: the API's hot reads are measured (BENCHMARKS.md) as they are; a CDN or
+        // proxy in front compresses them.
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
