@@ -14,7 +14,7 @@ trap cleanup EXIT
 (cd "$tools" && npm install --silent --no-audit --no-fund lighthouse@13 >/dev/null)
 cargo build --quiet --release --bin passaparola
 port=$((20000 + RANDOM % 20000))
-target/release/passaparola --data-dir "$work" --log warn serve --demo --listen "127.0.0.1:$port" >"$work/out" 2>&1 &
+"${CARGO_TARGET_DIR:-target}/release/passaparola" --data-dir "$work" --log warn serve --demo --listen "127.0.0.1:$port" >"$work/out" 2>&1 &
 PID=$!
 for _ in $(seq 100); do curl -sf "127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 key=$(grep -o 'trattoria-da-gino: API key [^ ]*' "$work/out" | awk '{print $4}')

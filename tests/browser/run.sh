@@ -15,12 +15,15 @@ cargo build --quiet --bin passaparola
 work=$(mktemp -d)
 cleanup() { [ -n "${PID:-}" ] && kill "$PID" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-bin=target/debug/passaparola
+bin=${CARGO_TARGET_DIR:-target}/debug/passaparola
 port=$((20000 + RANDOM % 20000))
 "$bin" --data-dir "$work" --log warn serve --demo --listen "127.0.0.1:$port" >"$work/out" 2>"$work/err" &
 PID=$!
 for _ in $(seq 100); do curl -sf "127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-api_key=$(grep -o 'trattoria-da-gino: API key [^ ]*' "$work/out" | awk '{print $4}')
+api_key=$(grep -o 'trattoria-da-gino: API key [^ ]*' "$work/out" | awk '{print $4}' || true)
+if [ -z "$api_key" ]; then
+  echo "the server did not start with the demo data:" >&2; cat "$work/out" "$work/err" >&2; exit 1
+fi
 password=$("$bin" --data-dir "$work" user create --business trattoria-da-gino \
   --email giulia@trattoria.example --name "Giulia Zanetti" --role Titolare | awk '/^password:/ {print $2}')
 
