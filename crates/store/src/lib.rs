@@ -206,6 +206,22 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// A C2SP `tlog-proof` receipt for the review's latest event, against the latest
     /// checkpoint; `None` if there is no such review or its event is not yet checkpointed.
     async fn review_receipt(&self, id: ReviewId) -> Result<Option<Vec<u8>>>;
+    /// The business's API keys, newest first.
+    async fn api_keys(&self, business: BusinessId) -> Result<Vec<ApiKeyRecord>>;
+    /// Adds an API key to the business (its others stay valid).
+    async fn add_api_key(
+        &self,
+        business: BusinessId,
+        key: TokenHash,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Revokes the business's key with this id; `false` if it has none (or it was revoked).
+    async fn revoke_api_key(
+        &self,
+        business: BusinessId,
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
     /// Creates a web user of a business, with their password's argon2id PHC string.
     async fn create_user(
         &self,

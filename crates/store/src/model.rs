@@ -191,3 +191,12 @@ pub struct NewUser {
     pub name: domain::review::ResponderName,
     pub role: Option<domain::review::ResponderRole>,
 }
+
+/// One of a business's API keys, as its owner sees it: never the key, only a short id (the
+/// first 8 bytes of its hash, in hex) and its dates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyRecord {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}

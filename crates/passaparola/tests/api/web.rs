@@ -1120,4 +1120,73 @@ async fn a_business_invites_from_its_pages() {
     assert_eq!(forged.status(), 403);
     let anonymous = post_with(&app, "/invitations", "", &[("reference", "ORD-79")]).await;
     assert_eq!(anonymous.status(), 303);
+
+    // API keys: created on the page and shown once, listed by a short id only, revoked.
+    let keys = page(&app, "/keys", &[en, (COOKIE.as_str(), &cookie)]).await;
+    assert_eq!(keys.status, 200);
+    assert_eq!(
+        keys.html.matches("Active since").count(),
+        1,
+        "the business's first key"
+    );
+    assert!(
+        !keys.html.contains(&app.api_key),
+        "a key is never shown again"
+    );
+    let created = post_with(&app, "/keys", &cookie, &[("csrf", csrf.as_str())]).await;
+    let html = created.text().await.unwrap();
+    let key = html
+        .split("<code>")
+        .nth(1)
+        .unwrap()
+        .split("</code>")
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(key.starts_with("ppk_"));
+    let invite = |key: String| {
+        let app = &app;
+        async move {
+            app.request(
+                Method::POST,
+                "/api/v1/invitations",
+                Some(&key),
+                Some(&json!({"reference": "KEY-1"})),
+            )
+            .await
+            .status
+            .as_u16()
+        }
+    };
+    assert_eq!(invite(key.clone()).await, 201);
+    let id: String = TokenHash::of(&key).as_bytes()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert!(html.contains(&format!("/keys/{id}/revoke")));
+    let revoked = post_with(
+        &app,
+        &format!("/keys/{id}/revoke"),
+        &cookie,
+        &[("csrf", csrf.as_str())],
+    )
+    .await;
+    assert_eq!(revoked.status(), 200);
+    assert!(revoked.text().await.unwrap().contains("Revoked on"));
+    assert_eq!(invite(key).await, 401, "a revoked key no longer works");
+    assert_eq!(
+        invite(app.api_key.clone()).await,
+        200,
+        "the others still do"
+    );
+    let again = post_with(
+        &app,
+        &format!("/keys/{id}/revoke"),
+        &cookie,
+        &[("csrf", csrf.as_str())],
+    )
+    .await;
+    assert_eq!(again.status(), 404);
+    let forged = post_with(&app, "/keys", &cookie, &[("csrf", "nope")]).await;
+    assert_eq!(forged.status(), 403);
 }

@@ -233,3 +233,14 @@ invitation-link = Link
 invitations-none = No invitation yet.
 locale-it = Italian
 locale-en = English
+
+nav-keys = API keys
+keys-title = API keys
+keys-intro = API keys let your online shop or your back office create invitations. Each key is shown once, when you create it; revoke it as soon as it is no longer needed.
+key-create = Create a new key
+key-created = Your new key, shown only now: copy it into your system.
+key-revoke = Revoke
+key-active = Active since { $date }
+key-revoked = Revoked on { $date }
+key-revoked-notice = The key is revoked: it no longer works.
+keys-none = No key.

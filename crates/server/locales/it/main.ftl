@@ -233,3 +233,14 @@ invitation-link = Link
 invitations-none = Nessun invito ancora.
 locale-it = Italiano
 locale-en = Inglese
+
+nav-keys = Chiavi API
+keys-title = Chiavi API
+keys-intro = Le chiavi API permettono al tuo negozio online o al gestionale di creare inviti. Ogni chiave si vede una sola volta, quando la crei; revocala appena non serve più.
+key-create = Crea una nuova chiave
+key-created = La tua nuova chiave, mostrata solo ora: copiala nel tuo sistema.
+key-revoke = Revoca
+key-active = Attiva dal { $date }
+key-revoked = Revocata il { $date }
+key-revoked-notice = La chiave è revocata: non funziona più.
+keys-none = Nessuna chiave.

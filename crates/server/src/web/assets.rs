@@ -44,7 +44,7 @@ pub async fn favicon() -> Response {
 /// Search engines may read the public pages, not anyone's own (forms, edit links, inbox).
 pub async fn robots() -> Response {
     asset(
-        "User-agent: *\nAllow: /\nDisallow: /r/\nDisallow: /e/\nDisallow: /inbox\nDisallow: /invitations\nDisallow: /login\n",
+        "User-agent: *\nAllow: /\nDisallow: /r/\nDisallow: /e/\nDisallow: /inbox\nDisallow: /invitations\nDisallow: /keys\nDisallow: /login\n",
         "text/plain; charset=utf-8",
         "public, max-age=86400",
     )

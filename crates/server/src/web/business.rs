@@ -646,3 +646,123 @@ pub async fn invite(
         Err(e) => PageError::from(e).page(tr),
     }
 }
+
+#[derive(Debug)]
+pub struct KeyRow {
+    pub id: String,
+    pub state: String,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "keys.html")]
+struct KeysPage {
+    tr: Tr,
+    meta: Meta,
+    csrf: String,
+    notice: Option<String>,
+    /// A key just created: shown this once.
+    new_key: Option<String>,
+    keys: Vec<KeyRow>,
+}
+
+async fn keys_page(
+    state: &AppState,
+    tr: Tr,
+    s: &Session,
+    notice: Option<String>,
+    new_key: Option<String>,
+) -> Response {
+    let keys = match state.store.api_keys(s.user.business.id).await {
+        Ok(keys) => keys,
+        Err(e) => return PageError::from(e).page(tr),
+    };
+    let page = KeysPage {
+        meta: Meta::private(tr.t("keys-title"), tr.t("keys-intro"), "/keys".into()),
+        csrf: csrf_token(&s.token),
+        notice,
+        new_key,
+        keys: keys
+            .into_iter()
+            .map(|k| KeyRow {
+                state: match k.revoked_at {
+                    Some(at) => tr.with("key-revoked", "date", &tr.date(at.date_naive())),
+                    None => tr.with("key-active", "date", &tr.date(k.created_at.date_naive())),
+                },
+                active: k.revoked_at.is_none(),
+                id: k.id,
+            })
+            .collect(),
+        tr,
+    };
+    let mut response = render(StatusCode::OK, &page).unwrap_or_else(|e| e.page(tr));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `GET /keys`: the business's API keys (ids and dates, never the keys).
+pub async fn keys(State(state): State<AppState>, tr: Tr, headers: HeaderMap) -> Response {
+    match session(&state, &headers).await {
+        Ok(Some(s)) => keys_page(&state, tr, &s, None, None).await,
+        Ok(None) => see_other("/login?next=/keys", None),
+        Err(e) => e.page(tr),
+    }
+}
+
+/// `POST /keys`: a new key, shown once.
+pub async fn create_key(
+    State(state): State<AppState>,
+    tr: Tr,
+    headers: HeaderMap,
+    PageForm(form): PageForm<CsrfForm>,
+) -> Response {
+    let s = match posting(&state, tr, &headers, &form.csrf, "/keys").await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    let key = tokens::new_api_key();
+    if let Err(e) = state
+        .store
+        .add_api_key(s.user.business.id, key.hash(), Utc::now())
+        .await
+    {
+        return PageError::from(e).page(tr);
+    }
+    tracing::info!(user = %s.user.id, "created an API key");
+    keys_page(
+        &state,
+        tr,
+        &s,
+        Some(tr.t("key-created")),
+        Some(key.expose().to_owned()),
+    )
+    .await
+}
+
+/// `POST /keys/{id}/revoke`
+pub async fn revoke_key(
+    State(state): State<AppState>,
+    tr: Tr,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<String>,
+    PageForm(form): PageForm<CsrfForm>,
+) -> Response {
+    let s = match posting(&state, tr, &headers, &form.csrf, "/keys").await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    match state
+        .store
+        .revoke_api_key(s.user.business.id, &id, Utc::now())
+        .await
+    {
+        Ok(true) => {
+            tracing::info!(user = %s.user.id, "revoked an API key");
+            keys_page(&state, tr, &s, Some(tr.t("key-revoked-notice")), None).await
+        }
+        Ok(false) => PageError::NotFound.page(tr),
+        Err(e) => PageError::from(e).page(tr),
+    }
+}

@@ -283,6 +283,11 @@ pub fn router() -> Router<AppState> {
             "/invitations",
             get(business::invitations).post(business::invite),
         )
+        .route("/keys", get(business::keys).post(business::create_key))
+        .route(
+            "/keys/{id}/revoke",
+            axum::routing::post(business::revoke_key),
+        )
         .route(assets::STYLE_PATH.as_str(), get(assets::style))
         .route("/favicon.svg", get(assets::favicon))
         .route("/robots.txt", get(assets::robots))

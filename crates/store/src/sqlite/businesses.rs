@@ -124,3 +124,54 @@ pub(super) fn search(c: &Connection, query: &str, limit: u32) -> Result<Vec<Busi
     .map(|row| into_business(row?))
     .collect()
 }
+
+pub(super) fn api_keys(c: &Connection, business: BusinessId) -> Result<Vec<crate::ApiKeyRecord>> {
+    let rows: Vec<(String, i64, Option<i64>)> = c
+        .prepare_cached(
+            "SELECT substr(hex(hash), 1, 16), created_at, revoked_at FROM api_keys
+             WHERE business_id = ?1 ORDER BY created_at DESC, hash",
+        )?
+        .query_map([business.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    rows.into_iter()
+        .map(|(id, created, revoked)| {
+            Ok(crate::ApiKeyRecord {
+                id: id.to_ascii_lowercase(),
+                created_at: from_ms(created)?,
+                revoked_at: revoked.map(from_ms).transpose()?,
+            })
+        })
+        .collect()
+}
+
+pub(super) fn add_api_key(
+    c: &Connection,
+    business: BusinessId,
+    key: &TokenHash,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    c.execute(
+        "INSERT INTO api_keys (hash, business_id, created_at) VALUES (?1, ?2, ?3)",
+        params![key.as_bytes(), business.to_string(), to_ms(at)],
+    )?;
+    Ok(())
+}
+
+pub(super) fn revoke_api_key(
+    c: &Connection,
+    business: BusinessId,
+    id: &str,
+    at: DateTime<Utc>,
+) -> Result<bool> {
+    if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(false);
+    }
+    let changed = c.execute(
+        "UPDATE api_keys SET revoked_at = ?3
+         WHERE business_id = ?1 AND substr(hex(hash), 1, 16) = upper(?2) AND revoked_at IS NULL",
+        params![business.to_string(), id, to_ms(at)],
+    )?;
+    Ok(changed > 0)
+}

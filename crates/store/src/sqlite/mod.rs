@@ -324,6 +324,36 @@ impl crate::Store for SqliteStore {
             .await
     }
 
+    async fn api_keys(
+        &self,
+        business: domain::ids::BusinessId,
+    ) -> Result<Vec<crate::ApiKeyRecord>> {
+        self.read(move |c| businesses::api_keys(c, business)).await
+    }
+
+    async fn add_api_key(
+        &self,
+        business: domain::ids::BusinessId,
+        key: domain::secret::TokenHash,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.writer
+            .write(move |c| businesses::add_api_key(c, business, &key, at))
+            .await
+    }
+
+    async fn revoke_api_key(
+        &self,
+        business: domain::ids::BusinessId,
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let id = id.to_owned();
+        self.writer
+            .write(move |c| businesses::revoke_api_key(c, business, &id, at))
+            .await
+    }
+
     async fn create_user(
         &self,
         new: crate::NewUser,
