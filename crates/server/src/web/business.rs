@@ -19,7 +19,7 @@ use super::form::Field;
 use super::form::{message, same_site};
 use super::i18n::Tr;
 use super::pages::{Card, Choice, card};
-use super::{Meta, PageError, PageForm, render};
+use super::{Meta, PageError, PageForm, private_page};
 use crate::api::reviews::write;
 use crate::extract::ApiPath;
 use crate::{AppState, passwords, tokens};
@@ -94,8 +94,23 @@ fn see_other(to: &str, cookie: Option<HeaderValue>) -> Response {
     response
 }
 
-/// The session behind a form post of the business pages: logged in (else to the log-in page,
-/// then back to `back`), from this site, with the session's CSRF token.
+/// The session behind a business page: logged in, else to the log-in page and then back to
+/// `back`.
+async fn viewing(
+    state: &AppState,
+    tr: Tr,
+    headers: &HeaderMap,
+    back: &str,
+) -> Result<Session, Response> {
+    match session(state, headers).await {
+        Ok(Some(s)) => Ok(s),
+        Ok(None) => Err(see_other(&format!("/login?next={back}"), None)),
+        Err(e) => Err(e.page(tr)),
+    }
+}
+
+/// The session behind a form post of the business pages: as [`viewing`], and from this
+/// site, with the session's CSRF token.
 async fn posting(
     state: &AppState,
     tr: Tr,
@@ -103,11 +118,7 @@ async fn posting(
     csrf: &str,
     back: &str,
 ) -> Result<Session, Response> {
-    let s = match session(state, headers).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return Err(see_other(&format!("/login?next={back}"), None)),
-        Err(e) => return Err(e.page(tr)),
-    };
+    let s = viewing(state, tr, headers, back).await?;
     if !same_site(headers, &state.base_url) || csrf != csrf_token(&s.token) {
         return Err(PageError::Forbidden.page(tr));
     }
@@ -153,11 +164,7 @@ fn login_page(
         next: local(next).to_owned(),
         tr,
     };
-    let mut response = render(status, &page).unwrap_or_else(|e| e.page(tr));
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    private_page(status, &page, tr)
 }
 
 /// `GET /login`
@@ -333,11 +340,7 @@ async fn inbox_page(
             .collect(),
         tr,
     };
-    let mut response = render(status, &page).unwrap_or_else(|e| e.page(tr));
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    private_page(status, &page, tr)
 }
 
 /// `GET /inbox`: the business's reviews waiting for a reply, most urgent first.
@@ -347,16 +350,15 @@ pub async fn inbox(
     headers: HeaderMap,
     Query(q): Query<Next>,
 ) -> Response {
-    match session(&state, &headers).await {
-        Ok(Some(s)) => {
+    match viewing(&state, tr, &headers, "/inbox").await {
+        Ok(s) => {
             let notice = q
                 .done
                 .filter(|d| d == "reply")
                 .map(|_| tr.t("notice-reply"));
             inbox_page(&state, tr, &s, notice, None).await
         }
-        Ok(None) => see_other("/login?next=/inbox", None),
-        Err(e) => e.page(tr),
+        Err(page) => page,
     }
 }
 
@@ -551,17 +553,13 @@ async fn invitations_page(
         rows,
         tr,
     };
-    let mut response = render(status, &page).unwrap_or_else(|e| e.page(tr));
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    private_page(status, &page, tr)
 }
 
 /// `GET /invitations`: the form to invite someone, and the latest invitations with their links.
 pub async fn invitations(State(state): State<AppState>, tr: Tr, headers: HeaderMap) -> Response {
-    match session(&state, &headers).await {
-        Ok(Some(s)) => {
+    match viewing(&state, tr, &headers, "/invitations").await {
+        Ok(s) => {
             invitations_page(
                 &state,
                 tr,
@@ -572,8 +570,7 @@ pub async fn invitations(State(state): State<AppState>, tr: Tr, headers: HeaderM
             )
             .await
         }
-        Ok(None) => see_other("/login?next=/invitations", None),
-        Err(e) => e.page(tr),
+        Err(page) => page,
     }
 }
 
@@ -695,19 +692,14 @@ async fn keys_page(
             .collect(),
         tr,
     };
-    let mut response = render(StatusCode::OK, &page).unwrap_or_else(|e| e.page(tr));
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    private_page(StatusCode::OK, &page, tr)
 }
 
 /// `GET /keys`: the business's API keys (ids and dates, never the keys).
 pub async fn keys(State(state): State<AppState>, tr: Tr, headers: HeaderMap) -> Response {
-    match session(&state, &headers).await {
-        Ok(Some(s)) => keys_page(&state, tr, &s, None, None).await,
-        Ok(None) => see_other("/login?next=/keys", None),
-        Err(e) => e.page(tr),
+    match viewing(&state, tr, &headers, "/keys").await {
+        Ok(s) => keys_page(&state, tr, &s, None, None).await,
+        Err(page) => page,
     }
 }
 

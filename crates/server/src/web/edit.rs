@@ -18,7 +18,7 @@ use store::{Review, ReviewCommand};
 use super::form::{message, same_site};
 use super::i18n::Tr;
 use super::pages::{Card, Choice, card};
-use super::{Meta, PageError, PageForm, render};
+use super::{Meta, PageError, PageForm, private_page};
 use crate::AppState;
 use crate::api::reviews::write;
 use crate::extract::ApiPath;
@@ -139,8 +139,8 @@ fn edit_page(
     }
 }
 
+/// A redirect that no cache keeps: the page's address is a credential.
 fn private(mut response: Response) -> Response {
-    // The page's address is a credential: never cached, never sent on as a referrer.
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -170,7 +170,7 @@ pub async fn show(
         &HashMap::new(),
         notice,
     );
-    private(render(StatusCode::OK, &page).unwrap_or_else(|e| e.page(tr)))
+    private_page(StatusCode::OK, &page, tr)
 }
 
 /// `POST /e/{id}/{token}`: one action, then back to the page.
@@ -193,7 +193,7 @@ pub async fn act(
     let at = Utc::now();
     let refused = |errors: HashMap<String, String>| {
         let page = edit_page(tr, &review, path.clone(), Some(&typed), &errors, None);
-        private(render(StatusCode::UNPROCESSABLE_ENTITY, &page).unwrap_or_else(|e| e.page(tr)))
+        private_page(StatusCode::UNPROCESSABLE_ENTITY, &page, tr)
     };
     let command = match typed.action.as_str() {
         "edit" => {

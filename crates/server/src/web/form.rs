@@ -18,7 +18,7 @@ use store::Invitation;
 
 use super::i18n::Tr;
 use super::pages::Choice;
-use super::{Meta, PageError, PageForm, render};
+use super::{Meta, PageError, PageForm, private_page};
 use crate::AppState;
 use crate::api::reviews::{Submitted, submit_draft};
 use crate::error::ApiError;
@@ -224,16 +224,7 @@ pub async fn show(
         Err(page) => return page,
     };
     let page = form_page(tr, &token, &inv, &ReviewForm::default(), &HashMap::new());
-    no_store(render(StatusCode::OK, &page).unwrap_or_else(|e| e.page(tr)))
-}
-
-/// The form's page may hold what the reviewer typed: never cached.
-fn no_store(mut response: Response) -> Response {
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
-    response
+    private_page(StatusCode::OK, &page, tr)
 }
 
 /// A form post from another site is refused. Browsers say where a request comes from:
@@ -316,7 +307,7 @@ pub async fn submit(
                 receipt: receipt.map(|_| format!("/api/v1/reviews/{}/receipt", r.id)),
                 tr,
             };
-            no_store(render(StatusCode::OK, &page).unwrap_or_else(|e| e.page(tr)))
+            private_page(StatusCode::OK, &page, tr)
         }
         // Used or expired between showing the form and sending it.
         Err(ApiError::Conflict { .. }) => link_page(tr, StatusCode::GONE, "used"),
@@ -340,5 +331,5 @@ fn refused(
         by_field.entry(e.field).or_insert_with(|| e.code.to_owned());
     }
     let page = form_page(tr, token, inv, typed, &by_field);
-    no_store(render(StatusCode::UNPROCESSABLE_ENTITY, &page).unwrap_or_else(|e| e.page(tr)))
+    private_page(StatusCode::UNPROCESSABLE_ENTITY, &page, tr)
 }

@@ -259,6 +259,16 @@ pub fn render(status: StatusCode, page: &impl Template) -> Result<Response, Page
         .into_response())
 }
 
+/// A page that is someone's own (a form they typed in, an edit link, the inbox): rendered,
+/// or its error page, and never stored by a cache.
+pub fn private_page(status: StatusCode, page: &impl Template, tr: Tr) -> Response {
+    let mut response = render(status, page).unwrap_or_else(|e| e.page(tr));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 /// Content-Security-Policy for pages: our own stylesheet and images, no script at all, no
 /// framing, forms only to ourselves. (`connect-src 'self'` lets audit tools such as
 /// Lighthouse read our own `robots.txt` from the page; with no script, nothing else connects.)
