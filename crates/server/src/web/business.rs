@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use store::{ReviewCommand, User};
 
 use super::form::Field;
-use super::form::{message, same_site};
+use super::form::{first_codes, message, same_site};
 use super::i18n::Tr;
 use super::pages::{Card, Choice, card};
 use super::{Meta, PageError, PageForm, private_page};
@@ -605,10 +605,7 @@ pub async fn invite(
     let invitation = match parsed {
         Ok(invitation) => invitation,
         Err(errors) => {
-            let mut by_field = std::collections::HashMap::new();
-            for e in errors.0 {
-                by_field.entry(e.field).or_insert_with(|| e.code.to_owned());
-            }
+            let by_field = first_codes(errors);
             return invitations_page(&state, tr, &s, &typed, &by_field, None).await;
         }
     };

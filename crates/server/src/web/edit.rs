@@ -15,7 +15,7 @@ use domain::secret::TokenHash;
 use serde::Deserialize;
 use store::{Review, ReviewCommand};
 
-use super::form::{message, same_site};
+use super::form::{first_codes, message, same_site};
 use super::i18n::Tr;
 use super::pages::{Card, Choice, card};
 use super::{Meta, PageError, PageForm, private_page};
@@ -205,13 +205,7 @@ pub async fn act(
                     patch,
                     at,
                 },
-                Err(errors) => {
-                    let mut by_field = HashMap::new();
-                    for e in errors.0 {
-                        by_field.entry(e.field).or_insert_with(|| e.code.to_owned());
-                    }
-                    return refused(by_field);
-                }
+                Err(errors) => return refused(first_codes(errors)),
             }
         }
         "follow_up" => match FollowUpBody::parse(&typed.body) {

@@ -109,6 +109,16 @@ async fn invitation(state: &AppState, tr: Tr, token: &str) -> Result<Invitation,
     }
 }
 
+/// Each refused field's first code: the first refusal says most ("required" before
+/// "out of range").
+pub(super) fn first_codes(errors: ValidationErrors) -> HashMap<String, String> {
+    let mut by_field = HashMap::new();
+    for e in errors.0 {
+        by_field.entry(e.field).or_insert_with(|| e.code.to_owned());
+    }
+    by_field
+}
+
 /// The localised message for a refused field.
 pub(super) fn message(tr: &Tr, code: &str) -> String {
     match code {
@@ -325,11 +335,7 @@ fn refused(
     typed: &ReviewForm,
     errors: ValidationErrors,
 ) -> Response {
-    // The first refusal of a field says most ("required" before "out of range").
-    let mut by_field: HashMap<String, String> = HashMap::new();
-    for e in errors.0 {
-        by_field.entry(e.field).or_insert_with(|| e.code.to_owned());
-    }
+    let by_field = first_codes(errors);
     let page = form_page(tr, token, inv, typed, &by_field);
     private_page(StatusCode::UNPROCESSABLE_ENTITY, &page, tr)
 }
