@@ -82,14 +82,20 @@ test('a customer completes an invitation in Italian with the keyboard only', asy
   await page.context().close();
 });
 
-test('the business logs in, replies, and the reply is public', async () => {
-  const page = await visitor('en-GB');
+/// A business user, logged in on the inbox.
+async function loggedIn(locale) {
+  const page = await visitor(locale);
   await page.goto(`${BASE}/inbox`);
   assert.match(page.url(), /\/login\?next=\/inbox$/);
   await page.fill('#f-email', process.env.PP_EMAIL);
   await page.fill('#f-password', process.env.PP_PASSWORD);
   await Promise.all([page.waitForNavigation(), page.click('form.review-form button[type=submit]')]);
   assert.match(page.url(), /\/inbox$/, await page.textContent('main'));
+  return page;
+}
+
+test('the business logs in, replies, and the reply is public', async () => {
+  const page = await loggedIn('en-GB');
   assert.equal(await page.textContent('h1'), 'Reviews to answer');
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/inbox-en.png`, fullPage: false });
   // The most urgent review first: answer it.
@@ -103,6 +109,40 @@ test('the business logs in, replies, and the reply is public', async () => {
   const answered = page.locator('article.review', { hasText: title });
   assert.match(await answered.first().textContent(), /Reply from Giulia Zanetti, Titolare/);
   assert.match(await answered.first().textContent(), /we will call you today/);
+
+  // The reply is edited from the inbox, and every version stays listed.
+  await page.goto(`${BASE}/inbox`);
+  await Promise.all([page.waitForNavigation(), page.locator('ul.answered a').first().click()]);
+  assert.match(await page.textContent('h1'), /Your reply to/);
+  await page.fill('textarea[name=body]', 'Thank you for telling us: we called you this morning. Giulia');
+  await Promise.all([page.waitForNavigation(), page.click('form.review-form button[type=submit]')]);
+  const versions = await page.textContent('ol.versions');
+  assert.match(versions, /we will call you today[\s\S]*we called you this morning/);
+  assert.match(versions, /Reply edited/);
+  await page.context().close();
+});
+
+test('a new review appears in the open inbox without a reload, and a draft is kept', async () => {
+  const page = await loggedIn('en-GB');
+  const draft = 'A reply I am still writing';
+  await page.locator('#inbox-list textarea').first().fill(draft);
+  const before = await page.locator('#inbox-list .inbox-item').count();
+  let navigations = 0;
+  page.on('framenavigated', () => { navigations++; });
+  const created = await api('POST', '/api/v1/reviews', {
+    token: await invite('BROWSER-LIVE'), rating: 1, title: 'Cold soup, live',
+    body: 'The soup came cold and nobody noticed.', author_name: 'Live Tester',
+  });
+  assert.equal(created.status, 201);
+  // A one-star review: the most urgent, so it comes first.
+  await page.waitForSelector(`#i-${created.body.id}`, { timeout: 10000 });
+  assert.equal(await page.locator('#inbox-list .inbox-item').first().getAttribute('id'), `i-${created.body.id}`);
+  assert.equal(await page.locator('#inbox-list .inbox-item').count(), before + 1);
+  assert.equal(navigations, 0, 'no reload');
+  assert.equal(await page.inputValue(`#inbox-list textarea >> nth=1`), draft, 'the draft is kept');
+  await page.waitForFunction(() => document.getElementById('inbox-live').textContent !== '');
+  assert.equal(await page.textContent('#inbox-live'), 'A new review has arrived.');
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/inbox-live-en.png`, fullPage: false });
   await page.context().close();
 });
 
@@ -122,6 +162,8 @@ test('the language switch changes the page and is remembered', async () => {
 });
 
 test('what strangers write is shown as text and never runs', async () => {
+  // The inbox is open (the only page that runs a script): the review arrives there live.
+  const inbox = await loggedIn('en-GB');
   const token = await invite('BROWSER-XSS');
   const created = await api('POST', '/api/v1/reviews', {
     token, rating: 1, title: '<script>alert("title")</script>',
@@ -129,6 +171,14 @@ test('what strangers write is shown as text and never runs', async () => {
     author_name: '"><script>alert("name")</script>',
   });
   assert.equal(created.status, 201);
+  const item = inbox.locator(`#i-${created.body.id}`);
+  await item.waitFor({ timeout: 10000 });
+  assert.match(await item.textContent(), /<img src=x onerror=alert\("body"\)>/);
+  assert.equal(await item.locator('img, svg, script').count(), 0);
+  await inbox.reload();
+  assert.equal(await inbox.locator(`#i-${created.body.id} img, #i-${created.body.id} svg`).count(), 0);
+  assert.deepEqual(inbox.dialogs, []);
+  await inbox.context().close();
   const page = await visitor('en-GB');
   for (const path of ['/b/trattoria-da-gino?sort=lowest', `/b/trattoria-da-gino/r/${created.body.id}`]) {
     await page.goto(BASE + path);

@@ -61,6 +61,10 @@ enum Command {
         /// URL without its scheme, followed by `/log`).
         #[arg(long, env = "PASSAPAROLA_LOG_ORIGIN")]
         log_origin: Option<String>,
+        /// Served behind a reverse proxy that appends the client's address to
+        /// `X-Forwarded-For` (used to limit failed log-ins per client).
+        #[arg(long, env = "PASSAPAROLA_BEHIND_PROXY")]
+        behind_proxy: bool,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
@@ -209,6 +213,7 @@ async fn run(cli: Cli) -> Result<()> {
             base_url,
             demo,
             log_origin,
+            behind_proxy,
         } => {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
@@ -252,11 +257,18 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             }
             server::spawn_log_sealer(store.clone());
-            let state = server::AppState::new(store, key, base_url.clone(), Some(&vkey));
+            let mut state = server::AppState::new(store, key, base_url.clone(), Some(&vkey));
+            state.behind_proxy = *behind_proxy;
+            // Open inboxes' event streams end at shutdown, so that draining need not wait.
+            let live = state.live.clone();
+            let shutdown = async move {
+                shutdown_signal().await;
+                live.close();
+            };
 
             tracing::info!(%local, base_url = %base_url, "Passaparola is listening");
             println!("Passaparola is listening on http://{local}");
-            server::serve(listener, server::app(state), shutdown_signal()).await?;
+            server::serve(listener, server::app(state), shutdown).await?;
             Ok(())
         }
         Command::Migrate => {

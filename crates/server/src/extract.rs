@@ -202,6 +202,42 @@ where
     }
 }
 
+/// The client's address: the connection's peer (set by [`crate::serve`]), or, behind a
+/// reverse proxy (`AppState::behind_proxy`), the last address in `X-Forwarded-For`: the one
+/// the proxy itself appended, which a client cannot forge. `None` when neither is known.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl<S> FromRequestParts<S> for ClientIp
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Self, std::convert::Infallible> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        if !AppState::from_ref(state).behind_proxy {
+            return Ok(ClientIp(peer));
+        }
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
+            .and_then(|ip| ip.trim().parse().ok());
+        Ok(ClientIp(forwarded.or(peer)))
+    }
+}
+
 /// A reviewer's edit token (checked against the review by the write path).
 #[derive(Debug)]
 pub struct EditToken(pub TokenHash);

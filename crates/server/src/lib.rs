@@ -7,6 +7,7 @@ pub mod cache;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod live;
 pub mod passwords;
 pub mod tokens;
 pub mod views;
@@ -44,6 +45,11 @@ pub struct AppState {
     pub log_verifier_key: Option<Arc<str>>,
     /// Failed log-ins per e-mail address, to slow down password guessing.
     pub logins: Arc<passwords::LoginLimiter>,
+    /// News for the open inboxes (server-sent events).
+    pub live: live::Live,
+    /// Served behind a reverse proxy: the client's address is the last one in
+    /// `X-Forwarded-For` (see [`extract::ClientIp`]).
+    pub behind_proxy: bool,
 }
 
 impl AppState {
@@ -60,6 +66,8 @@ impl AppState {
             cache: PublicCache::default(),
             log_verifier_key: log_verifier_key.map(Arc::from),
             logins: Arc::default(),
+            live: live::Live::default(),
+            behind_proxy: false,
         }
     }
 
@@ -166,9 +174,9 @@ pub async fn serve(
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of file descriptors and the like: wait, do not spin.
                     tracing::warn!(error = %e, "could not accept a connection");
@@ -179,7 +187,17 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        // The peer's address, for the log-in limit (`extract::ClientIp`).
+        let service = tower::ServiceExt::map_request(
+            app.clone(),
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                request
+            },
+        );
+        let service = hyper_util::service::TowerToHyperService::new(service);
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(HEADER_READ_TIMEOUT)

@@ -2,6 +2,7 @@
 //! recommendation), generated first passwords, and a limit on failed log-ins.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -40,41 +41,68 @@ pub fn generate() -> String {
     URL_SAFE_NO_PAD.encode(rand::random::<[u8; 15]>())
 }
 
-/// Failed log-ins allowed per address in a window.
+/// Failed log-ins allowed per e-mail address in a window.
 pub const MAX_FAILURES: u32 = 5;
+/// Failed log-ins allowed per client (an IPv4 address, an IPv6 /64) in a window, whatever
+/// the addresses tried: one client guessing across many accounts is stopped too.
+pub const MAX_CLIENT_FAILURES: u32 = 20;
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 
-/// Counts failed log-ins per (lower-cased) e-mail address in memory: after
-/// [`MAX_FAILURES`] in [`WINDOW`], that address is refused until the window ends.
+/// Counts failed log-ins in memory, per (lower-cased) e-mail address and per client: after
+/// [`MAX_FAILURES`] for an address, or [`MAX_CLIENT_FAILURES`] from a client, in [`WINDOW`],
+/// that address or client is refused until the window ends.
 #[derive(Debug, Default)]
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    failures: Mutex<HashMap<Key, (u32, Instant)>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Email(String),
+    Client(IpAddr),
+}
+
+impl Key {
+    fn client(ip: IpAddr) -> Self {
+        Self::Client(match ip {
+            // One household or host usually holds a whole /64.
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => IpAddr::V4(v4),
+                None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+            },
+            v4 => v4,
+        })
+    }
 }
 
 impl LoginLimiter {
-    /// Whether a log-in for `email` may be tried now.
-    pub fn allowed(&self, email: &str) -> bool {
+    /// Whether a log-in for `email` from `client` may be tried now.
+    pub fn allowed(&self, email: &str, client: Option<IpAddr>) -> bool {
         let Ok(mut map) = self.failures.lock() else {
             return true;
         };
         let now = Instant::now();
         map.retain(|_, (_, since)| now.duration_since(*since) < WINDOW);
-        map.get(&email.to_lowercase())
-            .is_none_or(|(n, _)| *n < MAX_FAILURES)
+        let under = |key: Key, max: u32| map.get(&key).is_none_or(|(n, _)| *n < max);
+        under(Key::Email(email.to_lowercase()), MAX_FAILURES)
+            && client.is_none_or(|ip| under(Key::client(ip), MAX_CLIENT_FAILURES))
     }
 
-    pub fn failed(&self, email: &str) {
+    pub fn failed(&self, email: &str, client: Option<IpAddr>) {
         if let Ok(mut map) = self.failures.lock() {
-            let entry = map
-                .entry(email.to_lowercase())
-                .or_insert((0, Instant::now()));
-            entry.0 += 1;
+            let keys =
+                std::iter::once(Key::Email(email.to_lowercase())).chain(client.map(Key::client));
+            for key in keys {
+                map.entry(key).or_insert((0, Instant::now())).0 += 1;
+            }
         }
     }
 
+    /// A success clears the address's count, not the client's: one account of one's own
+    /// must not reset the guessing at others'.
     pub fn succeeded(&self, email: &str) {
         if let Ok(mut map) = self.failures.lock() {
-            map.remove(&email.to_lowercase());
+            map.remove(&Key::Email(email.to_lowercase()));
         }
     }
 }
@@ -99,12 +127,39 @@ mod tests {
     fn the_limiter_stops_guessing_per_address() {
         let l = LoginLimiter::default();
         for _ in 0..MAX_FAILURES {
-            assert!(l.allowed("Ada@Example.it"));
-            l.failed("ada@example.it");
+            assert!(l.allowed("Ada@Example.it", None));
+            l.failed("ada@example.it", None);
         }
-        assert!(!l.allowed("ADA@example.it"));
-        assert!(l.allowed("other@example.it"));
+        assert!(!l.allowed("ADA@example.it", None));
+        assert!(l.allowed("other@example.it", None));
         l.succeeded("ada@example.it");
-        assert!(l.allowed("ada@example.it"));
+        assert!(l.allowed("ada@example.it", None));
+    }
+
+    #[test]
+    fn the_limiter_stops_guessing_per_client() {
+        let l = LoginLimiter::default();
+        let client: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let neighbour: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
+        let elsewhere: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        for i in 0..MAX_CLIENT_FAILURES {
+            let email = format!("user{i}@example.it");
+            assert!(l.allowed(&email, Some(client)));
+            l.failed(&email, Some(client));
+        }
+        // Every address is refused from that /64, and none elsewhere.
+        assert!(!l.allowed("new@example.it", Some(client)));
+        assert!(!l.allowed("new@example.it", Some(neighbour)));
+        assert!(l.allowed("new@example.it", Some(elsewhere)));
+        // A success of one's own does not reset the client's count.
+        l.succeeded("user0@example.it");
+        assert!(!l.allowed("user0@example.it", Some(client)));
+        // IPv4 as itself, mapped or not.
+        let v4: IpAddr = "192.0.2.7".parse().unwrap();
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        for i in 0..MAX_CLIENT_FAILURES {
+            l.failed(&format!("x{i}@example.it"), Some(mapped));
+        }
+        assert!(!l.allowed("y@example.it", Some(v4)));
     }
 }

@@ -245,6 +245,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// The business's published reviews still waiting for a reply, most urgent first: the
     /// lowest ratings, then the oldest.
     async fn inbox(&self, business: BusinessId, limit: u32) -> Result<Vec<Review>>;
+    /// The business's published reviews it has answered, the latest reply (or reply edit)
+    /// first: where a reply is edited from.
+    async fn answered(&self, business: BusinessId, limit: u32) -> Result<Vec<Review>>;
 
     /// A C2SP `tlog-proof` receipt for the log entry at `index`, against the latest
     /// checkpoint; `None` if the log has no checkpoint covering it.

@@ -1190,3 +1190,310 @@ async fn a_business_invites_from_its_pages() {
     let forged = post_with(&app, "/keys", &cookie, &[("csrf", "nope")]).await;
     assert_eq!(forged.status(), 403);
 }
+
+/// A user of the test's business, logged in: (session cookie, CSRF token of its forms).
+async fn logged_in(app: &TestApp, email: &str) -> (String, String) {
+    use store::Store;
+    let password = "segreta-lunga-1";
+    app.store
+        .create_user(
+            store::NewUser {
+                business_slug: app.slug.clone(),
+                email: domain::invitation::Email::parse(email).unwrap(),
+                name: domain::review::ResponderName::parse("Giulia Bianchi").unwrap(),
+                role: None,
+            },
+            server::passwords::hash(password).unwrap(),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let ok = post_with(
+        app,
+        "/login",
+        "",
+        &[("email", email), ("password", password)],
+    )
+    .await;
+    assert_eq!(ok.status(), 303);
+    let set = ok.headers()["set-cookie"].to_str().unwrap();
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let inbox = page(app, "/inbox", &[(COOKIE.as_str(), &cookie)]).await;
+    let csrf = hidden(&inbox.html, "csrf").to_owned();
+    (cookie, csrf)
+}
+
+#[tokio::test]
+async fn a_business_edits_its_reply_and_sees_every_version() {
+    let app = TestApp::spawn().await;
+    let (cookie, csrf) = logged_in(&app, "giulia@example.it").await;
+    let two = app.review("ORD-2", 2).await;
+    let id = two["id"].as_str().unwrap();
+    let en = [(ACCEPT_LANGUAGE.as_str(), "en"), (COOKIE.as_str(), &cookie)];
+
+    // Not answered yet: the item page answers too, with an empty editor.
+    let item = page(&app, &format!("/inbox/{id}"), &en).await;
+    assert_eq!(item.status, 200);
+    assert_eq!(item.headers["cache-control"], "no-store");
+    assert!(item.html.contains("Publish the reply"));
+    assert!(!item.html.contains("Versions of the reply"));
+
+    let path = format!("/inbox/{id}/reply");
+    let first = post_with(
+        &app,
+        &path,
+        &cookie,
+        &[("csrf", &csrf), ("body", "First answer"), ("back", "item")],
+    )
+    .await;
+    assert_eq!(first.status(), 303);
+    assert_eq!(
+        first.headers()["location"],
+        format!("/inbox/{id}?done=reply")
+    );
+
+    // The inbox lists it among the answered, with a link to edit.
+    let inbox = page(&app, "/inbox", &en).await;
+    // The inbox alone may run a script, and only a file of ours.
+    let csp = inbox.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    assert!(!csp.contains("unsafe"), "{csp}");
+    let script = inbox.html.split("<script src=\"").nth(1).unwrap();
+    let script = &script[..script.find('"').unwrap()];
+    let js = page(&app, script, &[]).await;
+    assert_eq!(js.status, 200);
+    assert!(
+        js.headers["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert!(
+        js.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert!(js.html.contains("new EventSource(\"/inbox/events\")"));
+    assert!(inbox.html.contains("Answered recently"));
+    assert!(inbox.html.contains(&format!("href=\"/inbox/{id}\"")));
+    assert!(inbox.html.contains("No review is waiting for a reply."));
+
+    // A refused edit keeps what was typed, on the item page.
+    let refused = post_with(
+        &app,
+        &path,
+        &cookie,
+        &[("csrf", &csrf), ("body", " \u{200b} "), ("back", "item")],
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("Versions of the reply"),
+        "still the item page"
+    );
+
+    let edited = post_with(
+        &app,
+        &path,
+        &cookie,
+        &[("csrf", &csrf), ("body", "Second answer"), ("back", "item")],
+    )
+    .await;
+    assert_eq!(edited.status(), 303);
+    let item = page(&app, &format!("/inbox/{id}?done=reply"), &en).await;
+    assert!(item.html.contains("The reply is published."));
+    assert!(item.html.contains("Publish the edited reply"));
+    let versions = &item.html[item.html.find("Versions of the reply").unwrap()..];
+    let (a, b) = (
+        versions.find("First answer").unwrap(),
+        versions.find("Second answer").unwrap(),
+    );
+    assert!(a < b, "oldest version first");
+    assert!(versions.contains("The business replied") && versions.contains("Reply edited"));
+    // The editor holds the current reply.
+    assert!(item.html.contains(">Second answer</textarea>"));
+    let public = app.get(&format!("/api/v1/reviews/{id}")).await.expect(200);
+    assert_eq!(public.body["reply"]["body"], "Second answer");
+    assert_eq!(public.body["reply"]["edit_count"], 1);
+
+    // Another business's review is not there for this user; nor is a malformed id.
+    let (_, other_key) = app.create_business("altra", "Altra").await;
+    let token = app
+        .request(
+            Method::POST,
+            "/api/v1/invitations",
+            Some(&other_key),
+            Some(&json!({"reference": "A-1"})),
+        )
+        .await
+        .expect(201)
+        .body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let theirs = app
+        .request(
+            Method::POST,
+            "/api/v1/reviews",
+            None,
+            Some(&review_body(&token, 1)),
+        )
+        .await
+        .expect(201)
+        .body;
+    let theirs_path = format!("/inbox/{}", theirs["id"].as_str().unwrap());
+    assert_eq!(page(&app, &theirs_path, &en).await.status, 404);
+    assert_eq!(page(&app, "/inbox/not-an-id", &en).await.status, 404);
+    // Not logged in: to the log-in page, and back here afterwards.
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/inbox/{id}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 303);
+    assert_eq!(
+        anonymous.headers()["location"],
+        format!("/login?next=/inbox/{id}")
+    );
+}
+
+/// The next server-sent event from `resp`, as (name, data); comments (keep-alives) skipped.
+async fn next_event(resp: &mut reqwest::Response, buffer: &mut String) -> (String, String) {
+    let wait = std::time::Duration::from_secs(10);
+    loop {
+        while let Some(end) = buffer.find("\n\n") {
+            let event: String = buffer.drain(..end + 2).collect();
+            let field = |key: &str| {
+                event
+                    .lines()
+                    .find_map(|l| l.strip_prefix(key))
+                    .map(|v| v.trim().to_owned())
+            };
+            if let Some(name) = field("event:") {
+                return (name, field("data:").unwrap_or_default());
+            }
+        }
+        let chunk = tokio::time::timeout(wait, resp.chunk())
+            .await
+            .expect("an event in time")
+            .unwrap()
+            .expect("the stream stays open");
+        buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+}
+
+#[tokio::test]
+async fn the_inbox_hears_its_own_news_live() {
+    let app = TestApp::spawn().await;
+    let (cookie, csrf) = logged_in(&app, "giulia@example.it").await;
+
+    // Without a session there is no stream.
+    let anonymous = app
+        .client
+        .get(format!("{}/inbox/events", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 403);
+
+    let mut stream = app
+        .client
+        .get(format!("{}/inbox/events", app.address))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    assert_eq!(stream.headers()["cache-control"], "no-store");
+    let mut buffer = String::new();
+
+    // Another business's review is not news here; ours is.
+    let (_, other_key) = app.create_business("altra", "Altra").await;
+    let token = app
+        .request(
+            Method::POST,
+            "/api/v1/invitations",
+            Some(&other_key),
+            Some(&json!({"reference": "A-1"})),
+        )
+        .await
+        .expect(201)
+        .body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.request(
+        Method::POST,
+        "/api/v1/reviews",
+        None,
+        Some(&review_body(&token, 1)),
+    )
+    .await
+    .expect(201);
+    let ours = app.review("ORD-1", 1).await;
+    let id = ours["id"].as_str().unwrap().to_owned();
+    let news = next_event(&mut stream, &mut buffer).await;
+    assert_eq!(news, ("review".to_owned(), id.clone()));
+
+    // Answered (here by the page's form): it leaves every open inbox.
+    let reply = |body: &'static str| {
+        let (app, cookie, csrf, id) = (&app, &cookie, &csrf, &id);
+        async move {
+            let path = format!("/inbox/{id}/reply");
+            let done = post_with(app, &path, cookie, &[("csrf", csrf), ("body", body)]).await;
+            assert_eq!(done.status(), 303);
+        }
+    };
+    reply("Grazie, la richiamiamo.").await;
+    let news = next_event(&mut stream, &mut buffer).await;
+    assert_eq!(news, ("replied".to_owned(), id.clone()));
+    // An edit of the reply is not news: the next event is the next review's.
+    reply("Grazie, la richiamiamo oggi.").await;
+    let next = app.review("ORD-2", 4).await;
+    let news = next_event(&mut stream, &mut buffer).await;
+    assert_eq!(
+        news,
+        ("review".to_owned(), next["id"].as_str().unwrap().to_owned())
+    );
+    // A withdrawal takes it out.
+    let edit_token = next["edit_token"].as_str().unwrap();
+    app.request(
+        Method::DELETE,
+        &format!("/api/v1/reviews/{}", next["id"].as_str().unwrap()),
+        Some(edit_token),
+        None,
+    )
+    .await
+    .expect(200);
+    let news = next_event(&mut stream, &mut buffer).await;
+    assert_eq!(news.0, "gone");
+}
+
+#[tokio::test]
+async fn one_client_cannot_guess_across_many_accounts() {
+    let app = TestApp::spawn().await;
+    let (_, _) = logged_in(&app, "giulia@example.it").await;
+    // Each address stays under its own limit; the client passes its own.
+    for i in 0..server::passwords::MAX_CLIENT_FAILURES {
+        let email = format!("guess{i}@example.it");
+        let wrong = post_with(&app, "/login", "", &[("email", &email), ("password", "x")]).await;
+        assert_eq!(wrong.status(), 401);
+    }
+    let right = post_with(
+        &app,
+        "/login",
+        "",
+        &[
+            ("email", "giulia@example.it"),
+            ("password", "segreta-lunga-1"),
+        ],
+    )
+    .await;
+    assert_eq!(right.status(), 429, "this client is refused for a while");
+}

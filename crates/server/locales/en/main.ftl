@@ -244,3 +244,14 @@ key-active = Active since { $date }
 key-revoked = Revoked on { $date }
 key-revoked-notice = The key is revoked: it no longer works.
 keys-none = No key.
+
+answered-heading = Answered recently
+reply-edit-link = Edit the reply
+reply-page-title = Your reply to { $author }
+reply-page-intro = Editing a reply is public: the review's page shows that it was edited, and the log keeps every version.
+reply-history-heading = Versions of the reply
+reply-edit-submit = Publish the edited reply
+notice-reply-edited = The reply is published.
+inbox-back = Back to the reviews to answer
+inbox-live-new = A new review has arrived.
+inbox-replied-elsewhere = This review has just been answered, perhaps by a colleague.

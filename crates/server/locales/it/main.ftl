@@ -244,3 +244,14 @@ key-active = Attiva dal { $date }
 key-revoked = Revocata il { $date }
 key-revoked-notice = La chiave è revocata: non funziona più.
 keys-none = Nessuna chiave.
+
+answered-heading = Risposte recenti
+reply-edit-link = Modifica la risposta
+reply-page-title = La tua risposta a { $author }
+reply-page-intro = La modifica di una risposta è pubblica: la pagina della recensione mostra che è stata modificata e il registro conserva ogni versione.
+reply-history-heading = Versioni della risposta
+reply-edit-submit = Pubblica la risposta modificata
+notice-reply-edited = La risposta è pubblicata.
+inbox-back = Torna alle recensioni da rispondere
+inbox-live-new = È arrivata una nuova recensione.
+inbox-replied-elsewhere = A questa recensione è appena stata data una risposta, forse da un collega.

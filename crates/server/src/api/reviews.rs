@@ -83,8 +83,21 @@ pub(crate) async fn write(
     state: &AppState,
     command: ReviewCommand,
 ) -> Result<ReviewWrite, ApiError> {
+    use crate::live::News;
+    // What an open inbox must hear: a review arrives or leaves it.
+    let news: Option<fn(ReviewId) -> News> = match &command {
+        ReviewCommand::Submit { .. } => Some(News::Review),
+        ReviewCommand::Reply { .. } => Some(News::Replied),
+        ReviewCommand::Withdraw { .. } | ReviewCommand::Erase { .. } => Some(News::Gone),
+        ReviewCommand::Edit { .. } | ReviewCommand::FollowUp { .. } => None,
+    };
     let write = state.store.write_review(command).await?;
     state.cache.invalidate(&write.review.business.slug);
+    // Only when it happened now, not when a retry found it done.
+    if let Some(news) = news.filter(|_| write.created) {
+        let review = &write.review;
+        state.live.tell(review.business.id, news(review.id));
+    }
     Ok(write)
 }
 

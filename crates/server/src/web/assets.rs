@@ -9,13 +9,18 @@ use sha2::{Digest, Sha256};
 
 const STYLE: &str = include_str!("../../static/style.css");
 const FAVICON: &str = include_str!("../../static/favicon.svg");
+/// The inbox's live updates: the only script of the site, and the pages work without it.
+const INBOX_JS: &str = include_str!("../../static/inbox.js");
 
-/// `/static/style.<first 16 hex digits of its SHA-256>.css`
-pub static STYLE_PATH: LazyLock<String> = LazyLock::new(|| {
-    let digest = Sha256::digest(STYLE.as_bytes());
+/// `/static/{name}.<first 16 hex digits of the content's SHA-256>.{ext}`
+fn hashed(name: &str, ext: &str, content: &str) -> String {
+    let digest = Sha256::digest(content.as_bytes());
     let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    format!("/static/style.{hex}.css")
-});
+    format!("/static/{name}.{hex}.{ext}")
+}
+
+pub static STYLE_PATH: LazyLock<String> = LazyLock::new(|| hashed("style", "css", STYLE));
+pub static INBOX_JS_PATH: LazyLock<String> = LazyLock::new(|| hashed("inbox", "js", INBOX_JS));
 
 fn asset(body: &'static str, content_type: &'static str, cache: &'static str) -> Response {
     (
@@ -32,6 +37,14 @@ pub async fn style() -> Response {
     asset(
         STYLE,
         "text/css; charset=utf-8",
+        "public, max-age=31536000, immutable",
+    )
+}
+
+pub async fn inbox_js() -> Response {
+    asset(
+        INBOX_JS,
+        "text/javascript; charset=utf-8",
         "public, max-age=31536000, immutable",
     )
 }

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 use domain::ids::{InvitationId, ReviewId};
 use domain::invitation::{InvitationInput, NewInvitation, Relationship};
+use domain::lifecycle::EventKind;
 use domain::review::ReplyDraft;
 use domain::secret::TokenHash;
 use serde::Deserialize;
@@ -21,12 +22,13 @@ use super::i18n::Tr;
 use super::pages::{Card, Choice, card};
 use super::{Meta, PageError, PageForm, private_page};
 use crate::api::reviews::write;
-use crate::extract::ApiPath;
+use crate::extract::{ApiPath, ClientIp};
 use crate::{AppState, passwords, tokens};
 
 pub const SESSION_COOKIE: &str = "pp_session";
 const SESSION_DAYS: i64 = 14;
 const INBOX_SIZE: u32 = 50;
+const ANSWERED_SHOWN: u32 = 20;
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -191,13 +193,14 @@ pub async fn login(
     State(state): State<AppState>,
     tr: Tr,
     headers: HeaderMap,
+    ClientIp(client): ClientIp,
     PageForm(form): PageForm<LoginForm>,
 ) -> Response {
     if !same_site(&headers, &state.base_url) {
         return PageError::Forbidden.page(tr);
     }
     let email = form.email.trim().to_lowercase();
-    if !state.logins.allowed(&email) {
+    if !state.logins.allowed(&email, client) {
         let error = Some(tr.t("login-limited"));
         return login_page(tr, StatusCode::TOO_MANY_REQUESTS, error, email, &form.next);
     }
@@ -215,7 +218,7 @@ pub async fn login(
         .await
         .unwrap_or(false);
     let Some(user) = user.filter(|_| ok) else {
-        state.logins.failed(&email);
+        state.logins.failed(&email, client);
         let error = Some(tr.t("login-failed"));
         return login_page(tr, StatusCode::UNAUTHORIZED, error, email, &form.next);
     };
@@ -244,6 +247,8 @@ pub async fn login(
 pub struct CsrfForm {
     csrf: String,
     body: String,
+    /// `item`: the reply was sent from the review's own page (`/inbox/{id}`).
+    back: String,
 }
 
 /// `POST /logout`
@@ -286,6 +291,18 @@ struct InboxPage {
     count: String,
     signature: String,
     items: Vec<InboxItem>,
+    script: &'static str,
+    /// Reviews already answered, the latest reply first: (card, link to edit the reply).
+    answered: Vec<Card>,
+}
+
+/// "It will be signed: Name, Role".
+fn signature(tr: &Tr, user: &User) -> String {
+    let signature = match &user.role {
+        Some(role) => format!("{}, {role}", user.name),
+        None => user.name.clone(),
+    };
+    tr.with("reply-signed", "signature", &signature)
 }
 
 /// The inbox, with what was typed and refused for one review, if any.
@@ -296,13 +313,13 @@ async fn inbox_page(
     notice: Option<String>,
     refused: Option<(ReviewId, String, String)>,
 ) -> Response {
-    let reviews = match state.store.inbox(s.user.business.id, INBOX_SIZE).await {
-        Ok(reviews) => reviews,
+    let business = s.user.business.id;
+    let (reviews, answered) = match tokio::try_join!(
+        state.store.inbox(business, INBOX_SIZE),
+        state.store.answered(business, ANSWERED_SHOWN)
+    ) {
+        Ok(both) => both,
         Err(e) => return PageError::from(e).page(tr),
-    };
-    let signature = match &s.user.role {
-        Some(role) => format!("{}, {role}", s.user.name),
-        None => s.user.name.clone(),
     };
     let status = if refused.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -321,7 +338,9 @@ async fn inbox_page(
         csrf: csrf_token(&s.token),
         notice,
         count: tr.count("inbox-count", reviews.len()),
-        signature: tr.with("reply-signed", "signature", &signature),
+        signature: signature(&tr, &s.user),
+        answered: answered.iter().map(|r| card(&tr, r, true)).collect(),
+        script: super::assets::INBOX_JS_PATH.as_str(),
         items: reviews
             .iter()
             .map(|r| {
@@ -340,7 +359,12 @@ async fn inbox_page(
             .collect(),
         tr,
     };
-    private_page(status, &page, tr)
+    let mut response = private_page(status, &page, tr);
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(super::CSP_WITH_SCRIPT),
+    );
+    response
 }
 
 /// `GET /inbox`: the business's reviews waiting for a reply, most urgent first.
@@ -377,11 +401,18 @@ pub async fn reply(
     let Ok(review) = id.parse::<ReviewId>() else {
         return PageError::NotFound.page(tr);
     };
+    let from_item = form.back == "item";
     let draft = match ReplyDraft::parse(&form.body, &s.user.name, s.user.role.as_deref()) {
         Ok(draft) => draft,
         Err(errors) => {
             let code = errors.0.first().map_or("required", |e| e.code).to_owned();
-            return inbox_page(&state, tr, &s, None, Some((review, form.body, code))).await;
+            let refused = Some((form.body, code));
+            return if from_item {
+                item_page(&state, tr, &s, review, None, refused).await
+            } else {
+                let refused = refused.map(|(typed, code)| (review, typed, code));
+                inbox_page(&state, tr, &s, None, refused).await
+            };
         }
     };
     let command = ReviewCommand::Reply {
@@ -391,9 +422,163 @@ pub async fn reply(
         at: Utc::now(),
     };
     match write(&state, command).await {
+        Ok(_) if from_item => see_other(&format!("/inbox/{review}?done=reply"), None),
         Ok(_) => see_other("/inbox?done=reply", None),
         Err(e) => PageError::from(e).page(tr),
     }
+}
+
+#[derive(Debug)]
+pub struct ReplyVersion {
+    pub what: String,
+    pub datetime: String,
+    pub date: String,
+    pub signature: String,
+    pub body: String,
+}
+
+#[derive(Template)]
+#[template(path = "inbox_item.html")]
+struct ItemPage {
+    tr: Tr,
+    meta: Meta,
+    heading: String,
+    csrf: String,
+    notice: Option<String>,
+    card: Card,
+    signature: String,
+    typed: String,
+    error: Option<String>,
+    versions: Vec<ReplyVersion>,
+}
+
+/// One review of the business with its reply's editor and every version of the reply.
+async fn item_page(
+    state: &AppState,
+    tr: Tr,
+    s: &Session,
+    id: ReviewId,
+    notice: Option<String>,
+    refused: Option<(String, String)>,
+) -> Response {
+    let found = tokio::try_join!(state.store.review(id), state.store.review_history(id));
+    let (review, events) = match found {
+        // Another business's review is not found, as if it did not exist.
+        Ok((Some(r), Some(events))) if r.business.id == s.user.business.id => (r, events),
+        Ok(_) => return PageError::NotFound.page(tr),
+        Err(e) => return PageError::from(e).page(tr),
+    };
+    let Some(content) = &review.content else {
+        // Withdrawn or erased: nothing to answer.
+        return PageError::Conflict.page(tr);
+    };
+    let text = |v: &serde_json::Value, key: &str| v.get(key)?.as_str().map(str::to_owned);
+    let versions = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::ReplyPublished | EventKind::ReplyEdited))
+        .filter_map(|e| {
+            let data = e.data.as_ref()?;
+            let name = text(data, "responder_name")?;
+            Some(ReplyVersion {
+                what: tr.event(e.kind),
+                datetime: e.at.to_rfc3339(),
+                date: tr.date(e.at.date_naive()),
+                signature: match text(data, "responder_role") {
+                    Some(role) => format!("{name}, {role}"),
+                    None => name,
+                },
+                body: text(data, "body")?,
+            })
+        })
+        .collect();
+    let (typed, error, status) = match refused {
+        Some((typed, code)) => (
+            typed,
+            Some(message(&tr, &code)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        None => (
+            review
+                .reply
+                .as_ref()
+                .map(|r| r.body.clone())
+                .unwrap_or_default(),
+            None,
+            StatusCode::OK,
+        ),
+    };
+    let heading = tr.with("reply-page-title", "author", &content.author_name);
+    let page = ItemPage {
+        meta: Meta::private(
+            heading.clone(),
+            tr.t("reply-page-intro"),
+            format!("/inbox/{id}"),
+        ),
+        heading,
+        csrf: csrf_token(&s.token),
+        notice,
+        card: card(&tr, &review, true),
+        signature: signature(&tr, &s.user),
+        typed,
+        error,
+        versions,
+        tr,
+    };
+    private_page(status, &page, tr)
+}
+
+/// `GET /inbox/{id}`: one review, its reply's editor and the reply's versions.
+pub async fn item(
+    State(state): State<AppState>,
+    tr: Tr,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<String>,
+    Query(q): Query<Next>,
+) -> Response {
+    let Ok(review) = id.parse::<ReviewId>() else {
+        return PageError::NotFound.page(tr);
+    };
+    match viewing(&state, tr, &headers, &format!("/inbox/{review}")).await {
+        Ok(s) => {
+            let notice = q
+                .done
+                .filter(|d| d == "reply")
+                .map(|_| tr.t("notice-reply-edited"));
+            item_page(&state, tr, &s, review, notice, None).await
+        }
+        Err(page) => page,
+    }
+}
+
+/// `GET /inbox/events`: the inbox's news as server-sent events, for the page's script to
+/// show a new review without a reload. Each event's data is the review's id.
+pub async fn events(State(state): State<AppState>, tr: Tr, headers: HeaderMap) -> Response {
+    use crate::live::Heard;
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let s = match session(&state, &headers).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return PageError::Forbidden.page(tr),
+        Err(e) => return e.page(tr),
+    };
+    let listener = state.live.listen(s.user.business.id);
+    let stream = futures_util::stream::unfold(listener, |mut listener| async move {
+        let event = match listener.next().await {
+            Heard::News(news) => Event::default()
+                .event(news.name())
+                .data(news.review().to_string()),
+            // The script reloads the list from the page.
+            Heard::Missed => Event::default().event("reload").data(""),
+            Heard::Closed => return None,
+        };
+        Some((Ok::<_, std::convert::Infallible>(event), listener))
+    });
+    let mut response = Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(20)))
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 #[derive(Debug)]

@@ -1,6 +1,7 @@
 //! The web: server-rendered pages in Italian and English (askama templates, which escape
-//! every value; Project Fluent catalogues in `locales/`). No client framework and no script:
-//! every page works with JavaScript off.
+//! every value; Project Fluent catalogues in `locales/`). No client framework: every page
+//! works with JavaScript off. The one script, the inbox's live updates, is an addition, and
+//! only the inbox's policy lets it run.
 
 pub mod assets;
 pub mod business;
@@ -276,6 +277,12 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
                    connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
                    base-uri 'none'";
 
+/// The same, with our own script files (never an inline script): for the inbox alone, whose
+/// live updates are the site's only script.
+pub const CSP_WITH_SCRIPT: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+                                   img-src 'self' data:; connect-src 'self'; \
+                                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 /// The pages, the language switch and the static assets.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -288,6 +295,8 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(business::login_form).post(business::login))
         .route("/logout", axum::routing::post(business::logout))
         .route("/inbox", get(business::inbox))
+        .route("/inbox/events", get(business::events))
+        .route("/inbox/{id}", get(business::item))
         .route("/inbox/{id}/reply", axum::routing::post(business::reply))
         .route(
             "/invitations",
@@ -299,6 +308,7 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(business::revoke_key),
         )
         .route(assets::STYLE_PATH.as_str(), get(assets::style))
+        .route(assets::INBOX_JS_PATH.as_str(), get(assets::inbox_js))
         .route("/favicon.svg", get(assets::favicon))
         .route("/robots.txt", get(assets::robots))
         .layer(axum::middleware::from_fn(localised_errors))

@@ -405,6 +405,15 @@ impl crate::Store for SqliteStore {
         self.read(move |c| users::inbox(c, business, limit)).await
     }
 
+    async fn answered(
+        &self,
+        business: domain::ids::BusinessId,
+        limit: u32,
+    ) -> Result<Vec<crate::Review>> {
+        self.read(move |c| users::answered(c, business, limit))
+            .await
+    }
+
     async fn log_checkpoint(&self) -> Result<Option<Vec<u8>>> {
         self.read(|c| Ok(log::latest_checkpoint(c)?.map(|(_, signed)| signed)))
             .await

@@ -150,3 +150,17 @@ pub(super) fn inbox(c: &Connection, business: BusinessId, limit: u32) -> Result<
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+pub(super) fn answered(c: &Connection, business: BusinessId, limit: u32) -> Result<Vec<Review>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "{REVIEW_SELECT}
+         WHERE r.business_id = ?1 AND r.status = 'published'
+           AND p.review_id IS NOT NULL
+         ORDER BY COALESCE(p.updated_at, p.created_at) DESC, r.seq DESC LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(
+        params![business.to_string(), limit],
+        super::reviews::review_row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
