@@ -2,7 +2,9 @@
 # Lighthouse (Google's page audit, from npm) against the business page and the invitation form,
 # in Debian's Chromium, on a fresh server with the demo data:
 #   tests/browser/lighthouse.sh
-# Prints each page's category scores (0–1) and every weighted audit below 1. Recorded in
+# Prints each page's category scores (0–1) and every weighted audit below 1. The form is
+# audited through its invitation link, as a customer reaches it (the link redirects to
+# /review, keeping its token in a cookie). Recorded in
 # docs/lighthouse.md. Not part of CI: Lighthouse is a measurement, and a large download.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -30,6 +32,10 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 page = sys.argv[2] if not sys.argv[2].startswith("/r/") else "/r/{token}"
 print(page, {k: v["score"] for k, v in d["categories"].items()})
+# Which page was audited in the end (the link redirects to the form), and whether it had
+# form fields for the accessibility audits to check.
+print("   audited:", d["finalDisplayedUrl"].split("?")[0].rsplit("/", 2)[-2:],
+      "· form fields labelled:", d["audits"]["label"]["scoreDisplayMode"])
 for cat in d["categories"].values():
     for ref in cat["auditRefs"]:
         a = d["audits"][ref["id"]]

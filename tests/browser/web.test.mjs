@@ -55,6 +55,8 @@ async function invite(reference) {
 test('a customer completes an invitation in Italian with the keyboard only', async () => {
   const page = await visitor('it-IT');
   await page.goto(`${BASE}/r/${await invite('BROWSER-1')}`);
+  // The link's token stays out of the address bar: the form lives at /review.
+  assert.equal(new URL(page.url()).pathname, '/review');
   assert.equal(await page.getAttribute('html', 'lang'), 'it');
   assert.match(await page.title(), /Recensisci Trattoria da Gino/);
   // Tab to the star rating, choose four stars with the arrow keys.

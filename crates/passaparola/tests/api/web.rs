@@ -390,11 +390,25 @@ async fn post_form(
     origin: Option<&str>,
     fields: &[(&str, &str)],
 ) -> Page {
+    post_form_with(app, path, origin, "", fields).await
+}
+
+/// [`post_form`] with a `Cookie` header (unless empty).
+async fn post_form_with(
+    app: &TestApp,
+    path: &str,
+    origin: Option<&str>,
+    cookie: &str,
+    fields: &[(&str, &str)],
+) -> Page {
     let mut req = app
         .client
         .post(format!("{}{path}", app.address))
         .header(ACCEPT_LANGUAGE, "it")
         .form(fields);
+    if !cookie.is_empty() {
+        req = req.header(COOKIE, cookie);
+    }
     if let Some(o) = origin {
         req = req.header("origin", o);
     }
@@ -413,15 +427,43 @@ async fn a_customer_reviews_through_the_invitation_form() {
         .as_str()
         .unwrap()
         .to_owned();
-    let path = format!("/r/{token}");
-    let form = page(&app, &path, &[(ACCEPT_LANGUAGE.as_str(), "it")]).await;
+    // The link keeps its token in a cookie for the form's path alone, and goes on to the
+    // form, whose address holds nothing personal.
+    let link = format!("/r/{token}");
+    let opened = no_redirect_get(&app, &link, "").await;
+    assert_eq!(opened.status(), 303);
+    assert_eq!(opened.headers()["location"], "/review");
+    assert_eq!(opened.headers()["cache-control"], "no-store");
+    let set = opened.headers()["set-cookie"].to_str().unwrap();
+    assert_eq!(
+        set,
+        format!("pp_invitation={token}; Path=/review; HttpOnly; SameSite=Lax")
+    );
+    let cookie = format!("pp_invitation={token}");
+    let path = "/review";
+    let form = page(
+        &app,
+        path,
+        &[(ACCEPT_LANGUAGE.as_str(), "it"), (COOKIE.as_str(), &cookie)],
+    )
+    .await;
     assert_eq!(form.status, 200);
     assert_eq!(form.headers["cache-control"], "no-store");
+    assert!(!form.html.contains("noindex"));
     assert!(
-        form.html
-            .contains("<meta name=\"robots\" content=\"noindex\">")
+        !form.html.contains(&token),
+        "the page never shows the token"
     );
+    assert!(form.html.contains("action=\"/review\""));
     assert!(form.html.contains("Recensisci Trattoria Test"));
+    // Without the cookie, the same address says how reviews are written here.
+    let landing = page(&app, path, &[(ACCEPT_LANGUAGE.as_str(), "en")]).await;
+    assert_eq!(landing.status, 200);
+    assert!(landing.html.contains("<h1>Write a review</h1>"));
+    assert!(!landing.html.contains("noindex"));
+    let lost = post_form(&app, path, Some(app.address.as_str()), &[("rating", "5")]).await;
+    assert_eq!(lost.status, 400);
+    assert!(lost.html.contains("Scrivi una recensione"));
     assert_eq!(
         form.html.matches("type=\"radio\" name=\"rating\"").count(),
         5
@@ -450,7 +492,7 @@ async fn a_customer_reviews_through_the_invitation_form() {
         ("author_name", "Ada L."),
     ];
     let own = app.address.as_str();
-    let refused = post_form(&app, &path, Some(own), &typed).await;
+    let refused = post_form_with(&app, path, Some(own), &cookie, &typed).await;
     assert_eq!(refused.status, 422);
     assert!(refused.html.contains("role=\"alert\""));
     assert!(
@@ -491,7 +533,7 @@ async fn a_customer_reviews_through_the_invitation_form() {
         ("experience_date", ""),
         ("author_name", "Ada L."),
     ];
-    let forged = post_form(&app, &path, Some("https://evil.example"), &good).await;
+    let forged = post_form_with(&app, path, Some("https://evil.example"), &cookie, &good).await;
     assert_eq!(forged.status, 403);
     // A browser's own word (Fetch Metadata) decides, whatever `Origin` says.
     let cross = app
@@ -499,6 +541,7 @@ async fn a_customer_reviews_through_the_invitation_form() {
         .post(format!("{}{path}", app.address))
         .header("sec-fetch-site", "cross-site")
         .header("origin", own)
+        .header(COOKIE, &cookie)
         .form(&good)
         .send()
         .await
@@ -508,6 +551,7 @@ async fn a_customer_reviews_through_the_invitation_form() {
     let json = app
         .client
         .post(format!("{}{path}", app.address))
+        .header(COOKIE, &cookie)
         .json(&json!({"rating": 5}))
         .send()
         .await
@@ -515,13 +559,20 @@ async fn a_customer_reviews_through_the_invitation_form() {
     assert_eq!(json.status().as_u16(), 400);
     assert_eq!(json.headers()["content-type"], "text/html; charset=utf-8");
     assert_eq!(
-        page(&app, &path, &[]).await.status,
+        page(&app, path, &[(COOKIE.as_str(), &cookie)]).await.status,
         200,
         "the invitation is still unused"
     );
 
-    let thanks = post_form(&app, &path, Some(own), &good).await;
+    let thanks = post_form_with(&app, path, Some(own), &cookie, &good).await;
     assert_eq!(thanks.status, 200, "{}", thanks.html);
+    assert!(
+        thanks.headers["set-cookie"]
+            .to_str()
+            .unwrap()
+            .starts_with("pp_invitation=; Path=/review; HttpOnly; SameSite=Lax; Max-Age=0"),
+        "the cookie has done its work"
+    );
     assert!(thanks.html.contains("Grazie!"));
     // The edit link, shown this once, holds the edit token.
     let edit_link = thanks
@@ -572,11 +623,26 @@ async fn a_customer_reviews_through_the_invitation_form() {
     .await
     .expect(200);
 
-    // The link is used now: it says so, in a page, for a look and for a post alike.
-    let used = page(&app, &path, &[(ACCEPT_LANGUAGE.as_str(), "it")]).await;
+    // The link is used now: it says so, in a page, for the link, the form and a post alike.
+    let used = page(&app, &link, &[(ACCEPT_LANGUAGE.as_str(), "it")]).await;
     assert_eq!(used.status, 410);
     assert!(used.html.contains("Recensione già scritta"));
-    assert_eq!(post_form(&app, &path, Some(own), &good).await.status, 410);
+    let used = page(
+        &app,
+        path,
+        &[(ACCEPT_LANGUAGE.as_str(), "it"), (COOKIE.as_str(), &cookie)],
+    )
+    .await;
+    assert_eq!(used.status, 410);
+    assert!(used.html.contains("Recensione già scritta"));
+    assert!(
+        used.headers["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    let again = post_form_with(&app, path, Some(own), &cookie, &good).await;
+    assert_eq!(again.status, 410);
     let unknown = page(
         &app,
         "/r/nessun-invito",
@@ -724,6 +790,19 @@ async fn the_author_edits_answers_and_withdraws_from_the_edit_link() {
             .body["status"],
         "withdrawn"
     );
+}
+
+/// A GET that does not follow redirects, with a `Cookie` header unless empty.
+async fn no_redirect_get(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
+    let mut req = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}{path}", app.address));
+    if !cookie.is_empty() {
+        req = req.header(COOKIE, cookie);
+    }
+    req.send().await.unwrap()
 }
 
 /// Posts a form as the page would and returns the status and the redirect's target.
@@ -1079,7 +1158,9 @@ async fn a_business_invites_from_its_pages() {
         .unwrap()
         .to_owned();
     let path = link.strip_prefix(app.address.as_str()).unwrap().to_owned();
-    let invited = page(&app, &path, &[en]).await;
+    let token = path.strip_prefix("/r/").unwrap();
+    let invitation = format!("pp_invitation={token}");
+    let invited = page(&app, "/review", &[en, (COOKIE.as_str(), &invitation)]).await;
     assert_eq!(invited.status, 200);
     assert!(invited.html.contains("You were invited as: Supplier"));
     // The same reference again: the same invitation, never two.

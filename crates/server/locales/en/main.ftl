@@ -255,3 +255,7 @@ notice-reply-edited = The reply is published.
 inbox-back = Back to the reviews to answer
 inbox-live-new = A new review has arrived.
 inbox-replied-elsewhere = This review has just been answered, perhaps by a colleague.
+
+review-landing-title = Write a review
+review-landing-body = On Passaparola only the customers a business has invited write reviews, so that every one is real, and every one is published. Open the link in your invitation to write yours.
+review-landing-find = Read the reviews of a business

@@ -255,3 +255,7 @@ notice-reply-edited = La risposta è pubblicata.
 inbox-back = Torna alle recensioni da rispondere
 inbox-live-new = È arrivata una nuova recensione.
 inbox-replied-elsewhere = A questa recensione è appena stata data una risposta, forse da un collega.
+
+review-landing-title = Scrivi una recensione
+review-landing-body = Su Passaparola scrivono recensioni solo i clienti invitati da un'azienda, così ognuna è autentica, e ognuna è pubblicata. Apri il link del tuo invito per scrivere la tua.
+review-landing-find = Leggi le recensioni di un'azienda

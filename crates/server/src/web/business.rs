@@ -20,7 +20,7 @@ use super::form::Field;
 use super::form::{first_codes, message, same_site};
 use super::i18n::Tr;
 use super::pages::{Card, Choice, card};
-use super::{Meta, PageError, PageForm, private_page};
+use super::{Meta, PageError, PageForm, cookie, private_page, see_other};
 use crate::api::reviews::write;
 use crate::extract::{ApiPath, ClientIp};
 use crate::{AppState, passwords, tokens};
@@ -29,15 +29,6 @@ pub const SESSION_COOKIE: &str = "pp_session";
 const SESSION_DAYS: i64 = 14;
 const INBOX_SIZE: u32 = 50;
 const ANSWERED_SHOWN: u32 = 20;
-
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| c.trim().strip_prefix(name)?.strip_prefix('='))
-}
 
 /// The form token of a session: derived from the session's secret, so a page of another
 /// site, which cannot read our cookie, cannot know it.
@@ -76,24 +67,6 @@ fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
         "{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
     ))
     .unwrap_or(HeaderValue::from_static("pp_session=; Path=/; Max-Age=0"))
-}
-
-fn see_other(to: &str, cookie: Option<HeaderValue>) -> Response {
-    let mut response = (
-        StatusCode::SEE_OTHER,
-        [
-            (
-                header::LOCATION,
-                HeaderValue::try_from(to).unwrap_or(HeaderValue::from_static("/")),
-            ),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        ],
-    )
-        .into_response();
-    if let Some(c) = cookie {
-        response.headers_mut().insert(header::SET_COOKIE, c);
-    }
-    response
 }
 
 /// The session behind a business page: logged in, else to the log-in page and then back to

@@ -1,13 +1,17 @@
-//! The reviewer's form: `GET /r/{token}` (the invitation link) shows it, `POST /r/{token}`
-//! publishes through the same write path as the API. A refused field comes back with its
-//! message beside it and everything typed kept; an unknown, used or expired link gets a page
-//! that says so.
+//! The reviewer's form. `GET /r/{token}` (the invitation link) checks the link, keeps its
+//! token in a cookie sent to the form's path alone, and sends the browser on to `/review`,
+//! which shows the form; `POST /review` publishes through the same write path as the API.
+//! The token thus leaves the address bar, the history, the language switch's links and
+//! whatever a reviewer copies or shares, and `/review` itself holds nothing personal: without
+//! the cookie it says how reviews are written here (and search engines may read it).
+//! A refused field comes back with its message beside it and everything typed kept; an
+//! unknown, used or expired link gets a page that says so.
 
 use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use chrono::Utc;
 use domain::ValidationErrors;
@@ -18,11 +22,43 @@ use store::Invitation;
 
 use super::i18n::Tr;
 use super::pages::Choice;
-use super::{Meta, PageError, PageForm, private_page};
+use super::{Meta, PageError, PageForm, cookie, private_page, see_other};
 use crate::AppState;
 use crate::api::reviews::{Submitted, submit_draft};
 use crate::error::ApiError;
 use crate::extract::ApiPath;
+
+/// Where the form lives.
+pub const FORM_PATH: &str = "/review";
+/// The invitation's token, between the link and the form (a session cookie, `/review` only).
+pub const INVITATION_COOKIE: &str = "pp_invitation";
+
+/// The cookie that carries `token` to the form, or (`None`) that clears it.
+fn invitation_cookie(state: &AppState, token: Option<&str>) -> HeaderValue {
+    let secure = if state.base_url.scheme() == "https" {
+        "; Secure"
+    } else {
+        ""
+    };
+    let (value, age) = match token {
+        Some(t) => (t, ""),
+        None => ("", "; Max-Age=0"),
+    };
+    HeaderValue::try_from(format!(
+        "{INVITATION_COOKIE}={value}; Path={FORM_PATH}; HttpOnly; SameSite=Lax{age}{secure}"
+    ))
+    .unwrap_or(HeaderValue::from_static(
+        "pp_invitation=; Path=/review; Max-Age=0",
+    ))
+}
+
+/// `response`, clearing the invitation's cookie: the link is spent, or never was.
+fn forgetting(state: &AppState, mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, invitation_cookie(state, None));
+    response
+}
 
 /// What the reviewer typed, kept as typed.
 #[derive(Debug, Default, Deserialize)]
@@ -64,11 +100,17 @@ struct FormPage {
     heading: String,
     intro: String,
     invited_as: String,
-    action: String,
     has_errors: bool,
     rating: RatingField,
     fields: Vec<Field>,
     today: String,
+}
+
+#[derive(Template)]
+#[template(path = "review_landing.html")]
+struct LandingPage {
+    tr: Tr,
+    meta: Meta,
 }
 
 #[derive(Template)]
@@ -130,7 +172,6 @@ pub(super) fn message(tr: &Tr, code: &str) -> String {
 
 fn form_page(
     tr: Tr,
-    token: &str,
     inv: &Invitation,
     typed: &ReviewForm,
     errors: &HashMap<String, String>,
@@ -202,10 +243,12 @@ fn form_page(
     };
     let heading = tr.with("form-title", "name", name);
     FormPage {
-        meta: Meta::private(
+        // Not `noindex`: what a search engine can see here, without the cookie, is the
+        // landing page, which holds nothing personal.
+        meta: Meta::new(
             heading.clone(),
             tr.with("form-intro", "name", name),
-            format!("/r/{token}"),
+            FORM_PATH.into(),
         ),
         intro: tr.with("form-intro", "name", name),
         invited_as: tr.with(
@@ -214,7 +257,6 @@ fn form_page(
             &tr.relationship(inv.relationship),
         ),
         heading,
-        action: format!("/r/{token}"),
         has_errors: !errors.is_empty(),
         rating,
         fields,
@@ -223,17 +265,43 @@ fn form_page(
     }
 }
 
-/// `GET /r/{token}`: the form.
-pub async fn show(
+/// `GET /r/{token}`: the invitation link. A link that can take a review goes on to the form,
+/// its token in the cookie; any other gets the page that says why.
+pub async fn open(
     State(state): State<AppState>,
     tr: Tr,
     ApiPath(token): ApiPath<String>,
 ) -> Response {
-    let inv = match invitation(&state, tr, &token).await {
-        Ok(inv) => inv,
-        Err(page) => return page,
+    match invitation(&state, tr, &token).await {
+        Ok(_) => see_other(FORM_PATH, Some(invitation_cookie(&state, Some(&token)))),
+        Err(page) => page,
+    }
+}
+
+/// How reviews are written here, for a visitor without an invitation (or whose browser kept
+/// no cookie).
+fn landing(tr: Tr, status: StatusCode) -> Response {
+    let page = LandingPage {
+        meta: Meta::new(
+            tr.t("review-landing-title"),
+            tr.t("review-landing-body"),
+            FORM_PATH.into(),
+        ),
+        tr,
     };
-    let page = form_page(tr, &token, &inv, &ReviewForm::default(), &HashMap::new());
+    private_page(status, &page, tr)
+}
+
+/// `GET /review`: the form of the invitation in the cookie.
+pub async fn show(State(state): State<AppState>, tr: Tr, headers: HeaderMap) -> Response {
+    let Some(token) = cookie(&headers, INVITATION_COOKIE).filter(|t| !t.is_empty()) else {
+        return landing(tr, StatusCode::OK);
+    };
+    let inv = match invitation(&state, tr, token).await {
+        Ok(inv) => inv,
+        Err(page) => return forgetting(&state, page),
+    };
+    let page = form_page(tr, &inv, &ReviewForm::default(), &HashMap::new());
     private_page(StatusCode::OK, &page, tr)
 }
 
@@ -251,20 +319,22 @@ pub fn same_site(headers: &HeaderMap, base: &url::Url) -> bool {
     }
 }
 
-/// `POST /r/{token}`: publishes, or shows the form again with what to fix.
+/// `POST /review`: publishes, or shows the form again with what to fix.
 pub async fn submit(
     State(state): State<AppState>,
     tr: Tr,
     headers: HeaderMap,
-    ApiPath(token): ApiPath<String>,
     PageForm(typed): PageForm<ReviewForm>,
 ) -> Response {
     if !same_site(&headers, &state.base_url) {
         return PageError::Forbidden.page(tr);
     }
-    let inv = match invitation(&state, tr, &token).await {
+    let Some(token) = cookie(&headers, INVITATION_COOKIE).filter(|t| !t.is_empty()) else {
+        return landing(tr, StatusCode::BAD_REQUEST);
+    };
+    let inv = match invitation(&state, tr, token).await {
         Ok(inv) => inv,
-        Err(page) => return page,
+        Err(page) => return forgetting(&state, page),
     };
     let now = Utc::now();
     let mut errors = ValidationErrors::new();
@@ -294,13 +364,13 @@ pub async fn submit(
     );
     let draft = match parsed {
         Ok(draft) if errors.is_empty() => draft,
-        Ok(_) => return refused(tr, &token, &inv, &typed, errors),
+        Ok(_) => return refused(tr, &inv, &typed, errors),
         Err(mut more) => {
             errors.0.append(&mut more.0);
-            return refused(tr, &token, &inv, &typed, errors);
+            return refused(tr, &inv, &typed, errors);
         }
     };
-    match submit_draft(&state, &token, draft, now).await {
+    let response = match submit_draft(&state, token, draft, now).await {
         Ok(Submitted {
             write,
             edit_token,
@@ -323,19 +393,15 @@ pub async fn submit(
         Err(ApiError::Conflict { .. }) => link_page(tr, StatusCode::GONE, "used"),
         Err(ApiError::Gone { .. }) => link_page(tr, StatusCode::GONE, "expired"),
         Err(ApiError::NotFound(_)) => link_page(tr, StatusCode::NOT_FOUND, "unknown"),
-        Err(e) => PageError::from(e).page(tr),
-    }
+        Err(e) => return PageError::from(e).page(tr),
+    };
+    // Published, or never to be: the cookie has done its work.
+    forgetting(&state, response)
 }
 
 /// The form again, with a message beside each refused field and everything typed kept.
-fn refused(
-    tr: Tr,
-    token: &str,
-    inv: &Invitation,
-    typed: &ReviewForm,
-    errors: ValidationErrors,
-) -> Response {
+fn refused(tr: Tr, inv: &Invitation, typed: &ReviewForm, errors: ValidationErrors) -> Response {
     let by_field = first_codes(errors);
-    let page = form_page(tr, token, inv, typed, &by_field);
+    let page = form_page(tr, inv, typed, &by_field);
     private_page(StatusCode::UNPROCESSABLE_ENTITY, &page, tr)
 }

@@ -290,7 +290,8 @@ pub fn router() -> Router<AppState> {
         .route("/b/{slug}", get(pages::business))
         .route("/b/{slug}/r/{id}", get(pages::review))
         .route("/lang/{code}", get(pages::set_language))
-        .route("/r/{token}", get(form::show).post(form::submit))
+        .route("/r/{token}", get(form::open))
+        .route(form::FORM_PATH, get(form::show).post(form::submit))
         .route("/e/{id}/{token}", get(edit::show).post(edit::act))
         .route("/login", get(business::login_form).post(business::login))
         .route("/logout", axum::routing::post(business::logout))
@@ -329,6 +330,35 @@ pub fn router() -> Router<AppState> {
             HeaderName::from_static("referrer-policy"),
             HeaderValue::from_static("same-origin"),
         ))
+}
+
+/// The value of the request's cookie `name`.
+pub(crate) fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(name)?.strip_prefix('='))
+}
+
+/// A redirect after a form (or to one), never cached, perhaps setting a cookie.
+pub(crate) fn see_other(to: &str, cookie: Option<HeaderValue>) -> Response {
+    let mut response = (
+        StatusCode::SEE_OTHER,
+        [
+            (
+                header::LOCATION,
+                HeaderValue::try_from(to).unwrap_or(HeaderValue::from_static("/")),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+    )
+        .into_response();
+    if let Some(c) = cookie {
+        response.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    response
 }
 
 /// Whether a request wants a page rather than JSON (a browser's navigation).
