@@ -9,6 +9,7 @@ pub mod invitation;
 pub mod lifecycle;
 pub mod log_entry;
 pub mod review;
+pub mod score;
 pub mod secret;
 pub mod summary;
 pub mod text;

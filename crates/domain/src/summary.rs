@@ -1,11 +1,14 @@
 //! A business's summary for one relationship, kept as running tallies: each event changes the
 //! tallies by a delta computed here, so that a read never has to scan the reviews.
 
-use crate::review::{Nps, NpsClass, Rating};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::review::{Nps, NpsClass, Rating};
+use crate::score::{Score, ScoreSums};
+
 /// A change to the tallies, computed from one lifecycle event.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct TallyDelta {
     pub reviews: i64,
     /// Index 0 is one star, index 4 five stars.
@@ -14,13 +17,16 @@ pub struct TallyDelta {
     pub passives: i64,
     pub detractors: i64,
     pub replied: i64,
+    /// The score's weighted sums (`crate::score`).
+    pub score: ScoreSums,
 }
 
 impl TallyDelta {
-    /// A review is published.
-    pub fn published(rating: Rating, nps: Option<Nps>) -> Self {
+    /// A review written at `at` is published.
+    pub fn published(rating: Rating, nps: Option<Nps>, at: DateTime<Utc>) -> Self {
         let mut d = Self {
             reviews: 1,
+            score: ScoreSums::of(rating, at),
             ..Self::default()
         };
         d.stars[usize::from(rating.get() - 1)] = 1;
@@ -29,15 +35,18 @@ impl TallyDelta {
     }
 
     /// A published review leaves the figures (it was withdrawn).
-    pub fn removed(rating: Rating, nps: Option<Nps>, had_reply: bool) -> Self {
-        let mut d = Self::published(rating, nps).negated();
+    pub fn removed(rating: Rating, nps: Option<Nps>, had_reply: bool, at: DateTime<Utc>) -> Self {
+        let mut d = Self::published(rating, nps, at).negated();
         d.replied = -i64::from(had_reply);
         d
     }
 
-    /// The author changed the rating.
-    pub fn rating_changed(old: Rating, new: Rating) -> Self {
-        let mut d = Self::default();
+    /// The author changed the rating of a review written at `at`.
+    pub fn rating_changed(old: Rating, new: Rating, at: DateTime<Utc>) -> Self {
+        let mut d = Self {
+            score: ScoreSums::of(new, at).minus(ScoreSums::of(old, at)),
+            ..Self::default()
+        };
         d.stars[usize::from(old.get() - 1)] -= 1;
         d.stars[usize::from(new.get() - 1)] += 1;
         d
@@ -68,6 +77,7 @@ impl TallyDelta {
             passives: -self.passives,
             detractors: -self.detractors,
             replied: -self.replied,
+            score: self.score.negated(),
         }
     }
 
@@ -77,7 +87,7 @@ impl TallyDelta {
 }
 
 /// The running tallies of one business and relationship.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Tally {
     pub reviews: u64,
     pub stars: [u64; 5],
@@ -85,6 +95,7 @@ pub struct Tally {
     pub passives: u64,
     pub detractors: u64,
     pub replied: u64,
+    pub score: ScoreSums,
 }
 
 impl Tally {
@@ -102,11 +113,12 @@ impl Tally {
         add(&mut self.passives, d.passives);
         add(&mut self.detractors, d.detractors);
         add(&mut self.replied, d.replied);
+        self.score = self.score.plus(d.score);
     }
 
-    /// The published summary. `median_reply_seconds` comes from storage, which keeps the
-    /// reply delays in an index so that the median is a seek, not a scan.
-    pub fn summary(&self, median_reply_seconds: Option<i64>) -> Summary {
+    /// The published summary at `now`. `median_reply_seconds` comes from storage, which
+    /// keeps the reply delays in an index so that the median is a seek, not a scan.
+    pub fn summary(&self, median_reply_seconds: Option<i64>, now: DateTime<Utc>) -> Summary {
         let total_stars: u64 = self
             .stars
             .iter()
@@ -124,6 +136,7 @@ impl Tally {
             nps_responses,
             reply_rate: ratio(self.replied, self.reviews).map(|r| round(r, 4)),
             median_reply_seconds,
+            score: self.score.score(self.reviews, now),
         }
     }
 }
@@ -169,6 +182,8 @@ pub struct Summary {
     pub reply_rate: Option<f64>,
     /// Median time from a review to the business's first reply, over replied reviews.
     pub median_reply_seconds: Option<i64>,
+    /// The Bayesian, recency-weighted score (`docs/scoring.md`); `null` without reviews.
+    pub score: Option<Score>,
 }
 
 /// The median of a sorted slice's middle: storage passes the one or two middle values.
@@ -192,7 +207,7 @@ mod tests {
 
     #[test]
     fn summary_of_nothing_is_empty_not_zero() {
-        let s = Tally::default().summary(None);
+        let s = Tally::default().summary(None, Utc::now());
         assert_eq!(s.review_count, 0);
         assert_eq!(s.rating_average, None);
         assert_eq!(s.nps, None);
@@ -208,11 +223,16 @@ mod tests {
     #[test]
     fn nps_is_promoters_minus_detractors() {
         let mut t = Tally::default();
+        let now = Utc::now();
         for nps in [10, 9, 8, 3] {
-            t.apply(TallyDelta::published(r(4), Some(Nps::new(nps).unwrap())));
+            t.apply(TallyDelta::published(
+                r(4),
+                Some(Nps::new(nps).unwrap()),
+                now,
+            ));
         }
-        t.apply(TallyDelta::published(r(4), None));
-        let s = t.summary(None);
+        t.apply(TallyDelta::published(r(4), None, now));
+        let s = t.summary(None, now);
         assert_eq!(s.nps, Some(25.0)); // (2 - 1) / 4
         assert_eq!(s.nps_responses, 4);
         assert_eq!(s.review_count, 5);
@@ -246,28 +266,30 @@ mod tests {
         /// Running tallies driven by deltas equal a recomputation from the final reviews.
         #[test]
         fn tallies_match_recomputation(ops in proptest::collection::vec(op(), 0..80)) {
-            // (rating, nps, published, replied)
+            // (rating, nps, published, replied); review i was written on day i.
             let mut reviews: Vec<(u8, Option<u8>, bool, bool)> = Vec::new();
             let mut tally = Tally::default();
+            let day = |i: usize| crate::score::epoch() + chrono::Duration::days(i as i64);
             for op in ops {
                 match op {
                     Op::Publish(rating, nps) => {
+                        let at = day(reviews.len());
                         reviews.push((rating, nps, true, false));
-                        tally.apply(TallyDelta::published(r(rating.into()), nps.map(|n| Nps::new(n.into()).unwrap())));
+                        tally.apply(TallyDelta::published(r(rating.into()), nps.map(|n| Nps::new(n.into()).unwrap()), at));
                     }
                     Op::Withdraw(i) if !reviews.is_empty() => {
                         let n = reviews.len();
                         let rv = &mut reviews[i % n];
                         if rv.2 {
                             rv.2 = false;
-                            tally.apply(TallyDelta::removed(r(rv.0.into()), rv.1.map(|n| Nps::new(n.into()).unwrap()), rv.3));
+                            tally.apply(TallyDelta::removed(r(rv.0.into()), rv.1.map(|n| Nps::new(n.into()).unwrap()), rv.3, day(i % n)));
                         }
                     }
                     Op::Edit(i, new) if !reviews.is_empty() => {
                         let n = reviews.len();
                         let rv = &mut reviews[i % n];
                         if rv.2 {
-                            tally.apply(TallyDelta::rating_changed(r(rv.0.into()), r(new.into())));
+                            tally.apply(TallyDelta::rating_changed(r(rv.0.into()), r(new.into()), day(i % n)));
                             rv.0 = new;
                         }
                     }
@@ -282,9 +304,10 @@ mod tests {
                     _ => {}
                 }
             }
-            let live: Vec<_> = reviews.iter().filter(|rv| rv.2).collect();
+            let live: Vec<_> = reviews.iter().enumerate().filter(|(_, rv)| rv.2).collect();
             let mut expected = Tally { reviews: live.len() as u64, ..Tally::default() };
-            for rv in &live {
+            for (i, rv) in &live {
+                expected.score = expected.score.plus(ScoreSums::of(r(rv.0.into()), day(*i)));
                 expected.stars[usize::from(rv.0 - 1)] += 1;
                 match rv.1 {
                     Some(9..=10) => expected.promoters += 1,
@@ -294,7 +317,14 @@ mod tests {
                 }
                 expected.replied += u64::from(rv.3);
             }
-            prop_assert_eq!(tally, expected);
+            // The score's float sums agree to rounding; every count exactly.
+            let now = day(reviews.len());
+            let (got, want) = (tally.summary(None, now), expected.summary(None, now));
+            match (got.score, want.score) {
+                (Some(g), Some(w)) => prop_assert!((g.value - w.value).abs() <= 0.001),
+                (g, w) => prop_assert_eq!(g, w),
+            }
+            prop_assert_eq!(Tally { score: ScoreSums::default(), ..tally }, Tally { score: ScoreSums::default(), ..expected });
         }
     }
 }

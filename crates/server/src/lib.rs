@@ -222,6 +222,15 @@ pub async fn serve(
 
 /// A response to a public read: JSON with a strong ETag, `304` when the client has it.
 pub fn public_json(request_headers: &axum::http::HeaderMap, cached: &cache::Cached) -> Response {
+    public_read(request_headers, cached, "application/json")
+}
+
+/// A public read of any type: a strong ETag, `304` when the client has it.
+pub fn public_read(
+    request_headers: &axum::http::HeaderMap,
+    cached: &cache::Cached,
+    content_type: &'static str,
+) -> Response {
     let fresh = request_headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
@@ -243,10 +252,7 @@ pub fn public_json(request_headers: &axum::http::HeaderMap, cached: &cache::Cach
     }
     (
         [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            ),
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (header::ETAG, cached.etag.clone()),
             (header::CACHE_CONTROL, cache_control),
         ],

@@ -46,6 +46,26 @@ pub struct SummaryView {
     pub reply_rate: Option<f64>,
     /// Median seconds from a review to the business's first reply.
     pub median_reply_seconds: Option<i64>,
+    /// The published score: a Bayesian average with recency weighting (`docs/scoring.md`),
+    /// reproducible from `ratings.csv`; `null` without reviews.
+    pub score: Option<ScoreView>,
+}
+
+/// The score, its interval, the moment its weights were taken, and its parameters.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScoreView {
+    /// Stars, three decimals.
+    #[schema(example = 4.412)]
+    pub value: f64,
+    /// An approximate 95% interval, within 1–5.
+    pub low: f64,
+    pub high: f64,
+    /// The instant each review's age is measured to.
+    pub as_of: DateTime<Utc>,
+    pub prior_weight: f64,
+    pub prior_mean: f64,
+    pub prior_sd: f64,
+    pub half_life_days: f64,
 }
 
 impl From<Summary> for SummaryView {
@@ -61,6 +81,19 @@ impl From<Summary> for SummaryView {
             nps_responses: s.nps_responses,
             reply_rate: s.reply_rate,
             median_reply_seconds: s.median_reply_seconds,
+            score: s.score.map(|score| {
+                let p = domain::score::PARAMETERS;
+                ScoreView {
+                    value: score.value,
+                    low: score.low,
+                    high: score.high,
+                    as_of: score.as_of,
+                    prior_weight: p.prior_weight,
+                    prior_mean: p.prior_mean,
+                    prior_sd: p.prior_sd,
+                    half_life_days: p.half_life_days,
+                }
+            }),
         }
     }
 }

@@ -196,6 +196,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// One page of a business's published reviews; returns up to `query.limit + 1` rows so
     /// the caller knows whether another page follows.
     async fn list_reviews(&self, business: BusinessId, query: ReviewQuery) -> Result<Vec<Review>>;
+    /// The score's inputs: every published review of the business, oldest first.
+    async fn ratings(&self, business: BusinessId) -> Result<Vec<RatingRow>>;
     /// The business's summary for one relationship, from the running tallies.
     async fn summary(&self, business: BusinessId, relationship: Relationship) -> Result<Summary>;
 

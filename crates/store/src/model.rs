@@ -200,3 +200,12 @@ pub struct ApiKeyRecord {
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
 }
+
+/// One published review's inputs to the score, as `ratings.csv` publishes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RatingRow {
+    pub created_at: DateTime<Utc>,
+    pub rating: u8,
+    pub relationship: Relationship,
+    pub verified: bool,
+}

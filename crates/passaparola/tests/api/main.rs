@@ -10,4 +10,5 @@ mod helpers;
 mod lifecycle;
 mod listing;
 mod log;
+mod scoring;
 mod web;

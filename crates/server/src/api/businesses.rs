@@ -247,6 +247,58 @@ pub async fn summary(
     .await
 }
 
+/// The score's inputs: one row per published review, oldest first, as CSV
+/// (`published_at,rating,relationship,verified`), so that anyone can recompute the score
+/// with `docs/scoring.md`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/businesses/{slug}/ratings.csv",
+    operation_id = "business_ratings_csv",
+    tag = "businesses",
+    params(("slug" = String, Path, description = "The business's slug")),
+    responses(
+        (status = 200, content_type = "text/csv", body = String,
+         description = "`published_at` (RFC 3339, UTC, milliseconds), `rating` (1–5), `relationship`, `verified` (`true`/`false`)"),
+        (status = 304, description = "Not modified (`If-None-Match`)"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn ratings_csv(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiPath(slug): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let business = state
+        .store
+        .business_by_slug(&slug)
+        .await?
+        .ok_or(ApiError::NotFound("business"))?;
+    let rows = state.store.ratings(business.id).await?;
+    // Every field is a date, a number, a fixed word or a boolean: nothing to quote, so no
+    // CSV library is needed to write it.
+    let mut csv = String::with_capacity(48 * (rows.len() + 1));
+    csv.push_str("published_at,rating,relationship,verified\r\n");
+    for r in &rows {
+        use std::fmt::Write;
+        let at = r
+            .created_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let _ = write!(
+            csv,
+            "{at},{},{},{}\r\n",
+            r.rating,
+            r.relationship.as_str(),
+            r.verified
+        );
+    }
+    let entry = Cached::new(Bytes::from(csv));
+    Ok(crate::public_read(
+        &headers,
+        &entry,
+        "text/csv; charset=utf-8; header=present",
+    ))
+}
+
 /// A business's published reviews, one page at a time.
 #[utoipa::path(
     get,

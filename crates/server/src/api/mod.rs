@@ -79,6 +79,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(businesses::show))
         .routes(routes!(businesses::reviews))
         .routes(routes!(businesses::summary))
+        .routes(routes!(businesses::ratings_csv))
         .routes(routes!(log::receipt))
         .routes(routes!(log::entry_receipt))
         .routes(routes!(log::checkpoint))

@@ -7,6 +7,9 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::{Result, StoreError};
 
+/// A migration's Rust step, run after its SQL in the same transaction.
+type Step = fn(&rusqlite::Transaction) -> Result<()>;
+
 const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0001_init",
@@ -24,7 +27,43 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_users",
         include_str!("../../migrations/sqlite/0004_users.sql"),
     ),
+    (
+        "0005_score",
+        include_str!("../../migrations/sqlite/0005_score.sql"),
+    ),
 ];
+
+/// The Rust steps, by migration name.
+const STEPS: &[(&str, Step)] = &[("0005_score", score_sums)];
+
+/// Adds the published reviews of before 0005 to the score's sums.
+fn score_sums(tx: &rusqlite::Transaction) -> Result<()> {
+    use domain::review::Rating;
+    use domain::score::ScoreSums;
+    let mut sums: std::collections::BTreeMap<(String, String), ScoreSums> = Default::default();
+    let mut stmt = tx.prepare(
+        "SELECT business_id, relationship, rating, created_at FROM reviews
+         WHERE status = 'published'",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let rating = Rating::new(row.get(2)?)
+            .map_err(|e| StoreError::Config(format!("a stored rating is invalid: {e}")))?;
+        let at = chrono::DateTime::from_timestamp_millis(row.get(3)?).unwrap_or_default();
+        let key = (row.get(0)?, row.get(1)?);
+        let sum = sums.entry(key).or_default();
+        *sum = sum.plus(ScoreSums::of(rating, at));
+    }
+    for ((business, relationship), s) in sums {
+        tx.execute(
+            "UPDATE summary_tallies
+             SET score_w = ?3, score_wr = ?4, score_wrr = ?5, score_ww = ?6
+             WHERE business_id = ?1 AND relationship = ?2",
+            rusqlite::params![business, relationship, s.w, s.wr, s.wrr, s.ww],
+        )?;
+    }
+    Ok(())
+}
 
 /// The schema version this build writes.
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -46,6 +85,9 @@ pub(crate) fn apply(conn: &mut Connection) -> Result<()> {
             return Ok(());
         };
         tx.execute_batch(sql)?;
+        if let Some((_, step)) = STEPS.iter().find(|(n, _)| n == name) {
+            step(&tx)?;
+        }
         tx.pragma_update(None, "user_version", current + 1)?;
         tx.commit()?;
         tracing::info!(migration = name, version = current + 1, "applied migration");

@@ -315,6 +315,10 @@ impl crate::Store for SqliteStore {
         self.read(move |c| reviews::list(c, business, &query)).await
     }
 
+    async fn ratings(&self, business: domain::ids::BusinessId) -> Result<Vec<crate::RatingRow>> {
+        self.read(move |c| reviews::ratings(c, business)).await
+    }
+
     async fn summary(
         &self,
         business: domain::ids::BusinessId,

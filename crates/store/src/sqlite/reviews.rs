@@ -5,6 +5,7 @@ use domain::ids::{BusinessId, ReviewId};
 use domain::invitation::{Locale, Relationship};
 use domain::lifecycle::{self, Erasure, EventKind, InvitationState, ReviewState, Withdrawal};
 use domain::review::{Nps, Rating, ReviewStatus};
+use domain::score::ScoreSums;
 use domain::secret::TokenHash;
 use domain::summary::{Tally, TallyDelta, median_of_middle};
 use rusqlite::types::Type;
@@ -80,7 +81,7 @@ pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrit
                     c,
                     current.state.business,
                     current.relationship,
-                    TallyDelta::rating_changed(current.rating, rating),
+                    TallyDelta::rating_changed(current.rating, rating, current.created_at),
                 )?;
             }
             (review, false)
@@ -112,7 +113,12 @@ pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrit
                         c,
                         current.state.business,
                         current.relationship,
-                        TallyDelta::removed(current.rating, current.nps, current.state.has_reply),
+                        TallyDelta::removed(
+                            current.rating,
+                            current.nps,
+                            current.state.has_reply,
+                            current.created_at,
+                        ),
                     )?;
                     (review, true)
                 }
@@ -331,7 +337,7 @@ fn submit(
         c,
         business,
         relationship,
-        TallyDelta::published(draft.rating, draft.nps),
+        TallyDelta::published(draft.rating, draft.nps, at),
     )
 }
 
@@ -352,7 +358,12 @@ fn erase(
             c,
             current.state.business,
             current.relationship,
-            TallyDelta::removed(current.rating, current.nps, current.state.has_reply),
+            TallyDelta::removed(
+                current.rating,
+                current.nps,
+                current.state.has_reply,
+                current.created_at,
+            ),
         )?;
     }
     // The rating stays (a star value is no personal data, and the column may not be empty);
@@ -505,8 +516,9 @@ fn tally(
     }
     c.prepare_cached(
         "INSERT INTO summary_tallies (business_id, relationship, reviews, stars_1, stars_2,
-             stars_3, stars_4, stars_5, promoters, passives, detractors, replied)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             stars_3, stars_4, stars_5, promoters, passives, detractors, replied,
+             score_w, score_wr, score_wrr, score_ww)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
          ON CONFLICT (business_id, relationship) DO UPDATE SET
              reviews = reviews + excluded.reviews,
              stars_1 = stars_1 + excluded.stars_1,
@@ -517,7 +529,11 @@ fn tally(
              promoters = promoters + excluded.promoters,
              passives = passives + excluded.passives,
              detractors = detractors + excluded.detractors,
-             replied = replied + excluded.replied",
+             replied = replied + excluded.replied,
+             score_w = score_w + excluded.score_w,
+             score_wr = score_wr + excluded.score_wr,
+             score_wrr = score_wrr + excluded.score_wrr,
+             score_ww = score_ww + excluded.score_ww",
     )?
     .execute(params![
         business.to_string(),
@@ -532,6 +548,10 @@ fn tally(
         d.passives,
         d.detractors,
         d.replied,
+        d.score.w,
+        d.score.wr,
+        d.score.wrr,
+        d.score.ww,
     ])?;
     Ok(())
 }
@@ -802,17 +822,42 @@ pub(super) fn list(c: &Connection, business: BusinessId, q: &ReviewQuery) -> Res
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+pub(super) fn ratings(c: &Connection, business: BusinessId) -> Result<Vec<crate::RatingRow>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT created_at, rating, relationship, verified FROM reviews
+         WHERE business_id = ?1 AND status = 'published'
+         ORDER BY created_at, seq",
+    )?;
+    let rows = stmt.query_map([business.to_string()], |r| {
+        let ms: i64 = r.get(0)?;
+        let relationship: String = r.get(2)?;
+        Ok(crate::RatingRow {
+            created_at: DateTime::from_timestamp_millis(ms).ok_or_else(|| {
+                bad(
+                    0,
+                    crate::StoreError::Config("a date is out of range".into()),
+                )
+            })?,
+            rating: r.get(1)?,
+            relationship: relationship.parse().map_err(|e| bad(2, e))?,
+            verified: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub(super) fn summary(
     c: &Connection,
     business: BusinessId,
     relationship: Relationship,
 ) -> Result<domain::summary::Summary> {
     // One read transaction, so the tallies and the median describe the same moment.
+    let now = Utc::now();
     let tx = c.unchecked_transaction()?;
     let tally = tx
         .prepare_cached(
             "SELECT reviews, stars_1, stars_2, stars_3, stars_4, stars_5, promoters, passives,
-                    detractors, replied
+                    detractors, replied, score_w, score_wr, score_wrr, score_ww
              FROM summary_tallies WHERE business_id = ?1 AND relationship = ?2",
         )?
         .query_row(params![business.to_string(), relationship.as_str()], |r| {
@@ -827,6 +872,12 @@ pub(super) fn summary(
                 passives: n(7)?,
                 detractors: n(8)?,
                 replied: n(9)?,
+                score: ScoreSums {
+                    w: r.get(10)?,
+                    wr: r.get(11)?,
+                    wrr: r.get(12)?,
+                    ww: r.get(13)?,
+                },
             })
         })
         .optional()?
@@ -851,5 +902,5 @@ pub(super) fn summary(
         .collect::<rusqlite::Result<_>>()?
     };
     tx.finish()?;
-    Ok(tally.summary(median_of_middle(&middle)))
+    Ok(tally.summary(median_of_middle(&middle), now))
 }
