@@ -20,8 +20,8 @@ pub const PRIOR_WEIGHT: f64 = 10.0;
 pub const PRIOR_MEAN: f64 = 3.5;
 /// …and this standard deviation (stars).
 pub const PRIOR_SD: f64 = 1.2;
-/// The normal quantile of a two-sided 95% interval.
-const Z95: f64 = 1.959_963_985;
+/// The normal quantile of a two-sided 95% interval, as `docs/scoring.md` rounds it.
+const Z95: f64 = 1.96;
 
 /// The instant weights are measured from: 2020-01-01T00:00:00Z.
 pub fn epoch() -> DateTime<Utc> {

@@ -202,9 +202,11 @@ where
     }
 }
 
-/// The client's address: the connection's peer (set by [`crate::serve`]), or, behind a
-/// reverse proxy (`AppState::behind_proxy`), the last address in `X-Forwarded-For`: the one
-/// the proxy itself appended, which a client cannot forge. `None` when neither is known.
+/// The client's address, for the log-in limits: the connection's peer (set by
+/// [`crate::serve`]), or, behind a reverse proxy (`AppState::behind_proxy`), the last address
+/// in `X-Forwarded-For`: the one the proxy itself appended, which a client cannot forge.
+/// `None` when unknown, and for a loopback peer without `--behind-proxy`: that is most likely
+/// a proxy on the same host, and counting every client as one would lock everyone out.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<std::net::IpAddr>);
 
@@ -224,7 +226,7 @@ where
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip());
         if !AppState::from_ref(state).behind_proxy {
-            return Ok(ClientIp(peer));
+            return Ok(ClientIp(peer.filter(|ip| !ip.is_loopback())));
         }
         let forwarded = parts
             .headers
@@ -233,8 +235,31 @@ where
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .next_back()
-            .and_then(|ip| ip.trim().parse().ok());
-        Ok(ClientIp(forwarded.or(peer)))
+            .and_then(|entry| forwarded_ip(entry.trim()));
+        Ok(ClientIp(forwarded))
+    }
+}
+
+/// An `X-Forwarded-For` entry: an address, perhaps with a port (`192.0.2.1:443`,
+/// `[2001:db8::1]:443`); `None` for anything else (`unknown`, an obfuscated name).
+fn forwarded_ip(entry: &str) -> Option<std::net::IpAddr> {
+    entry
+        .parse()
+        .ok()
+        .or_else(|| entry.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+}
+
+#[cfg(test)]
+mod client_ip_tests {
+    #[test]
+    fn forwarded_entries_with_and_without_ports() {
+        let ip = |s: &str| super::forwarded_ip(s).map(|i| i.to_string());
+        assert_eq!(ip("192.0.2.1").as_deref(), Some("192.0.2.1"));
+        assert_eq!(ip("192.0.2.1:443").as_deref(), Some("192.0.2.1"));
+        assert_eq!(ip("2001:db8::1").as_deref(), Some("2001:db8::1"));
+        assert_eq!(ip("[2001:db8::1]:443").as_deref(), Some("2001:db8::1"));
+        assert_eq!(ip("unknown"), None);
+        assert_eq!(ip("_hidden"), None);
     }
 }
 

@@ -76,33 +76,40 @@ impl Key {
 }
 
 impl LoginLimiter {
-    /// Whether a log-in for `email` from `client` may be tried now.
-    pub fn allowed(&self, email: &str, client: Option<IpAddr>) -> bool {
+    /// Whether a log-in for `email` from `client` may be tried now; if so, the attempt is
+    /// counted at once (as a failure until [`Self::succeeded`] says otherwise), so that
+    /// parallel guesses cannot all slip under the limit while the password is checked.
+    pub fn begin(&self, email: &str, client: Option<IpAddr>) -> bool {
         let Ok(mut map) = self.failures.lock() else {
             return true;
         };
         let now = Instant::now();
         map.retain(|_, (_, since)| now.duration_since(*since) < WINDOW);
-        let under = |key: Key, max: u32| map.get(&key).is_none_or(|(n, _)| *n < max);
-        under(Key::Email(email.to_lowercase()), MAX_FAILURES)
-            && client.is_none_or(|ip| under(Key::client(ip), MAX_CLIENT_FAILURES))
-    }
-
-    pub fn failed(&self, email: &str, client: Option<IpAddr>) {
-        if let Ok(mut map) = self.failures.lock() {
-            let keys =
-                std::iter::once(Key::Email(email.to_lowercase())).chain(client.map(Key::client));
-            for key in keys {
-                map.entry(key).or_insert((0, Instant::now())).0 += 1;
+        let email = Key::Email(email.to_lowercase());
+        let client = client.map(Key::client);
+        let under = |key: &Key, max: u32| map.get(key).is_none_or(|(n, _)| *n < max);
+        let allowed = under(&email, MAX_FAILURES)
+            && client
+                .as_ref()
+                .is_none_or(|c| under(c, MAX_CLIENT_FAILURES));
+        if allowed {
+            for key in std::iter::once(email).chain(client) {
+                map.entry(key).or_insert((0, now)).0 += 1;
             }
         }
+        allowed
     }
 
-    /// A success clears the address's count, not the client's: one account of one's own
-    /// must not reset the guessing at others'.
-    pub fn succeeded(&self, email: &str) {
+    /// The attempt begun was right: the address's count is cleared, and the client's loses
+    /// this attempt only (one account of one's own must not reset guessing at others').
+    pub fn succeeded(&self, email: &str, client: Option<IpAddr>) {
         if let Ok(mut map) = self.failures.lock() {
             map.remove(&Key::Email(email.to_lowercase()));
+            if let Some(c) = client.map(Key::client)
+                && let Some((n, _)) = map.get_mut(&c)
+            {
+                *n = n.saturating_sub(1);
+            }
         }
     }
 }
@@ -127,13 +134,12 @@ mod tests {
     fn the_limiter_stops_guessing_per_address() {
         let l = LoginLimiter::default();
         for _ in 0..MAX_FAILURES {
-            assert!(l.allowed("Ada@Example.it", None));
-            l.failed("ada@example.it", None);
+            assert!(l.begin("Ada@Example.it", None));
         }
-        assert!(!l.allowed("ADA@example.it", None));
-        assert!(l.allowed("other@example.it", None));
-        l.succeeded("ada@example.it");
-        assert!(l.allowed("ada@example.it", None));
+        assert!(!l.begin("ADA@example.it", None));
+        assert!(l.begin("other@example.it", None));
+        l.succeeded("ada@example.it", None);
+        assert!(l.begin("ada@example.it", None));
     }
 
     #[test]
@@ -142,24 +148,22 @@ mod tests {
         let client: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
         let neighbour: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
         let elsewhere: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        // A success gives back its own attempt only.
+        assert!(l.begin("mine@example.it", Some(client)));
+        l.succeeded("mine@example.it", Some(client));
         for i in 0..MAX_CLIENT_FAILURES {
-            let email = format!("user{i}@example.it");
-            assert!(l.allowed(&email, Some(client)));
-            l.failed(&email, Some(client));
+            assert!(l.begin(&format!("user{i}@example.it"), Some(client)));
         }
         // Every address is refused from that /64, and none elsewhere.
-        assert!(!l.allowed("new@example.it", Some(client)));
-        assert!(!l.allowed("new@example.it", Some(neighbour)));
-        assert!(l.allowed("new@example.it", Some(elsewhere)));
-        // A success of one's own does not reset the client's count.
-        l.succeeded("user0@example.it");
-        assert!(!l.allowed("user0@example.it", Some(client)));
+        assert!(!l.begin("new@example.it", Some(client)));
+        assert!(!l.begin("new@example.it", Some(neighbour)));
+        assert!(l.begin("new@example.it", Some(elsewhere)));
         // IPv4 as itself, mapped or not.
         let v4: IpAddr = "192.0.2.7".parse().unwrap();
         let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
         for i in 0..MAX_CLIENT_FAILURES {
-            l.failed(&format!("x{i}@example.it"), Some(mapped));
+            assert!(l.begin(&format!("x{i}@example.it"), Some(mapped)));
         }
-        assert!(!l.allowed("y@example.it", Some(v4)));
+        assert!(!l.begin("y@example.it", Some(v4)));
     }
 }

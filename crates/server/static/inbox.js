@@ -1,6 +1,6 @@
 // The inbox, live: a new review appears in its place (most urgent first) without a reload,
-// and what is being typed in other replies is never touched. Without this script (or
-// without EventSource) the inbox is the same page, reloaded by hand.
+// and what is being typed in a reply is never touched. Without this script (or without
+// EventSource) the inbox is the same page, reloaded by hand.
 "use strict";
 (function () {
   const list = document.getElementById("inbox-list");
@@ -13,13 +13,28 @@
     window.setTimeout(() => { live.textContent = text; }, 50);
   }
 
-  // Brings in the reviews that are on the server's inbox but not on this page, each
-  // before the first review that follows it there.
-  async function refresh(announce) {
+  // An item may go if nothing was typed in it and the keyboard is not in it.
+  function untouched(item) {
+    const typed = item.querySelector("textarea");
+    return (!typed || typed.value.trim() === "") && !item.contains(document.activeElement);
+  }
+
+  function setCount(text) {
+    const here = document.getElementById("inbox-count");
+    if (here && text) here.textContent = text;
+  }
+
+  // Makes the list the server's: brings in the reviews missing here, each before the first
+  // review that follows it there, and drops untouched ones the server no longer lists.
+  async function sync(announce) {
     const response = await fetch("/inbox", { headers: { Accept: "text/html" }, credentials: "same-origin" });
     if (!response.ok) return;
     const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-    const items = fresh.querySelectorAll("#inbox-list > .inbox-item");
+    const items = Array.from(fresh.querySelectorAll("#inbox-list > .inbox-item"));
+    const wanted = new Set(items.map((item) => item.id));
+    list.querySelectorAll(":scope > .inbox-item").forEach((item) => {
+      if (!wanted.has(item.id) && untouched(item)) item.remove();
+    });
     let added = 0;
     items.forEach((item, i) => {
       if (document.getElementById(item.id)) return;
@@ -33,9 +48,23 @@
       added++;
     });
     const count = fresh.getElementById("inbox-count");
-    const here = document.getElementById("inbox-count");
-    if (count && here) here.textContent = count.textContent;
+    setCount(count && count.textContent);
     if (added && announce) say(live.dataset.new);
+  }
+
+  // One fetch at a time; news that arrives meanwhile asks for one more, not one each.
+  let running = null;
+  let again = false;
+  let announceNext = false;
+  function refresh(announce) {
+    announceNext = announceNext || announce;
+    if (running) { again = true; return; }
+    const announceNow = announceNext;
+    announceNext = false;
+    running = sync(announceNow).catch(() => {}).finally(() => {
+      running = null;
+      if (again) { again = false; refresh(false); }
+    });
   }
 
   // A review left the inbox (answered, perhaps by a colleague, or withdrawn): an untouched
@@ -43,20 +72,36 @@
   function gone(id, note) {
     const item = document.getElementById("i-" + id);
     if (!item) return;
-    const typed = item.querySelector("textarea");
-    if (typed && typed.value.trim() === "") {
+    if (untouched(item)) {
       item.remove();
     } else if (note && !item.querySelector(".gone-note")) {
       const p = document.createElement("p");
       p.className = "gone-note";
+      p.setAttribute("role", "status");
       p.textContent = note;
       item.prepend(p);
     }
   }
 
-  const source = new EventSource("/inbox/events");
-  source.addEventListener("review", () => { refresh(true).catch(() => {}); });
-  source.addEventListener("replied", (e) => gone(e.data, live.dataset.replied));
-  source.addEventListener("gone", (e) => gone(e.data, null));
-  source.addEventListener("reload", () => { refresh(false).catch(() => {}); });
+  let source = null;
+  function connect() {
+    if (source) return;
+    source = new EventSource("/inbox/events");
+    // (Re)connected: whatever happened while no stream was open is fetched once.
+    source.addEventListener("open", () => refresh(false));
+    source.addEventListener("review", () => refresh(true));
+    source.addEventListener("replied", (e) => gone(e.data, live.dataset.replied));
+    source.addEventListener("gone", (e) => gone(e.data, live.dataset.gone));
+    source.addEventListener("reload", () => refresh(false));
+  }
+  // A hidden or closed tab gives its connection back (browsers allow a few per site).
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) {
+      if (source) { source.close(); source = null; }
+    } else {
+      connect();
+    }
+  });
+  window.addEventListener("pagehide", () => { if (source) { source.close(); source = null; } });
+  if (!document.hidden) connect();
 })();

@@ -78,6 +78,15 @@ impl Reply {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with(false).await
+    }
+
+    /// The server as if behind a reverse proxy (`--behind-proxy`).
+    pub async fn spawn_behind_proxy() -> Self {
+        Self::spawn_with(true).await
+    }
+
+    async fn spawn_with(behind_proxy: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db_path = dir.path().join("test.db");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -87,12 +96,13 @@ impl TestApp {
             LogSigner::from_seed(&server::tokens::log_origin(&base_url), rand_seed()).unwrap();
         let log_key = signer.verifier_key().to_owned();
         let store = Arc::new(SqliteStore::open(&db_path, Some(signer)).unwrap());
-        let state = server::AppState::new(
+        let mut state = server::AppState::new(
             store.clone(),
             InstanceKey::generate(),
             base_url,
             Some(&log_key),
         );
+        state.behind_proxy = behind_proxy;
         tokio::spawn(server::serve(
             listener,
             server::app(state),

@@ -450,9 +450,12 @@ async fn a_customer_reviews_through_the_invitation_form() {
     assert_eq!(form.status, 200);
     assert_eq!(form.headers["cache-control"], "no-store");
     assert!(!form.html.contains("noindex"));
+    // The token is in the page once: the form's hidden field, which posts for this
+    // invitation whatever another tab does to the cookie.
+    assert_eq!(form.html.matches(token.as_str()).count(), 1);
     assert!(
-        !form.html.contains(&token),
-        "the page never shows the token"
+        form.html
+            .contains(&format!("name=\"invitation\" value=\"{token}\""))
     );
     assert!(form.html.contains("action=\"/review\""));
     assert!(form.html.contains("Recensisci Trattoria Test"));
@@ -564,8 +567,24 @@ async fn a_customer_reviews_through_the_invitation_form() {
         "the invitation is still unused"
     );
 
-    let thanks = post_form_with(&app, path, Some(own), &cookie, &good).await;
+    // Another invitation opened in another tab since: its cookie replaced this one's, and
+    // this form still posts for its own invitation (its hidden field).
+    let other = app.invite("ORD-OTHER-TAB").await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other_cookie = format!("pp_invitation={other}");
+    let mut with_field = good.to_vec();
+    with_field.push(("invitation", token.as_str()));
+    let thanks = post_form_with(&app, path, Some(own), &other_cookie, &with_field).await;
     assert_eq!(thanks.status, 200, "{}", thanks.html);
+    assert_eq!(
+        no_redirect_get(&app, &format!("/r/{other}"), "")
+            .await
+            .status(),
+        303,
+        "the other invitation is still unused"
+    );
     assert!(
         thanks.headers["set-cookie"]
             .to_str()
@@ -1360,6 +1379,22 @@ async fn a_business_edits_its_reply_and_sees_every_version() {
     assert!(inbox.html.contains(&format!("href=\"/inbox/{id}\"")));
     assert!(inbox.html.contains("No review is waiting for a reply."));
 
+    // A first reply sent from an inbox that had not heard of this one is not published over
+    // it: the item's page shows both.
+    let late = post_with(
+        &app,
+        &path,
+        &cookie,
+        &[("csrf", &csrf), ("body", "Late answer"), ("expect", "new")],
+    )
+    .await;
+    assert_eq!(late.status(), 422);
+    let html = late.text().await.unwrap();
+    assert!(html.contains("A colleague answered this review meanwhile"));
+    assert!(html.contains(">Late answer</textarea>"));
+    let public = app.get(&format!("/api/v1/reviews/{id}")).await.expect(200);
+    assert_eq!(public.body["reply"]["body"], "First answer");
+
     // A refused edit keeps what was typed, on the item page.
     let refused = post_with(
         &app,
@@ -1556,25 +1591,50 @@ async fn the_inbox_hears_its_own_news_live() {
     assert_eq!(news.0, "gone");
 }
 
+/// A log-in post from the client `forwarded` (as a reverse proxy would say).
+async fn login_from(app: &TestApp, forwarded: &str, email: &str, password: &str) -> u16 {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/login", app.address))
+        .header("origin", app.address.as_str())
+        .header("x-forwarded-for", format!("198.51.100.1, {forwarded}"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 #[tokio::test]
 async fn one_client_cannot_guess_across_many_accounts() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_behind_proxy().await;
     let (_, _) = logged_in(&app, "giulia@example.it").await;
+    let password = "segreta-lunga-1";
     // Each address stays under its own limit; the client passes its own.
+    let guesser = "203.0.113.9:51234";
     for i in 0..server::passwords::MAX_CLIENT_FAILURES {
         let email = format!("guess{i}@example.it");
-        let wrong = post_with(&app, "/login", "", &[("email", &email), ("password", "x")]).await;
-        assert_eq!(wrong.status(), 401);
+        assert_eq!(login_from(&app, guesser, &email, "x").await, 401);
     }
-    let right = post_with(
-        &app,
-        "/login",
-        "",
-        &[
-            ("email", "giulia@example.it"),
-            ("password", "segreta-lunga-1"),
-        ],
-    )
-    .await;
-    assert_eq!(right.status(), 429, "this client is refused for a while");
+    let right = login_from(&app, guesser, "giulia@example.it", password).await;
+    assert_eq!(right, 429, "this client is refused for a while");
+    // Another client, the proxy's last word, is not.
+    let other = login_from(&app, "203.0.113.10", "giulia@example.it", password).await;
+    assert_eq!(other, 303);
+
+    // Without --behind-proxy, a loopback peer is taken for a local proxy: no per-client
+    // limit, or every user would be locked out together (the per-address limit holds).
+    let direct = TestApp::spawn().await;
+    let (_, _) = logged_in(&direct, "giulia@example.it").await;
+    for i in 0..server::passwords::MAX_CLIENT_FAILURES {
+        let email = format!("guess{i}@example.it");
+        assert_eq!(login_from(&direct, guesser, &email, "x").await, 401);
+    }
+    assert_eq!(
+        login_from(&direct, guesser, "giulia@example.it", password).await,
+        303
+    );
 }

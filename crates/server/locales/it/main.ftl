@@ -199,10 +199,10 @@ login-email = E-mail
 login-password = Password
 login-submit = Entra
 login-failed = E-mail o password non corretti.
-login-limited = Troppi tentativi non riusciti per questo indirizzo: riprova tra 15 minuti.
+login-limited = Troppi tentativi non riusciti: riprova tra 15 minuti.
 logout = Esci
 signed-in-as = Hai effettuato l'accesso come { $name } ({ $business }).
-inbox-title = Recensioni da rispondere
+inbox-title = Recensioni a cui rispondere
 inbox-intro = Prima le valutazioni più basse, poi le più vecchie: una risposta rapida e cortese, da chi può intervenire, vale più del silenzio.
 inbox-count = { $count ->
     [0] Nessuna recensione attende una risposta.
@@ -247,15 +247,18 @@ keys-none = Nessuna chiave.
 
 answered-heading = Risposte recenti
 reply-edit-link = Modifica la risposta
-reply-page-title = La tua risposta a { $author }
-reply-page-intro = La modifica di una risposta è pubblica: la pagina della recensione mostra che è stata modificata e il registro conserva ogni versione.
+reply-page-title = Risposta a { $author }
+reply-page-intro = La risposta è pubblica e firmata con il tuo nome. Si può modificare: la pagina della recensione lo mostra, e il registro conserva ogni versione.
 reply-history-heading = Versioni della risposta
 reply-edit-submit = Pubblica la risposta modificata
 notice-reply-edited = La risposta è pubblicata.
-inbox-back = Torna alle recensioni da rispondere
+inbox-back = Torna alle recensioni a cui rispondere
 inbox-live-new = È arrivata una nuova recensione.
 inbox-replied-elsewhere = A questa recensione è appena stata data una risposta, forse da un collega.
 
 review-landing-title = Scrivi una recensione
 review-landing-body = Su Passaparola scrivono recensioni solo i clienti invitati da un'azienda, così ognuna è autentica, e ognuna è pubblicata. Apri il link del tuo invito per scrivere la tua.
 review-landing-find = Leggi le recensioni di un'azienda
+item-review-heading = La recensione
+error-already_answered = Nel frattempo un collega ha risposto a questa recensione: la sua risposta è sopra, la tua è conservata qui sotto, non pubblicata. Modificala e pubblicala se deve sostituire la sua.
+inbox-gone = L'autore ha appena ritirato questa recensione: non è più possibile rispondere.

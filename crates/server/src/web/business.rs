@@ -173,7 +173,7 @@ pub async fn login(
         return PageError::Forbidden.page(tr);
     }
     let email = form.email.trim().to_lowercase();
-    if !state.logins.allowed(&email, client) {
+    if !state.logins.begin(&email, client) {
         let error = Some(tr.t("login-limited"));
         return login_page(tr, StatusCode::TOO_MANY_REQUESTS, error, email, &form.next);
     }
@@ -191,11 +191,10 @@ pub async fn login(
         .await
         .unwrap_or(false);
     let Some(user) = user.filter(|_| ok) else {
-        state.logins.failed(&email, client);
         let error = Some(tr.t("login-failed"));
         return login_page(tr, StatusCode::UNAUTHORIZED, error, email, &form.next);
     };
-    state.logins.succeeded(&email);
+    state.logins.succeeded(&email, client);
     let token = tokens::new_session_token();
     let now = Utc::now();
     if let Err(e) = state
@@ -222,6 +221,9 @@ pub struct CsrfForm {
     body: String,
     /// `item`: the reply was sent from the review's own page (`/inbox/{id}`).
     back: String,
+    /// `new`: sent from the inbox as a first reply; if a colleague answered meanwhile, the
+    /// reply is not published over theirs, and the item's page shows both.
+    expect: String,
 }
 
 /// `POST /logout`
@@ -388,6 +390,16 @@ pub async fn reply(
             };
         }
     };
+    if form.expect == "new" {
+        match state.store.review(review).await {
+            Ok(Some(r)) if r.reply.is_some() && r.business.id == s.user.business.id => {
+                let refused = Some((form.body, "already_answered".to_owned()));
+                return item_page(&state, tr, &s, review, None, refused).await;
+            }
+            Ok(_) => {}
+            Err(e) => return PageError::from(e).page(tr),
+        }
+    }
     let command = ReviewCommand::Reply {
         review,
         business: s.user.business.id,
@@ -548,9 +560,10 @@ pub async fn events(State(state): State<AppState>, tr: Tr, headers: HeaderMap) -
     let mut response = Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(20)))
         .into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // nginx would otherwise hold the events back in its buffer.
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
     response
 }
 

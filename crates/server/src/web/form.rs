@@ -1,9 +1,11 @@
 //! The reviewer's form. `GET /r/{token}` (the invitation link) checks the link, keeps its
 //! token in a cookie sent to the form's path alone, and sends the browser on to `/review`,
 //! which shows the form; `POST /review` publishes through the same write path as the API.
-//! The token thus leaves the address bar, the history, the language switch's links and
-//! whatever a reviewer copies or shares, and `/review` itself holds nothing personal: without
-//! the cookie it says how reviews are written here (and search engines may read it).
+//! The token thus leaves the address bar, the language switch's links and whatever a
+//! reviewer copies or shares, and `/review` itself holds nothing personal: without the
+//! cookie it says how reviews are written here (and search engines may read it). The form
+//! carries its invitation's token in a hidden field, so a form posts for its own invitation
+//! even when another invitation was opened in another tab since.
 //! A refused field comes back with its message beside it and everything typed kept; an
 //! unknown, used or expired link gets a page that says so.
 
@@ -64,6 +66,9 @@ fn forgetting(state: &AppState, mut response: Response) -> Response {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ReviewForm {
+    /// The invitation's token, in a hidden field of the form: each form posts for its own
+    /// invitation, whatever another tab did to the cookie since.
+    invitation: String,
     rating: String,
     title: String,
     body: String,
@@ -100,6 +105,8 @@ struct FormPage {
     heading: String,
     intro: String,
     invited_as: String,
+    /// The invitation's token, for the form's hidden field.
+    token: String,
     has_errors: bool,
     rating: RatingField,
     fields: Vec<Field>,
@@ -165,13 +172,14 @@ pub(super) fn first_codes(errors: ValidationErrors) -> HashMap<String, String> {
 pub(super) fn message(tr: &Tr, code: &str) -> String {
     match code {
         "required" | "too_long" | "too_short" | "out_of_range" | "in_future" | "invalid_date"
-        | "invalid_character" => tr.t(&format!("error-{code}")),
+        | "invalid_character" | "already_answered" => tr.t(&format!("error-{code}")),
         _ => tr.t("error-other"),
     }
 }
 
 fn form_page(
     tr: Tr,
+    token: &str,
     inv: &Invitation,
     typed: &ReviewForm,
     errors: &HashMap<String, String>,
@@ -257,6 +265,7 @@ fn form_page(
             &tr.relationship(inv.relationship),
         ),
         heading,
+        token: token.to_owned(),
         has_errors: !errors.is_empty(),
         rating,
         fields,
@@ -301,7 +310,7 @@ pub async fn show(State(state): State<AppState>, tr: Tr, headers: HeaderMap) -> 
         Ok(inv) => inv,
         Err(page) => return forgetting(&state, page),
     };
-    let page = form_page(tr, &inv, &ReviewForm::default(), &HashMap::new());
+    let page = form_page(tr, token, &inv, &ReviewForm::default(), &HashMap::new());
     private_page(StatusCode::OK, &page, tr)
 }
 
@@ -319,19 +328,47 @@ pub fn same_site(headers: &HeaderMap, base: &url::Url) -> bool {
     }
 }
 
-/// `POST /review`: publishes, or shows the form again with what to fix.
+/// `POST /review`: publishes for the invitation of the form's hidden field (else of the
+/// cookie), or shows the form again with what to fix.
 pub async fn submit(
     State(state): State<AppState>,
     tr: Tr,
     headers: HeaderMap,
     PageForm(typed): PageForm<ReviewForm>,
 ) -> Response {
+    let token = match typed.invitation.as_str() {
+        "" => cookie(&headers, INVITATION_COOKIE).unwrap_or_default(),
+        field => field,
+    }
+    .to_owned();
+    publish(state, tr, headers, token, typed).await
+}
+
+/// `POST /r/{token}`: where forms rendered before `/review` existed still post.
+pub async fn submit_to_link(
+    State(state): State<AppState>,
+    tr: Tr,
+    headers: HeaderMap,
+    ApiPath(token): ApiPath<String>,
+    PageForm(typed): PageForm<ReviewForm>,
+) -> Response {
+    publish(state, tr, headers, token, typed).await
+}
+
+async fn publish(
+    state: AppState,
+    tr: Tr,
+    headers: HeaderMap,
+    token: String,
+    typed: ReviewForm,
+) -> Response {
     if !same_site(&headers, &state.base_url) {
         return PageError::Forbidden.page(tr);
     }
-    let Some(token) = cookie(&headers, INVITATION_COOKIE).filter(|t| !t.is_empty()) else {
+    if token.is_empty() {
         return landing(tr, StatusCode::BAD_REQUEST);
-    };
+    }
+    let token = token.as_str();
     let inv = match invitation(&state, tr, token).await {
         Ok(inv) => inv,
         Err(page) => return forgetting(&state, page),
@@ -364,10 +401,10 @@ pub async fn submit(
     );
     let draft = match parsed {
         Ok(draft) if errors.is_empty() => draft,
-        Ok(_) => return refused(tr, &inv, &typed, errors),
+        Ok(_) => return refused(tr, token, &inv, &typed, errors),
         Err(mut more) => {
             errors.0.append(&mut more.0);
-            return refused(tr, &inv, &typed, errors);
+            return refused(tr, token, &inv, &typed, errors);
         }
     };
     let response = match submit_draft(&state, token, draft, now).await {
@@ -400,8 +437,14 @@ pub async fn submit(
 }
 
 /// The form again, with a message beside each refused field and everything typed kept.
-fn refused(tr: Tr, inv: &Invitation, typed: &ReviewForm, errors: ValidationErrors) -> Response {
+fn refused(
+    tr: Tr,
+    token: &str,
+    inv: &Invitation,
+    typed: &ReviewForm,
+    errors: ValidationErrors,
+) -> Response {
     let by_field = first_codes(errors);
-    let page = form_page(tr, inv, typed, &by_field);
+    let page = form_page(tr, token, inv, typed, &by_field);
     private_page(StatusCode::UNPROCESSABLE_ENTITY, &page, tr)
 }

@@ -290,7 +290,7 @@ pub fn router() -> Router<AppState> {
         .route("/b/{slug}", get(pages::business))
         .route("/b/{slug}/r/{id}", get(pages::review))
         .route("/lang/{code}", get(pages::set_language))
-        .route("/r/{token}", get(form::open))
+        .route("/r/{token}", get(form::open).post(form::submit_to_link))
         .route(form::FORM_PATH, get(form::show).post(form::submit))
         .route("/e/{id}/{token}", get(edit::show).post(edit::act))
         .route("/login", get(business::login_form).post(business::login))
