@@ -866,6 +866,35 @@ async fn post_with(
         .unwrap()
 }
 
+/// A second business, "altra", and a one-star review of it: (its slug, the review).
+async fn another_business_review(app: &TestApp) -> (String, serde_json::Value) {
+    let (slug, key) = app.create_business("altra", "Altra").await;
+    let token = app
+        .request(
+            Method::POST,
+            "/api/v1/invitations",
+            Some(&key),
+            Some(&json!({"reference": "A-1"})),
+        )
+        .await
+        .expect(201)
+        .body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let review = app
+        .request(
+            Method::POST,
+            "/api/v1/reviews",
+            None,
+            Some(&review_body(&token, 1)),
+        )
+        .await
+        .expect(201)
+        .body;
+    (slug, review)
+}
+
 fn hidden<'a>(html: &'a str, name: &str) -> &'a str {
     html.split(&format!("name=\"{name}\" value=\""))
         .nth(1)
@@ -1056,30 +1085,7 @@ async fn a_business_logs_in_and_answers_from_its_inbox() {
     );
 
     // Another business's review cannot be answered from here.
-    let (other_slug, other_key) = app.create_business("altra", "Altra").await;
-    let token = app
-        .request(
-            Method::POST,
-            "/api/v1/invitations",
-            Some(&other_key),
-            Some(&json!({"reference": "A-1"})),
-        )
-        .await
-        .expect(201)
-        .body["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let theirs = app
-        .request(
-            Method::POST,
-            "/api/v1/reviews",
-            None,
-            Some(&review_body(&token, 1)),
-        )
-        .await
-        .expect(201)
-        .body;
+    let (other_slug, theirs) = another_business_review(&app).await;
     let steal = post_with(
         &app,
         &format!("/inbox/{}/reply", theirs["id"].as_str().unwrap()),
@@ -1435,30 +1441,7 @@ async fn a_business_edits_its_reply_and_sees_every_version() {
     assert_eq!(public.body["reply"]["edit_count"], 1);
 
     // Another business's review is not there for this user; nor is a malformed id.
-    let (_, other_key) = app.create_business("altra", "Altra").await;
-    let token = app
-        .request(
-            Method::POST,
-            "/api/v1/invitations",
-            Some(&other_key),
-            Some(&json!({"reference": "A-1"})),
-        )
-        .await
-        .expect(201)
-        .body["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let theirs = app
-        .request(
-            Method::POST,
-            "/api/v1/reviews",
-            None,
-            Some(&review_body(&token, 1)),
-        )
-        .await
-        .expect(201)
-        .body;
+    let (_, theirs) = another_business_review(&app).await;
     let theirs_path = format!("/inbox/{}", theirs["id"].as_str().unwrap());
     assert_eq!(page(&app, &theirs_path, &en).await.status, 404);
     assert_eq!(page(&app, "/inbox/not-an-id", &en).await.status, 404);
@@ -1530,28 +1513,7 @@ async fn the_inbox_hears_its_own_news_live() {
     let mut buffer = String::new();
 
     // Another business's review is not news here; ours is.
-    let (_, other_key) = app.create_business("altra", "Altra").await;
-    let token = app
-        .request(
-            Method::POST,
-            "/api/v1/invitations",
-            Some(&other_key),
-            Some(&json!({"reference": "A-1"})),
-        )
-        .await
-        .expect(201)
-        .body["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.request(
-        Method::POST,
-        "/api/v1/reviews",
-        None,
-        Some(&review_body(&token, 1)),
-    )
-    .await
-    .expect(201);
+    another_business_review(&app).await;
     let ours = app.review("ORD-1", 1).await;
     let id = ours["id"].as_str().unwrap().to_owned();
     let news = next_event(&mut stream, &mut buffer).await;
