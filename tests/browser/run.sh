@@ -3,11 +3,16 @@
 #   tests/browser/run.sh
 # Builds the server, starts it on a fresh data directory with the demo data and a business
 # user, runs the tests in tests/browser/*.test.mjs against it, and stops it. Screenshots go
-# to docs/screenshots/. Needs chromium (Debian) and node with npm.
+# to docs/screenshots/. Installs what it needs from Debian if missing (chromium, curl, nodejs
+# with npm), and playwright-core from npm.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-if ! command -v chromium >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v curl >/dev/null || missing+=(curl)
+command -v npm >/dev/null || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
 cargo build --quiet --bin passaparola

@@ -139,24 +139,34 @@ pub(super) fn delete_session(c: &Connection, token: &TokenHash) -> Result<()> {
 }
 
 pub(super) fn inbox(c: &Connection, business: BusinessId, limit: u32) -> Result<Vec<Review>> {
-    let mut stmt = c.prepare_cached(&format!(
-        "{REVIEW_SELECT}
-         WHERE r.business_id = ?1 AND r.status = 'published' AND p.review_id IS NULL
-         ORDER BY r.rating ASC, r.created_at ASC, r.seq ASC LIMIT ?2"
-    ))?;
-    let rows = stmt.query_map(
-        params![business.to_string(), limit],
-        super::reviews::review_row,
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    published_of(
+        c,
+        business,
+        limit,
+        "p.review_id IS NULL ORDER BY r.rating ASC, r.created_at ASC, r.seq ASC",
+    )
 }
 
 pub(super) fn answered(c: &Connection, business: BusinessId, limit: u32) -> Result<Vec<Review>> {
+    published_of(
+        c,
+        business,
+        limit,
+        "p.review_id IS NOT NULL ORDER BY COALESCE(p.updated_at, p.created_at) DESC, r.seq DESC",
+    )
+}
+
+/// The business's published reviews that meet `rest` (a condition and an order), at most
+/// `limit`.
+fn published_of(
+    c: &Connection,
+    business: BusinessId,
+    limit: u32,
+    rest: &'static str,
+) -> Result<Vec<Review>> {
     let mut stmt = c.prepare_cached(&format!(
         "{REVIEW_SELECT}
-         WHERE r.business_id = ?1 AND r.status = 'published'
-           AND p.review_id IS NOT NULL
-         ORDER BY COALESCE(p.updated_at, p.created_at) DESC, r.seq DESC LIMIT ?2"
+         WHERE r.business_id = ?1 AND r.status = 'published' AND {rest} LIMIT ?2"
     ))?;
     let rows = stmt.query_map(
         params![business.to_string(), limit],
