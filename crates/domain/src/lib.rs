@@ -11,6 +11,7 @@ pub mod log_entry;
 pub mod review;
 pub mod score;
 pub mod secret;
+pub mod stats;
 pub mod summary;
 pub mod text;
 

@@ -68,6 +68,116 @@ pub struct ScoreView {
     pub half_life_days: f64,
 }
 
+/// A business's (or product's) figures for one period and filter.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatsView {
+    /// `7`, `30`, `90`, `365` or `all`.
+    pub period: &'static str,
+    /// The period's first day (UTC), `null` for all time; it ends today.
+    pub from: Option<chrono::NaiveDate>,
+    pub to: chrono::NaiveDate,
+    pub relationship: &'static str,
+    /// The product's SKU, `null` for the whole business.
+    pub product: Option<String>,
+    pub verified_only: bool,
+    #[serde(flatten)]
+    pub summary: SummaryView,
+    pub promoters: u64,
+    pub passives: u64,
+    pub detractors: u64,
+    /// Published reviews of 1–2 stars.
+    pub low_count: u64,
+    /// Share of the 1–2 star reviews with a reply, 0 to 1.
+    pub reply_rate_low: Option<f64>,
+    /// Median seconds to the first reply of 1–2 star reviews (two significant digits).
+    pub median_reply_seconds_low: Option<i64>,
+    /// Invitations sent in the period.
+    pub invitations_sent: u64,
+    /// Of those, how many led to a review.
+    pub invitations_answered: u64,
+    /// Verified reviews published in the period per invitation sent in it.
+    pub reviews_per_invitation: Option<f64>,
+    /// Share of the period's invitations without a review (yet), 0 to 1.
+    pub non_response_rate: Option<f64>,
+}
+
+impl StatsView {
+    pub fn new(filter: &store::StatsFilter, now: DateTime<Utc>, f: domain::stats::Figures) -> Self {
+        let today = domain::stats::day_of(now);
+        Self {
+            period: filter.period.as_str(),
+            from: filter.period.first_day(today).map(domain::stats::date_of),
+            to: domain::stats::date_of(today),
+            relationship: filter.relationship.as_str(),
+            product: filter.product.clone(),
+            verified_only: filter.verified_only,
+            summary: f.summary.into(),
+            promoters: f.promoters,
+            passives: f.passives,
+            detractors: f.detractors,
+            low_count: f.low_count,
+            reply_rate_low: f.reply_rate_low,
+            median_reply_seconds_low: f.median_reply_seconds_low,
+            invitations_sent: f.invitations_sent,
+            invitations_answered: f.invitations_answered,
+            reviews_per_invitation: f.reviews_per_invitation,
+            non_response_rate: f.non_response_rate,
+        }
+    }
+}
+
+/// A weekly or monthly series, oldest first, empty weeks or months included.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrendView {
+    /// `week` or `month`.
+    pub grain: &'static str,
+    pub relationship: &'static str,
+    pub product: Option<String>,
+    pub verified_only: bool,
+    pub points: Vec<TrendPointView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrendPointView {
+    /// The week's Monday or the month's first day (UTC).
+    pub start: chrono::NaiveDate,
+    /// Reviews published in it (and still published).
+    pub reviews: u64,
+    pub rating_average: Option<f64>,
+    /// Of those, how many have a reply.
+    pub replied: u64,
+    /// Median seconds to the first reply, two significant digits.
+    pub median_reply_seconds: Option<i64>,
+}
+
+impl TrendView {
+    pub fn new(
+        grain: store::TrendGrain,
+        filter: &store::StatsFilter,
+        points: Vec<store::TrendPoint>,
+    ) -> Self {
+        Self {
+            grain: match grain {
+                store::TrendGrain::Week => "week",
+                store::TrendGrain::Month => "month",
+            },
+            relationship: filter.relationship.as_str(),
+            product: filter.product.clone(),
+            verified_only: filter.verified_only,
+            points: points
+                .into_iter()
+                .map(|p| TrendPointView {
+                    start: p.start,
+                    reviews: p.reviews,
+                    rating_average: p.rating_average,
+                    replied: p.replied,
+                    median_reply_seconds: p.median_reply_seconds,
+                })
+                .collect(),
+        }
+    }
+}
+
 impl From<Summary> for SummaryView {
     fn from(s: Summary) -> Self {
         Self {

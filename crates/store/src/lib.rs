@@ -200,6 +200,22 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn ratings(&self, business: BusinessId) -> Result<Vec<RatingRow>>;
     /// The business's summary for one relationship, from the running tallies.
     async fn summary(&self, business: BusinessId, relationship: Relationship) -> Result<Summary>;
+    /// A business's (or product's) figures for a period and filter, from the time cells.
+    async fn stats(
+        &self,
+        business: BusinessId,
+        filter: StatsFilter,
+        now: DateTime<Utc>,
+    ) -> Result<domain::stats::Figures>;
+    /// The latest `points` weeks or months of a filter's figures, oldest first.
+    async fn trend(
+        &self,
+        business: BusinessId,
+        filter: StatsFilter,
+        grain: TrendGrain,
+        points: usize,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TrendPoint>>;
 
     /// The log's latest signed checkpoint (a C2SP signed note), if any.
     async fn log_checkpoint(&self) -> Result<Option<Vec<u8>>>;

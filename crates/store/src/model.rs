@@ -209,3 +209,34 @@ pub struct RatingRow {
     pub relationship: Relationship,
     pub verified: bool,
 }
+
+/// Which figures to read: a period, one relationship, the whole business or one product,
+/// and every review or the verified ones only.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StatsFilter {
+    pub period: domain::stats::Period,
+    pub relationship: Relationship,
+    /// A product's SKU; `None` for the whole business.
+    pub product: Option<String>,
+    pub verified_only: bool,
+}
+
+/// The step of a trend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TrendGrain {
+    /// ISO weeks, from Monday.
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+/// One week or month of a trend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrendPoint {
+    /// The first day of the week or month (UTC).
+    pub start: chrono::NaiveDate,
+    pub reviews: u64,
+    pub rating_average: Option<f64>,
+    pub replied: u64,
+    pub median_reply_seconds: Option<i64>,
+}

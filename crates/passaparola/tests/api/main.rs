@@ -11,4 +11,5 @@ mod lifecycle;
 mod listing;
 mod log;
 mod scoring;
+mod stats;
 mod web;

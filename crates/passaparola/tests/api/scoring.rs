@@ -222,6 +222,8 @@ async fn the_score_survives_a_restart_and_an_upgrade_from_before_it() {
              ALTER TABLE summary_tallies DROP COLUMN score_wr;
              ALTER TABLE summary_tallies DROP COLUMN score_wrr;
              ALTER TABLE summary_tallies DROP COLUMN score_ww;
+             DROP TABLE stat_cells;
+             DROP TABLE stat_delays;
              PRAGMA user_version = 4;",
         )
         .unwrap();

@@ -159,7 +159,7 @@ pub fn one_page(rows: &mut Vec<store::Review>, limit: u32, sort: Sort) -> Option
 }
 
 /// Serves a public read from the cache, or computes, caches and serves it.
-async fn cached<F, Fut>(
+pub(crate) async fn cached<F, Fut>(
     state: &AppState,
     headers: &HeaderMap,
     slug: &str,
@@ -184,7 +184,7 @@ where
     Ok(public_json(headers, &entry))
 }
 
-fn to_json(value: &impl Serialize) -> Result<Vec<u8>, ApiError> {
+pub(crate) fn to_json(value: &impl Serialize) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(value).map_err(|e| ApiError::Internal(Box::new(e)))
 }
 

@@ -5,6 +5,7 @@ pub mod businesses;
 pub mod invitations;
 pub mod log;
 pub mod reviews;
+pub mod stats;
 
 use std::sync::OnceLock;
 
@@ -80,6 +81,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(businesses::reviews))
         .routes(routes!(businesses::summary))
         .routes(routes!(businesses::ratings_csv))
+        .routes(routes!(stats::stats))
+        .routes(routes!(stats::trends))
         .routes(routes!(log::receipt))
         .routes(routes!(log::entry_receipt))
         .routes(routes!(log::checkpoint))

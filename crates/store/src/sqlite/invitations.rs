@@ -60,6 +60,20 @@ pub(super) fn create(
             p.name.as_str()
         ])?;
     }
+    // The figures count it on the day it was sent, for the business and each product.
+    let day = domain::stats::day_of(at);
+    let invited = domain::stats::CellDelta::invited();
+    let mut scope = super::stats::Scope {
+        business,
+        product: "",
+        relationship: new.relationship,
+        verified: true,
+    };
+    super::stats::apply(c, &scope, day, &invited)?;
+    for p in &new.products {
+        scope.product = p.sku.as_str();
+        super::stats::apply(c, &scope, day, &invited)?;
+    }
     Ok(InvitationWrite {
         invitation: one(c, "i.id = ?1", &id.to_string())?,
         created: true,

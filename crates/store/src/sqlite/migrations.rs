@@ -31,10 +31,89 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_score",
         include_str!("../../migrations/sqlite/0005_score.sql"),
     ),
+    (
+        "0006_stats",
+        include_str!("../../migrations/sqlite/0006_stats.sql"),
+    ),
 ];
 
 /// The Rust steps, by migration name.
-const STEPS: &[(&str, Step)] = &[("0005_score", score_sums)];
+const STEPS: &[(&str, Step)] = &[("0005_score", score_sums), ("0006_stats", stat_cells)];
+
+/// Adds the invitations and published reviews of before 0006 to the figures' time cells,
+/// through the write path's own `stats::apply`.
+fn stat_cells(tx: &rusqlite::Transaction) -> Result<()> {
+    use domain::review::{Nps, Rating};
+    use domain::stats::{CellDelta, day_of};
+    let bad = |what: &str| StoreError::Config(format!("a stored {what} is invalid"));
+    let time = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).ok_or_else(|| bad("time"));
+    // Invitations: sent, and answered if a review came of them; for each listed product too.
+    let mut stmt = tx.prepare(
+        "SELECT i.business_id, i.relationship, i.created_at,
+                EXISTS (SELECT 1 FROM reviews r WHERE r.invitation_id = i.id),
+                (SELECT group_concat(sku, char(31)) FROM invitation_products
+                 WHERE invitation_id = i.id)
+         FROM invitations i",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let business = super::parse_uuid(&row.get::<_, String>(0)?)?;
+        let relationship = row
+            .get::<_, String>(1)?
+            .parse()
+            .map_err(|_| bad("relationship"))?;
+        let day = day_of(time(row.get(2)?)?);
+        let answered: bool = row.get(3)?;
+        let skus: Option<String> = row.get(4)?;
+        let products =
+            std::iter::once("").chain(skus.as_deref().into_iter().flat_map(|s| s.split('\u{1f}')));
+        for product in products {
+            let scope = super::stats::Scope {
+                business: domain::ids::BusinessId(business),
+                product,
+                relationship,
+                verified: true,
+            };
+            super::stats::apply(tx, &scope, day, &CellDelta::invited())?;
+            if answered {
+                super::stats::apply(tx, &scope, day, &CellDelta::answered())?;
+            }
+        }
+    }
+    drop(rows);
+    drop(stmt);
+    // Published reviews, with their first reply's delay.
+    let mut stmt = tx.prepare(
+        "SELECT r.business_id, r.relationship, r.verified, r.rating, r.nps, r.created_at,
+                d.seconds
+         FROM reviews r LEFT JOIN reply_delays d ON d.review_id = r.id
+         WHERE r.status = 'published'",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let scope = super::stats::Scope {
+            business: domain::ids::BusinessId(super::parse_uuid(&row.get::<_, String>(0)?)?),
+            product: "",
+            relationship: row
+                .get::<_, String>(1)?
+                .parse()
+                .map_err(|_| bad("relationship"))?,
+            verified: row.get(2)?,
+        };
+        let rating = Rating::new(row.get(3)?).map_err(|_| bad("rating"))?;
+        let nps = row
+            .get::<_, Option<i64>>(4)?
+            .map(|n| Nps::new(n).map_err(|_| bad("nps")))
+            .transpose()?;
+        let at = time(row.get(5)?)?;
+        let day = day_of(at);
+        super::stats::apply(tx, &scope, day, &CellDelta::published(rating, nps, at))?;
+        if let Some(seconds) = row.get::<_, Option<i64>>(6)? {
+            super::stats::apply(tx, &scope, day, &CellDelta::first_reply(rating, seconds))?;
+        }
+    }
+    Ok(())
+}
 
 /// Adds the published reviews of before 0005 to the score's sums.
 fn score_sums(tx: &rusqlite::Transaction) -> Result<()> {

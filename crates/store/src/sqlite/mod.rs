@@ -9,6 +9,7 @@ mod invitations;
 mod log;
 mod migrations;
 mod reviews;
+mod stats;
 mod users;
 mod writer;
 
@@ -325,6 +326,28 @@ impl crate::Store for SqliteStore {
         relationship: domain::invitation::Relationship,
     ) -> Result<domain::summary::Summary> {
         self.read(move |c| reviews::summary(c, business, relationship))
+            .await
+    }
+
+    async fn stats(
+        &self,
+        business: domain::ids::BusinessId,
+        filter: crate::StatsFilter,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<domain::stats::Figures> {
+        self.read(move |c| stats::figures_of(c, business, &filter, now))
+            .await
+    }
+
+    async fn trend(
+        &self,
+        business: domain::ids::BusinessId,
+        filter: crate::StatsFilter,
+        grain: crate::TrendGrain,
+        points: usize,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<crate::TrendPoint>> {
+        self.read(move |c| stats::trend(c, business, &filter, grain, points, now))
             .await
     }
 

@@ -7,11 +7,13 @@ use domain::lifecycle::{self, Erasure, EventKind, InvitationState, ReviewState, 
 use domain::review::{Nps, Rating, ReviewStatus};
 use domain::score::ScoreSums;
 use domain::secret::TokenHash;
+use domain::stats::{CellDelta, day_of as stats_day};
 use domain::summary::{Tally, TallyDelta, median_of_middle};
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::json;
 
+use super::stats::{self, Scope};
 use super::{corrupt, from_ms, parse_uuid, to_ms};
 use crate::{
     BusinessRef, Entity, Eraser, FollowUp, Opening, Position, Reply, Result, Review, ReviewCommand,
@@ -83,6 +85,15 @@ pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrit
                     current.relationship,
                     TallyDelta::rating_changed(current.rating, rating, current.created_at),
                 )?;
+                current.move_cells(
+                    c,
+                    &CellDelta::rating_changed(
+                        current.rating,
+                        rating,
+                        current.reply_delay,
+                        current.created_at,
+                    ),
+                )?;
             }
             (review, false)
         }
@@ -117,6 +128,15 @@ pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrit
                             current.rating,
                             current.nps,
                             current.state.has_reply,
+                            current.created_at,
+                        ),
+                    )?;
+                    current.move_cells(
+                        c,
+                        &CellDelta::removed(
+                            current.rating,
+                            current.nps,
+                            current.reply_delay,
                             current.created_at,
                         ),
                     )?;
@@ -204,6 +224,7 @@ pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrit
                     &snapshot,
                 )?;
                 tally(c, business, current.relationship, TallyDelta::first_reply())?;
+                current.move_cells(c, &CellDelta::first_reply(current.rating, delay))?;
                 (review, true)
             }
         }
@@ -260,9 +281,10 @@ fn submit(
     edit_token: &TokenHash,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    let found: Option<(String, String, String, String, i64, Option<i64>)> = c
+    type Found = (String, String, String, String, i64, Option<i64>, i64);
+    let found: Option<Found> = c
         .prepare_cached(
-            "SELECT id, business_id, relationship, locale, expires_at, used_at
+            "SELECT id, business_id, relationship, locale, expires_at, used_at, created_at
              FROM invitations WHERE token_hash = ?1",
         )?
         .query_row([invitation.as_bytes()], |r| {
@@ -273,10 +295,11 @@ fn submit(
                 r.get(3)?,
                 r.get(4)?,
                 r.get(5)?,
+                r.get(6)?,
             ))
         })
         .optional()?;
-    let (invitation_id, business_id, relationship, locale, expires_at, used_at) =
+    let (invitation_id, business_id, relationship, locale, expires_at, used_at, invited_at) =
         found.ok_or(StoreError::NotFound(Entity::Invitation))?;
     lifecycle::redeem_invitation(
         InvitationState {
@@ -338,7 +361,35 @@ fn submit(
         business,
         relationship,
         TallyDelta::published(draft.rating, draft.nps, at),
-    )
+    )?;
+    let scope = Scope {
+        business,
+        product: "",
+        relationship,
+        verified: true,
+    };
+    stats::apply(
+        c,
+        &scope,
+        stats_day(at),
+        &CellDelta::published(draft.rating, draft.nps, at),
+    )?;
+    // The invitation was answered: counted on the day it was sent, for the business and for
+    // each product it listed.
+    let invited_day = stats_day(from_ms(invited_at)?);
+    stats::apply(c, &scope, invited_day, &CellDelta::answered())?;
+    let skus: Vec<String> = c
+        .prepare_cached("SELECT sku FROM invitation_products WHERE invitation_id = ?1")?
+        .query_map([&invitation_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for sku in &skus {
+        let scope = Scope {
+            product: sku,
+            ..scope
+        };
+        stats::apply(c, &scope, invited_day, &CellDelta::answered())?;
+    }
+    Ok(())
 }
 
 /// Erases a review's personal content, in the write path's transaction.
@@ -362,6 +413,15 @@ fn erase(
                 current.rating,
                 current.nps,
                 current.state.has_reply,
+                current.created_at,
+            ),
+        )?;
+        current.move_cells(
+            c,
+            &CellDelta::removed(
+                current.rating,
+                current.nps,
+                current.reply_delay,
                 current.created_at,
             ),
         )?;
@@ -405,9 +465,23 @@ struct Current {
     nps: Option<Nps>,
     created_at: DateTime<Utc>,
     edit_token: [u8; 32],
+    verified: bool,
+    /// Seconds to the first reply, while the review is published and replied.
+    reply_delay: Option<i64>,
 }
 
 impl Current {
+    /// Moves the review's time cells (`stats`) by `d`.
+    fn move_cells(&self, c: &Connection, d: &CellDelta) -> Result<()> {
+        let scope = Scope {
+            business: self.state.business,
+            product: "",
+            relationship: self.relationship,
+            verified: self.verified,
+        };
+        stats::apply(c, &scope, stats_day(self.created_at), d)
+    }
+
     fn load(c: &Connection, id: ReviewId) -> Result<Self> {
         type Raw = (
             String,
@@ -419,6 +493,8 @@ impl Current {
             Vec<u8>,
             bool,
             bool,
+            bool,
+            Option<i64>,
         );
         let raw: Option<Raw> = c
             .prepare_cached(
@@ -426,7 +502,9 @@ impl Current {
                         CASE WHEN r.erased_at IS NULL THEN r.status ELSE 'erased' END,
                         r.rating, r.nps, r.created_at, r.edit_token_hash,
                         EXISTS (SELECT 1 FROM replies WHERE review_id = r.id),
-                        EXISTS (SELECT 1 FROM follow_ups WHERE review_id = r.id)
+                        EXISTS (SELECT 1 FROM follow_ups WHERE review_id = r.id),
+                        r.verified,
+                        (SELECT seconds FROM reply_delays WHERE review_id = r.id)
                  FROM reviews r WHERE r.id = ?1",
             )?
             .query_row([id.to_string()], |r| {
@@ -440,6 +518,8 @@ impl Current {
                     r.get(6)?,
                     r.get(7)?,
                     r.get(8)?,
+                    r.get(9)?,
+                    r.get(10)?,
                 ))
             })
             .optional()?;
@@ -453,6 +533,8 @@ impl Current {
             token,
             has_reply,
             has_follow_up,
+            verified,
+            reply_delay,
         ) = raw.ok_or(StoreError::NotFound(Entity::Review))?;
         Ok(Self {
             state: ReviewState {
@@ -472,6 +554,8 @@ impl Current {
             edit_token: token
                 .try_into()
                 .map_err(|_| corrupt("edit token hash", "length"))?,
+            verified,
+            reply_delay,
         })
     }
 

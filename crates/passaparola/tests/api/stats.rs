@@ -1,0 +1,649 @@
+//! The figures of `/stats` and `/trends`, recomputed here from the raw rows of the database
+//! with `docs/scoring.md`'s definitions (not calling the server's or the domain's code), over
+//! random invitations, reviews, replies, edits, withdrawals and erasures spread over 400 days.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::Value;
+
+use domain::ids::{InvitationId, ReviewId};
+use domain::invitation::{InvitationInput, NewInvitation};
+use domain::review::{ReplyDraft, ReviewDraft, ReviewInput, ReviewPatch};
+use domain::secret::TokenHash;
+use store::{Eraser, ReviewCommand, Store};
+
+use crate::helpers::TestApp;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// One review as the database holds it.
+#[derive(Debug)]
+struct Row {
+    relationship: String,
+    verified: bool,
+    published: bool,
+    rating: i64,
+    nps: Option<i64>,
+    created_ms: i64,
+    reply_ms: Option<i64>,
+    /// The products it rated, with their ratings.
+    products: Vec<(String, i64)>,
+}
+
+impl Row {
+    /// The row as one product's figures count it: with the product's rating.
+    fn for_product(&self, product: Option<&str>) -> Option<Row> {
+        let rating = match product {
+            None => self.rating,
+            Some(p) => self.products.iter().find(|(sku, _)| sku == p)?.1,
+        };
+        Some(Row {
+            relationship: self.relationship.clone(),
+            products: Vec::new(),
+            rating,
+            ..*self
+        })
+    }
+}
+
+#[derive(Debug)]
+struct InvitationRow {
+    relationship: String,
+    created_ms: i64,
+    answered: bool,
+    products: Vec<String>,
+}
+
+fn raw_rows(app: &TestApp) -> (Vec<Row>, Vec<InvitationRow>) {
+    let db = app.db();
+    let products = |id: &str| -> Vec<String> {
+        let mut stmt = db
+            .prepare("SELECT sku FROM invitation_products WHERE invitation_id = ?1")
+            .unwrap();
+        stmt.query_map([id], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let mut stmt = db
+        .prepare(
+            "SELECT r.relationship, r.verified, r.status = 'published', r.rating, r.nps,
+                    r.created_at, p.created_at, r.invitation_id
+             FROM reviews r LEFT JOIN replies p ON p.review_id = r.id",
+        )
+        .unwrap();
+    let reviews = stmt
+        .query_map([], |r| {
+            Ok((
+                Row {
+                    relationship: r.get(0)?,
+                    verified: r.get(1)?,
+                    published: r.get(2)?,
+                    rating: r.get(3)?,
+                    nps: r.get(4)?,
+                    created_ms: r.get(5)?,
+                    reply_ms: r.get(6)?,
+                    products: Vec::new(),
+                },
+                r.get::<_, String>(7)?,
+            ))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .map(|(row, _invitation): (Row, String)| row)
+        .collect();
+    let mut stmt = db
+        .prepare(
+            "SELECT i.id, i.relationship, i.created_at,
+                    EXISTS (SELECT 1 FROM reviews r WHERE r.invitation_id = i.id)
+             FROM invitations i",
+        )
+        .unwrap();
+    let invitations = stmt
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .map(|(id, relationship, created_ms, answered)| InvitationRow {
+            relationship,
+            created_ms,
+            answered,
+            products: products(&id),
+        })
+        .collect();
+    (reviews, invitations)
+}
+
+/// docs/scoring.md: a delay counts truncated to two significant digits.
+fn bucket(seconds: i64) -> i64 {
+    let digits = seconds.max(0).to_string();
+    if digits.len() <= 2 {
+        return seconds.max(0);
+    }
+    let kept: i64 = digits[..2].parse().unwrap();
+    kept * 10i64.pow(digits.len() as u32 - 2)
+}
+
+fn median(mut v: Vec<i64>) -> Option<i64> {
+    v.sort_unstable();
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => {
+            let (a, b) = (v[n / 2 - 1], v[n / 2]);
+            Some(a + (b - a + 1) / 2)
+        }
+    }
+}
+
+fn round(v: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    (v * f).round() / f
+}
+
+fn ratio(a: usize, b: usize, decimals: i32) -> Value {
+    if b == 0 {
+        Value::Null
+    } else {
+        round(a as f64 / b as f64, decimals).into()
+    }
+}
+
+/// docs/scoring.md, "The formula".
+fn score(rows: &[&Row], as_of_ms: i64) -> Option<(f64, f64, f64)> {
+    if rows.is_empty() {
+        return None;
+    }
+    let (h, c, m0, sd0) = (365.0, 10.0, 3.5, 1.2);
+    let (mut w, mut wr, mut wrr, mut ww) = (0.0, 0.0, 0.0, 0.0);
+    for row in rows {
+        let age = (as_of_ms - row.created_ms) as f64 / DAY_MS as f64;
+        let wi = 2f64.powf(-age / h);
+        let r = row.rating as f64;
+        w += wi;
+        wr += wi * r;
+        wrr += wi * r * r;
+        ww += wi * wi;
+    }
+    let s = (c * m0 + wr) / (c + w);
+    let d = (wrr - 2.0 * s * wr + s * s * w) + c * (sd0 * sd0 + (m0 - s) * (m0 - s));
+    let half = 1.96 * ((d / (c + w)) / ((c + w) * (c + w) / (c + ww))).sqrt();
+    Some((s, (s - half).max(1.0), (s + half).min(5.0)))
+}
+
+struct Filter<'a> {
+    period: Option<i64>,
+    relationship: &'a str,
+    product: Option<&'a str>,
+    verified_only: bool,
+}
+
+/// The reviews a filter counts, each with the rating it counts (the product's, for a product).
+fn rows_of(f: &Filter<'_>, reviews: &[Row], now_ms: i64) -> Vec<Row> {
+    let today = now_ms.div_euclid(DAY_MS);
+    reviews
+        .iter()
+        .filter(|r| r.published && r.relationship == f.relationship)
+        .filter(|r| {
+            f.period
+                .is_none_or(|n| r.created_ms.div_euclid(DAY_MS) > today - n)
+        })
+        .filter(|r| r.verified || !f.verified_only)
+        .filter_map(|r| r.for_product(f.product))
+        .collect()
+}
+
+/// Every figure of `/stats`, recomputed from the raw rows.
+fn expected(
+    f: &Filter<'_>,
+    reviews: &[Row],
+    invitations: &[InvitationRow],
+    now_ms: i64,
+) -> BTreeMap<&'static str, Value> {
+    let today = now_ms.div_euclid(DAY_MS);
+    let in_period = |ms: i64| f.period.is_none_or(|n| ms.div_euclid(DAY_MS) > today - n);
+    let of_product =
+        |products: &[String]| f.product.is_none_or(|p| products.iter().any(|x| x == p));
+    let owned = rows_of(f, reviews, now_ms);
+    let rows: Vec<&Row> = owned.iter().collect();
+    let sent: Vec<&InvitationRow> = invitations
+        .iter()
+        .filter(|i| i.relationship == f.relationship && in_period(i.created_ms))
+        .filter(|i| of_product(&i.products))
+        .collect();
+    let n = rows.len();
+    let low: Vec<&&Row> = rows.iter().filter(|r| r.rating <= 2).collect();
+    let delays = |rows: &mut dyn Iterator<Item = &&Row>| -> Vec<i64> {
+        rows.filter_map(|r| r.reply_ms.map(|p| bucket((p - r.created_ms) / 1000)))
+            .collect()
+    };
+    let nps: Vec<i64> = rows.iter().filter_map(|r| r.nps).collect();
+    let promoters = nps.iter().filter(|&&v| v >= 9).count();
+    let detractors = nps.iter().filter(|&&v| v <= 6).count();
+    let stars: Vec<usize> = (1..=5)
+        .map(|s| rows.iter().filter(|r| r.rating == s).count())
+        .collect();
+    let answered = sent.iter().filter(|i| i.answered).count();
+    let mut e = BTreeMap::new();
+    e.insert("review_count", n.into());
+    e.insert(
+        "rating_average",
+        if n == 0 {
+            Value::Null
+        } else {
+            let total: i64 = rows.iter().map(|r| r.rating).sum();
+            round(total as f64 / n as f64, 2).into()
+        },
+    );
+    e.insert(
+        "distribution",
+        serde_json::json!({"1": stars[0], "2": stars[1], "3": stars[2], "4": stars[3], "5": stars[4]}),
+    );
+    e.insert("nps_responses", nps.len().into());
+    e.insert("promoters", promoters.into());
+    e.insert("detractors", detractors.into());
+    e.insert("passives", (nps.len() - promoters - detractors).into());
+    e.insert(
+        "nps",
+        if nps.is_empty() {
+            Value::Null
+        } else {
+            round(
+                (promoters as f64 - detractors as f64) / nps.len() as f64 * 100.0,
+                1,
+            )
+            .into()
+        },
+    );
+    e.insert(
+        "reply_rate",
+        ratio(rows.iter().filter(|r| r.reply_ms.is_some()).count(), n, 4),
+    );
+    e.insert(
+        "median_reply_seconds",
+        median(delays(&mut rows.iter())).into(),
+    );
+    e.insert("low_count", low.len().into());
+    e.insert(
+        "reply_rate_low",
+        ratio(
+            low.iter().filter(|r| r.reply_ms.is_some()).count(),
+            low.len(),
+            4,
+        ),
+    );
+    e.insert(
+        "median_reply_seconds_low",
+        median(delays(&mut low.iter().copied())).into(),
+    );
+    e.insert("invitations_sent", sent.len().into());
+    e.insert("invitations_answered", answered.into());
+    e.insert(
+        "reviews_per_invitation",
+        ratio(rows.iter().filter(|r| r.verified).count(), sent.len(), 4),
+    );
+    e.insert(
+        "non_response_rate",
+        ratio(sent.len() - answered, sent.len(), 4),
+    );
+    e
+}
+
+fn same(got: &Value, want: &Value) -> bool {
+    match (got.as_f64(), want.as_f64()) {
+        (Some(g), Some(w)) => (g - w).abs() <= 1e-9,
+        _ => got == want,
+    }
+}
+
+/// Random history: invitations over 400 days, most answered some time later, some replied
+/// after a random delay, some edited, withdrawn or erased.
+async fn random_history(app: &TestApp, rng: &mut StdRng, now: DateTime<Utc>) {
+    let business = app
+        .store
+        .business_by_slug(&app.slug)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut written = Vec::new();
+    for i in 0..90 {
+        let invited = now - Duration::milliseconds(rng.random_range(0..400 * DAY_MS));
+        let relationship = if i % 6 == 0 { "supplier" } else { "customer" };
+        let products: Vec<(&str, &str)> = match i % 4 {
+            0 => vec![("SKU-A", "Tagliatelle"), ("SKU-B", "Tiramisù")],
+            1 => vec![("SKU-A", "Tagliatelle")],
+            _ => Vec::new(),
+        };
+        let reference = format!("ST-{i}");
+        let new = NewInvitation::parse(
+            InvitationInput {
+                reference: &reference,
+                relationship: Some(relationship),
+                products,
+                ..InvitationInput::default()
+            },
+            invited,
+        )
+        .unwrap();
+        let token = format!("test-token-{i}-{}", rng.random::<u64>());
+        app.store
+            .create_invitation(
+                business.id,
+                InvitationId::generate(),
+                new,
+                TokenHash::of(&token),
+                invited,
+            )
+            .await
+            .unwrap();
+        if rng.random_bool(0.25) {
+            continue; // never answered
+        }
+        let lag = rng.random_range(0..=(now - invited).num_milliseconds().min(20 * DAY_MS));
+        let at = invited + Duration::milliseconds(lag);
+        let rating = rng.random_range(1..=5);
+        let nps = rng.random_bool(0.7).then(|| rng.random_range(0..=10));
+        let draft = ReviewDraft::parse(
+            ReviewInput {
+                rating,
+                title: "Titolo",
+                body: "Testo della recensione.",
+                nps,
+                experience_date: None,
+                author_name: "Cliente",
+                language: Some("it"),
+            },
+            at,
+        )
+        .unwrap();
+        let edit = server::tokens::new_edit_token();
+        let id = ReviewId::generate();
+        app.store
+            .write_review(ReviewCommand::Submit {
+                invitation: TokenHash::of(&token),
+                id,
+                draft,
+                edit_token: edit.hash(),
+                at,
+            })
+            .await
+            .unwrap();
+        if rng.random_bool(0.6) {
+            let delay = rng.random_range(0..=(now - at).num_milliseconds());
+            for (k, extra) in [(0, 0), (1, 1000)] {
+                // The second reply is an edit: it must not move the delay.
+                if k == 1 && !rng.random_bool(0.3) {
+                    break;
+                }
+                app.store
+                    .write_review(ReviewCommand::Reply {
+                        review: id,
+                        business: business.id,
+                        reply: ReplyDraft::parse(&format!("Grazie {k}"), "Gino", None).unwrap(),
+                        at: at
+                            + Duration::milliseconds(
+                                (delay + extra).min((now - at).num_milliseconds()),
+                            ),
+                    })
+                    .await
+                    .unwrap();
+            }
+        }
+        written.push((id, edit, at));
+    }
+    for (id, edit, at) in &written {
+        match rng.random_range(0..10) {
+            0 | 1 => {
+                let patch = ReviewPatch::parse(Some(rng.random_range(1..=5)), None, None).unwrap();
+                app.store
+                    .write_review(ReviewCommand::Edit {
+                        review: *id,
+                        edit_token: edit.hash(),
+                        patch,
+                        at: *at,
+                    })
+                    .await
+                    .unwrap();
+            }
+            2 => {
+                app.store
+                    .write_review(ReviewCommand::Withdraw {
+                        review: *id,
+                        edit_token: edit.hash(),
+                        at: *at,
+                    })
+                    .await
+                    .unwrap();
+            }
+            3 => {
+                app.store
+                    .write_review(ReviewCommand::Erase {
+                        review: *id,
+                        by: Eraser::Operator,
+                        at: *at,
+                    })
+                    .await
+                    .unwrap();
+            }
+            _ => {}
+        }
+    }
+}
+
+async fn check_all_figures(app: &TestApp, seed: u64) {
+    let (reviews, invitations) = raw_rows(app);
+    let mut checked = 0;
+    for period in ["7", "30", "90", "365", "all"] {
+        for relationship in ["customer", "supplier"] {
+            for product in [None, Some("SKU-A"), Some("SKU-B")] {
+                for verified in [false, true] {
+                    let mut path = format!(
+                        "/api/v1/businesses/{}/stats?period={period}&relationship={relationship}&verified={verified}",
+                        app.slug
+                    );
+                    if let Some(p) = product {
+                        path.push_str(&format!("&product={p}"));
+                    }
+                    let got = app.get(&path).await.expect(200).body;
+                    let as_of = got["score"]["as_of"]
+                        .as_str()
+                        .map(|s| DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis());
+                    let now_ms = as_of.unwrap_or_else(|| Utc::now().timestamp_millis());
+                    let filter = Filter {
+                        period: period.parse().ok(),
+                        relationship,
+                        product,
+                        verified_only: verified,
+                    };
+                    let want = expected(&filter, &reviews, &invitations, now_ms);
+                    for (name, value) in &want {
+                        assert!(
+                            same(&got[name], value),
+                            "{path}: {name} is {}, recomputed {value} (seed {seed})",
+                            got[name]
+                        );
+                    }
+                    let matching = rows_of(&filter, &reviews, now_ms);
+                    match score(&matching.iter().collect::<Vec<_>>(), now_ms) {
+                        None => assert!(got["score"].is_null(), "{path}"),
+                        Some((s, low, high)) => {
+                            for (name, v) in [("value", s), ("low", low), ("high", high)] {
+                                let published = got["score"][name].as_f64().unwrap();
+                                assert!(
+                                    (published - v).abs() <= 0.000_5 + 1e-9,
+                                    "{path}: score {name} {published}, recomputed {v} (seed {seed})"
+                                );
+                            }
+                        }
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 60);
+}
+
+#[tokio::test]
+async fn every_figure_matches_a_recomputation_from_raw_rows() {
+    let app = TestApp::spawn().await;
+    let seed: u64 = rand::random();
+    println!("seed {seed}");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let now = Utc::now();
+    random_history(&app, &mut rng, now).await;
+    check_all_figures(&app, seed).await;
+
+    // The same figures after an upgrade from before the cells: migration 0006's Rust step
+    // rebuilds them from the reviews and invitations.
+    {
+        let db = app.db();
+        db.execute_batch("DROP TABLE stat_cells; DROP TABLE stat_delays; PRAGMA user_version = 5;")
+            .unwrap();
+    }
+    let reopened = store::sqlite::SqliteStore::open(&app.db_path, None).unwrap();
+    let business = reopened.business_by_slug(&app.slug).await.unwrap().unwrap();
+    let (reviews, invitations) = raw_rows(&app);
+    for period in [domain::stats::Period::Days(30), domain::stats::Period::All] {
+        let filter = store::StatsFilter {
+            period,
+            relationship: domain::invitation::Relationship::Customer,
+            product: None,
+            verified_only: false,
+        };
+        let figures = reopened
+            .stats(business.id, filter, Utc::now())
+            .await
+            .unwrap();
+        let got = serde_json::to_value(&figures).unwrap();
+        let want = expected(
+            &Filter {
+                period: match period {
+                    domain::stats::Period::Days(n) => Some(i64::from(n)),
+                    domain::stats::Period::All => None,
+                },
+                relationship: "customer",
+                product: None,
+                verified_only: false,
+            },
+            &reviews,
+            &invitations,
+            Utc::now().timestamp_millis(),
+        );
+        for (name, value) in &want {
+            assert!(
+                same(&got[name], value),
+                "after upgrade, {name}: {} vs {value}",
+                got[name]
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn trends_add_up_to_the_figures_and_bad_filters_are_named() {
+    let app = TestApp::spawn().await;
+    let seed: u64 = rand::random();
+    println!("seed {seed}");
+    let mut rng = StdRng::seed_from_u64(seed);
+    random_history(&app, &mut rng, Utc::now()).await;
+    let (reviews, _) = raw_rows(&app);
+    let now_ms = Utc::now().timestamp_millis();
+    let today = now_ms.div_euclid(DAY_MS);
+
+    let weeks = app
+        .get(&format!(
+            "/api/v1/businesses/{}/trends?grain=week",
+            app.slug
+        ))
+        .await
+        .expect(200)
+        .body;
+    let points = weeks["points"].as_array().unwrap();
+    assert_eq!(points.len(), 26);
+    for p in points {
+        let start =
+            chrono::NaiveDate::parse_from_str(p["start"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+        assert_eq!(start.weekday(), chrono::Weekday::Mon);
+        let first = start
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis()
+            / DAY_MS;
+        let mine: Vec<&Row> = reviews
+            .iter()
+            .filter(|r| r.published && r.relationship == "customer")
+            .filter(|r| (first..first + 7).contains(&r.created_ms.div_euclid(DAY_MS)))
+            .collect();
+        assert_eq!(p["reviews"], mine.len(), "week of {start} (seed {seed})");
+        assert_eq!(
+            p["replied"],
+            mine.iter().filter(|r| r.reply_ms.is_some()).count()
+        );
+        let delays = mine
+            .iter()
+            .filter_map(|r| r.reply_ms.map(|t| bucket((t - r.created_ms) / 1000)))
+            .collect();
+        assert_eq!(p["median_reply_seconds"], serde_json::json!(median(delays)));
+    }
+    let last = chrono::NaiveDate::parse_from_str(points[25]["start"].as_str().unwrap(), "%Y-%m-%d")
+        .unwrap();
+    let last_day = last
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis()
+        / DAY_MS;
+    assert!(
+        (0..7).contains(&(today - last_day)),
+        "the last week is this week"
+    );
+
+    let months = app
+        .get(&format!(
+            "/api/v1/businesses/{}/trends?grain=month",
+            app.slug
+        ))
+        .await
+        .expect(200)
+        .body;
+    let points = months["points"].as_array().unwrap();
+    assert_eq!(points.len(), 24);
+    let total: u64 = points.iter().map(|p| p["reviews"].as_u64().unwrap()).sum();
+    let all = app
+        .get(&format!("/api/v1/businesses/{}/stats?period=all", app.slug))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        total,
+        all["review_count"].as_u64().unwrap(),
+        "24 months hold all 400 days of reviews"
+    );
+
+    let bad = app
+        .get(&format!(
+            "/api/v1/businesses/{}/stats?period=31&relationship=fans&verified=maybe&product=",
+            app.slug
+        ))
+        .await
+        .expect(400)
+        .body;
+    let fields: Vec<&str> = bad["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["period", "relationship", "product", "verified"]);
+    app.get(&format!("/api/v1/businesses/{}/trends?grain=day", app.slug))
+        .await
+        .expect(400);
+    app.get("/api/v1/businesses/nobody/stats").await.expect(404);
+}

@@ -1,0 +1,278 @@
+//! The figures' time cells (`domain::stats`): moved by every write, read a few at a time.
+
+use chrono::{DateTime, Utc};
+use domain::ids::BusinessId;
+use domain::invitation::Relationship;
+use domain::score::ScoreSums;
+use domain::stats::{Cell, CellDelta, Delays, Figures, Span, cells_of, figures, week_start};
+use domain::summary::Tally;
+use rusqlite::{Connection, params};
+
+use crate::{Result, StatsFilter, TrendGrain, TrendPoint};
+
+/// Whose figures a cell holds.
+pub(super) struct Scope<'a> {
+    pub business: BusinessId,
+    /// `""` for the whole business, else a product's SKU.
+    pub product: &'a str,
+    pub relationship: Relationship,
+    pub verified: bool,
+}
+
+/// Moves the three cells (day, month, all time) of `day` by `d`, in the caller's transaction.
+pub(super) fn apply(c: &Connection, scope: &Scope<'_>, day: i64, d: &CellDelta) -> Result<()> {
+    if d.is_zero() {
+        return Ok(());
+    }
+    let business = scope.business.to_string();
+    let t = &d.tally;
+    for (span, start) in cells_of(day) {
+        let key = params![
+            business,
+            scope.product,
+            scope.relationship.as_str(),
+            span.code(),
+            start,
+            scope.verified
+        ];
+        c.prepare_cached(
+            "INSERT INTO stat_cells (business_id, product, relationship, span, start, verified,
+                 reviews, stars_1, stars_2, stars_3, stars_4, stars_5, promoters, passives,
+                 detractors, replied, replied_low, invitations_sent, invitations_answered,
+                 score_w, score_wr, score_wrr, score_ww)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                 ?17, ?18, ?19, ?20, ?21, ?22, ?23)
+             ON CONFLICT DO UPDATE SET
+                 reviews = reviews + excluded.reviews,
+                 stars_1 = stars_1 + excluded.stars_1,
+                 stars_2 = stars_2 + excluded.stars_2,
+                 stars_3 = stars_3 + excluded.stars_3,
+                 stars_4 = stars_4 + excluded.stars_4,
+                 stars_5 = stars_5 + excluded.stars_5,
+                 promoters = promoters + excluded.promoters,
+                 passives = passives + excluded.passives,
+                 detractors = detractors + excluded.detractors,
+                 replied = replied + excluded.replied,
+                 replied_low = replied_low + excluded.replied_low,
+                 invitations_sent = invitations_sent + excluded.invitations_sent,
+                 invitations_answered = invitations_answered + excluded.invitations_answered,
+                 score_w = score_w + excluded.score_w,
+                 score_wr = score_wr + excluded.score_wr,
+                 score_wrr = score_wrr + excluded.score_wrr,
+                 score_ww = score_ww + excluded.score_ww",
+        )?
+        .execute(params![
+            key[0],
+            key[1],
+            key[2],
+            key[3],
+            key[4],
+            key[5],
+            t.reviews,
+            t.stars[0],
+            t.stars[1],
+            t.stars[2],
+            t.stars[3],
+            t.stars[4],
+            t.promoters,
+            t.passives,
+            t.detractors,
+            t.replied,
+            d.replied_low,
+            d.invitations_sent,
+            d.invitations_answered,
+            t.score.w,
+            t.score.wr,
+            t.score.wrr,
+            t.score.ww,
+        ])?;
+        for delay in &d.delays {
+            c.prepare_cached(
+                "INSERT INTO stat_delays (business_id, product, relationship, span, start,
+                     verified, low, bucket, count)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT DO UPDATE SET count = count + excluded.count",
+            )?
+            .execute(params![
+                key[0],
+                key[1],
+                key[2],
+                key[3],
+                key[4],
+                key[5],
+                delay.low,
+                delay.bucket,
+                delay.by
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+const CELL_SUMS: &str = "TOTAL(reviews), TOTAL(stars_1), TOTAL(stars_2), TOTAL(stars_3),
+        TOTAL(stars_4), TOTAL(stars_5), TOTAL(promoters), TOTAL(passives), TOTAL(detractors),
+        TOTAL(replied), TOTAL(replied_low), TOTAL(invitations_sent),
+        TOTAL(invitations_answered), TOTAL(score_w), TOTAL(score_wr), TOTAL(score_wrr),
+        TOTAL(score_ww), TOTAL(reviews * verified)";
+
+const SCOPE: &str = "WHERE business_id = ?1 AND product = ?2 AND relationship = ?3 AND span = ?4
+        AND start BETWEEN ?5 AND ?6 AND verified >= ?7";
+
+fn cell_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Cell> {
+    // TOTAL() sums as REAL; the counts stay far below 2^53, where the conversion is exact.
+    let n = |i: usize| -> rusqlite::Result<u64> { Ok(r.get::<_, f64>(i)?.max(0.0) as u64) };
+    Ok(Cell {
+        tally: Tally {
+            reviews: n(0)?,
+            stars: [n(1)?, n(2)?, n(3)?, n(4)?, n(5)?],
+            promoters: n(6)?,
+            passives: n(7)?,
+            detractors: n(8)?,
+            replied: n(9)?,
+            score: ScoreSums {
+                w: r.get(13)?,
+                wr: r.get(14)?,
+                wrr: r.get(15)?,
+                ww: r.get(16)?,
+            },
+        },
+        replied_low: n(10)?,
+        invitations_sent: n(11)?,
+        invitations_answered: n(12)?,
+        verified_reviews: n(17)?,
+    })
+}
+
+/// The figures of one period and filter, from at most a few dozen cells.
+pub(super) fn figures_of(
+    c: &Connection,
+    business: BusinessId,
+    filter: &StatsFilter,
+    now: DateTime<Utc>,
+) -> Result<Figures> {
+    let today = domain::stats::day_of(now);
+    let (business, product) = (
+        business.to_string(),
+        filter.product.as_deref().unwrap_or(""),
+    );
+    let tx = c.unchecked_transaction()?;
+    let mut cell = Cell::default();
+    let (mut all, mut low) = (Delays::default(), Delays::default());
+    for (span, from, to) in filter.period.ranges(today) {
+        let key = params![
+            business,
+            product,
+            filter.relationship.as_str(),
+            span.code(),
+            from,
+            to,
+            filter.verified_only
+        ];
+        let part = tx
+            .prepare_cached(&format!("SELECT {CELL_SUMS} FROM stat_cells {SCOPE}"))?
+            .query_row(key, cell_of)?;
+        cell.add(&part);
+        let mut stmt = tx.prepare_cached(&format!(
+            "SELECT low, bucket, SUM(count) FROM stat_delays {SCOPE} GROUP BY low, bucket"
+        ))?;
+        let mut rows = stmt.query(key)?;
+        while let Some(r) = rows.next()? {
+            let count = u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0);
+            let bucket = r.get(1)?;
+            all.add(bucket, count);
+            if r.get(0)? {
+                low.add(bucket, count);
+            }
+        }
+    }
+    tx.finish()?;
+    Ok(figures(&cell, &all, &low, now))
+}
+
+/// The latest weeks or months, oldest first, empty ones included.
+pub(super) fn trend(
+    c: &Connection,
+    business: BusinessId,
+    filter: &StatsFilter,
+    grain: TrendGrain,
+    points: usize,
+    now: DateTime<Utc>,
+) -> Result<Vec<TrendPoint>> {
+    let today = domain::stats::day_of(now);
+    // Bucket starts, oldest first, and which cells they are made of.
+    let starts: Vec<i64> = match grain {
+        TrendGrain::Week => (0..points as i64)
+            .rev()
+            .map(|k| week_start(today) - 7 * k)
+            .collect(),
+        TrendGrain::Month => {
+            let mut s = vec![domain::stats::month_start(today)];
+            while s.len() < points {
+                let prev = domain::stats::month_start(s[s.len() - 1] - 1);
+                s.push(prev);
+            }
+            s.reverse();
+            s
+        }
+    };
+    let (span, bucket_of): (Span, fn(i64) -> i64) = match grain {
+        TrendGrain::Week => (Span::Day, week_start),
+        TrendGrain::Month => (Span::Month, |start| start),
+    };
+    let first = starts.first().copied().unwrap_or(today);
+    let index = |start: i64| starts.binary_search(&bucket_of(start)).ok();
+    let (business, product) = (
+        business.to_string(),
+        filter.product.as_deref().unwrap_or(""),
+    );
+    let key = params![
+        business,
+        product,
+        filter.relationship.as_str(),
+        span.code(),
+        first,
+        i64::MAX,
+        filter.verified_only
+    ];
+    let mut cells = vec![Cell::default(); starts.len()];
+    let mut delays = vec![Delays::default(); starts.len()];
+    let tx = c.unchecked_transaction()?;
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT {CELL_SUMS}, start FROM stat_cells {SCOPE} GROUP BY start"
+    ))?;
+    let mut rows = stmt.query(key)?;
+    while let Some(r) = rows.next()? {
+        if let Some(i) = index(r.get(18)?) {
+            cells[i].add(&cell_of(r)?);
+        }
+    }
+    drop(rows);
+    drop(stmt);
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT start, bucket, SUM(count) FROM stat_delays {SCOPE} GROUP BY start, bucket"
+    ))?;
+    let mut rows = stmt.query(key)?;
+    while let Some(r) = rows.next()? {
+        if let Some(i) = index(r.get(0)?) {
+            delays[i].add(r.get(1)?, u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0));
+        }
+    }
+    drop(rows);
+    drop(stmt);
+    tx.finish()?;
+    Ok(starts
+        .into_iter()
+        .zip(cells.iter().zip(&delays))
+        .map(|(start, (cell, delays))| {
+            let t = &cell.tally;
+            let summary = t.summary(delays.median(), now);
+            TrendPoint {
+                start: domain::stats::date_of(start),
+                reviews: t.reviews,
+                rating_average: summary.rating_average,
+                replied: t.replied,
+                median_reply_seconds: summary.median_reply_seconds,
+            }
+        })
+        .collect())
+}
