@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod business;
+pub mod charts;
 pub mod edit;
 pub mod form;
 pub mod i18n;
