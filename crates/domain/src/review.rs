@@ -215,6 +215,8 @@ pub struct ReviewDraft {
     pub experience_date: Option<ExperienceDate>,
     pub author_name: AuthorName,
     pub language: Option<Language>,
+    /// Ratings of the invitation's products, each product at most once.
+    pub products: Vec<ProductRating>,
 }
 
 /// The raw fields of a review submission.
@@ -227,6 +229,31 @@ pub struct ReviewInput<'a> {
     pub experience_date: Option<&'a str>,
     pub author_name: &'a str,
     pub language: Option<&'a str>,
+    pub products: Vec<ProductRatingInput<'a>>,
+}
+
+bounded_text!(
+    /// What a reviewer says of one product.
+    ProductReviewBody,
+    1,
+    2000,
+    Lines::Multi
+);
+
+/// A reviewer's rating of one of the invitation's products, with optional words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductRating {
+    pub sku: crate::invitation::Sku,
+    pub rating: Rating,
+    pub body: Option<ProductReviewBody>,
+}
+
+/// The raw fields of a product rating.
+#[derive(Debug, Clone, Default)]
+pub struct ProductRatingInput<'a> {
+    pub sku: &'a str,
+    pub rating: i64,
+    pub body: Option<&'a str>,
 }
 
 impl ReviewDraft {
@@ -243,6 +270,37 @@ impl ReviewDraft {
         let language = input
             .language
             .and_then(|l| errors.check("language", Language::parse(l)));
+        let mut products: Vec<ProductRating> = Vec::new();
+        if input.products.len() > crate::invitation::MAX_PRODUCTS {
+            errors.0.push(crate::FieldError {
+                field: "products".into(),
+                code: "too_many",
+                message: format!("at most {} products", crate::invitation::MAX_PRODUCTS),
+            });
+        }
+        for (i, p) in input.products.iter().enumerate() {
+            let sku = errors.check(
+                &format!("products[{i}].sku"),
+                crate::invitation::Sku::parse(p.sku),
+            );
+            let rating = errors.check(&format!("products[{i}].rating"), Rating::new(p.rating));
+            // An empty text is no text: forms send one for every product.
+            let body = p.body.filter(|b| !b.trim().is_empty()).and_then(|b| {
+                errors.check(&format!("products[{i}].body"), ProductReviewBody::parse(b))
+            });
+            let (Some(sku), Some(rating)) = (sku, rating) else {
+                continue;
+            };
+            if products.iter().any(|q| q.sku == sku) {
+                errors.0.push(crate::FieldError {
+                    field: format!("products[{i}].sku"),
+                    code: "duplicate",
+                    message: "this product is already rated".into(),
+                });
+                continue;
+            }
+            products.push(ProductRating { sku, rating, body });
+        }
         errors.into_result()?;
         match (rating, title, body, author_name) {
             (Some(rating), Some(title), Some(body), Some(author_name)) => Ok(Self {
@@ -253,6 +311,7 @@ impl ReviewDraft {
                 experience_date,
                 author_name,
                 language,
+                products,
             }),
             _ => Err(ValidationErrors::single(
                 "review",
@@ -390,6 +449,7 @@ mod tests {
                 experience_date: Some("2999-01-01"),
                 author_name: &"x".repeat(61),
                 language: Some("xx-yy"),
+                products: Vec::new(),
             },
             now(),
         )

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use domain::business::NewBusiness;
 use domain::ids::{InvitationId, ReviewId};
 use domain::invitation::{InvitationInput, NewInvitation};
-use domain::review::{FollowUpBody, ReplyDraft, ReviewDraft, ReviewInput};
+use domain::review::{FollowUpBody, ProductRatingInput, ReplyDraft, ReviewDraft, ReviewInput};
 use domain::secret::Secret;
 use store::{ReviewCommand, Store, StoreError};
 
@@ -31,6 +31,70 @@ struct DemoBusiness {
     website: &'static str,
     responder: (&'static str, &'static str),
     reviews: &'static [DemoReview],
+    /// (SKU, name) of what its customers order: each review's invitation lists some.
+    products: &'static [(&'static str, &'static str)],
+}
+
+/// Background reviews, older than the hand-written ones, so the trend charts have a year
+/// to draw: (rating, title, body). Picked by a fixed sequence, so the data is the same on
+/// every machine.
+const BACKGROUND: &[(i64, &str, &str)] = &[
+    (
+        5,
+        "Sempre una certezza",
+        "Qualità costante, personale gentile e prezzi onesti. Consigliato.",
+    ),
+    (
+        5,
+        "Esperienza eccellente",
+        "Tutto come promesso, anzi meglio. Ci torneremo senz'altro.",
+    ),
+    (
+        4,
+        "Molto bene",
+        "Servizio buono e puntuale; qualche piccolo dettaglio da migliorare.",
+    ),
+    (
+        4,
+        "Soddisfatto",
+        "Buon rapporto qualità-prezzo, risposte chiare alle mie domande.",
+    ),
+    (
+        3,
+        "Nella media",
+        "Niente di male, ma nemmeno niente di speciale questa volta.",
+    ),
+    (
+        2,
+        "Non all'altezza",
+        "Attesa lunga e poca attenzione. Spero sia stata una giornata storta.",
+    ),
+    (
+        1,
+        "Deluso",
+        "Ordine sbagliato e nessuno che se ne sia preso cura sul momento.",
+    ),
+    (
+        5,
+        "Bravissimi",
+        "Attenti, veloci e cordiali. Difficile chiedere di più.",
+    ),
+];
+
+/// What reviewers say of a product, now and then.
+const PRODUCT_WORDS: [&str; 4] = [
+    "Esattamente come descritto.",
+    "Ottima qualità, lo riprenderei.",
+    "Buono, ma la porzione era piccola.",
+    "Ben fatto e arrivato in fretta.",
+];
+
+/// The fixed sequence behind the background data (a linear congruential generator).
+fn next(state: &mut u64) -> u64 {
+    *state = state
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407);
+    *state >> 33
 }
 
 const fn review(
@@ -287,6 +351,11 @@ const BUSINESSES: &[DemoBusiness] = &[
         website: "https://trattoria-da-gino.example/",
         responder: ("Gino Zanetti", "Titolare"),
         reviews: TRATTORIA,
+        products: &[
+            ("TAGL-RAGU", "Tagliatelle al ragù"),
+            ("TORT-BRODO", "Tortellini in brodo"),
+            ("TIRAMISU", "Tiramisù della casa"),
+        ],
     },
     DemoBusiness {
         slug: "ferramenta-rossi",
@@ -294,6 +363,10 @@ const BUSINESSES: &[DemoBusiness] = &[
         website: "https://ferramenta-rossi.example/",
         responder: ("Paola Rossi", "Responsabile negozio"),
         reviews: FERRAMENTA,
+        products: &[
+            ("TRAP-18V", "Trapano avvitatore 18 V"),
+            ("SCALA-5", "Scala in alluminio a 5 gradini"),
+        ],
     },
     DemoBusiness {
         slug: "agriturismo-le-querce",
@@ -301,6 +374,7 @@ const BUSINESSES: &[DemoBusiness] = &[
         website: "https://lequerce.example/",
         responder: ("Sara Neri", "Accoglienza"),
         reviews: AGRITURISMO,
+        products: &[],
     },
 ];
 
@@ -330,14 +404,55 @@ pub async fn seed(
         let business = store
             .create_business(new, api_key.hash(), created_at)
             .await?;
-        for (i, r) in b.reviews.iter().enumerate() {
-            let at = now - Duration::days(r.days_ago) - Duration::hours(i as i64);
+        // The hand-written reviews, then a year of background ones for the businesses with
+        // products (the trattoria and the hardware shop).
+        let mut all: Vec<DemoReview> = b.reviews.iter().map(|r| DemoReview { ..*r }).collect();
+        let mut seq = b.slug.len() as u64;
+        if !b.products.is_empty() {
+            for k in 0..140 {
+                let (rating, title, body) = BACKGROUND[next(&mut seq) as usize % BACKGROUND.len()];
+                let replied = next(&mut seq) % 10 < 8;
+                all.push(DemoReview {
+                    rating,
+                    nps: Some((rating * 2).min(10) - (next(&mut seq) % 2) as i64),
+                    title,
+                    body,
+                    author: ["Luca", "Giulia R.", "Paolo", "Anna M.", "Davide", "Sofia"]
+                        [next(&mut seq) as usize % 6],
+                    relationship: "customer",
+                    days_ago: 95 + k * 270 / 140,
+                    reply: replied.then(|| {
+                        (
+                            1 + (next(&mut seq) % 48) as i64,
+                            "Grazie per averci scritto: ne terremo conto.",
+                        )
+                    }),
+                    follow_up: None,
+                });
+            }
+        }
+        for (i, r) in all.iter().enumerate() {
+            let at = now - Duration::days(r.days_ago) - Duration::hours(i as i64 % 24);
             let invited_at = at - Duration::days(2);
+            // Each order lists one or two of the business's products; the reviewer rates
+            // most of them, near the review's own rating.
+            let listed: Vec<(&str, &str)> = match b.products.len() {
+                0 => Vec::new(),
+                n => {
+                    let first = i % n;
+                    let mut v = vec![b.products[first]];
+                    if i % 3 == 0 && n > 1 {
+                        v.push(b.products[(first + 1) % n]);
+                    }
+                    v
+                }
+            };
             let invitation = NewInvitation::parse(
                 InvitationInput {
                     reference: &format!("DEMO-{:04}", i + 1),
                     relationship: Some(r.relationship),
                     locale: Some("it"),
+                    products: listed.clone(),
                     ..Default::default()
                 },
                 invited_at,
@@ -358,6 +473,16 @@ pub async fn seed(
                     experience_date: Some(&(at - Duration::days(1)).date_naive().to_string()),
                     author_name: r.author,
                     language: Some("it"),
+                    products: listed
+                        .iter()
+                        .enumerate()
+                        .filter(|(k, _)| (i + k) % 4 != 3)
+                        .map(|(k, &(sku, _))| ProductRatingInput {
+                            sku,
+                            rating: (r.rating + [0, 1, -1][(i + k) % 3]).clamp(1, 5),
+                            body: (k == 0 && i % 2 == 0).then_some(PRODUCT_WORDS[i % 4]),
+                        })
+                        .collect(),
                 },
                 at,
             )
@@ -397,6 +522,24 @@ pub async fn seed(
                         .await?;
                 }
             }
+        }
+        // Not everyone invited answers: the figures show that too.
+        for k in 0..all.len() / 4 {
+            let invited_at = now - Duration::days(2 + (k as i64 * 7) % 360);
+            let invitation = NewInvitation::parse(
+                InvitationInput {
+                    reference: &format!("DEMO-N{:04}", k + 1),
+                    locale: Some("it"),
+                    ..Default::default()
+                },
+                invited_at,
+            )
+            .map_err(invalid)?;
+            let id = InvitationId::generate();
+            let token = key.invitation_token(id);
+            store
+                .create_invitation(business.id, id, invitation, token.hash(), invited_at)
+                .await?;
         }
         seeded.push(SeededBusiness {
             slug: b.slug,

@@ -246,6 +246,7 @@ impl From<StoreError> for ApiError {
                 kind: "email-taken",
                 detail: "Another user already has this e-mail address.",
             },
+            StoreError::Invalid(v) => ApiError::Validation(v),
             StoreError::Config(msg) => ApiError::Internal(msg.into()),
             StoreError::Backend(e) => ApiError::Internal(e),
         }

@@ -262,6 +262,17 @@ pub fn products(p: Vec<store::ProductRecord>) -> Vec<ProductView> {
         .collect()
 }
 
+/// A reviewer's rating of one product.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductReviewView {
+    pub sku: String,
+    /// The product's name, as the business's latest invitation gave it.
+    pub name: String,
+    /// 1 to 5 stars.
+    pub rating: u8,
+    pub body: Option<String>,
+}
+
 /// A review. A withdrawn review is a tombstone: its content fields, reply and follow-up are
 /// `null`, and `withdrawn_at` says when.
 #[derive(Debug, Serialize, ToSchema)]
@@ -281,6 +292,8 @@ pub struct ReviewView {
     pub experience_date: Option<NaiveDate>,
     pub author_name: Option<String>,
     pub language: Option<String>,
+    /// The invitation's products the reviewer rated (empty for a tombstone).
+    pub products: Vec<ProductReviewView>,
     pub created_at: DateTime<Utc>,
     /// The last edit by the author.
     pub updated_at: Option<DateTime<Utc>>,
@@ -359,6 +372,17 @@ impl From<store::Review> for ReviewView {
             nps: c.as_ref().and_then(|c| c.nps),
             experience_date: c.as_ref().and_then(|c| c.experience_date),
             author_name: c.as_ref().map(|c| c.author_name.clone()),
+            products: c.as_ref().map_or_else(Vec::new, |c| {
+                c.products
+                    .iter()
+                    .map(|p| ProductReviewView {
+                        sku: p.sku.clone(),
+                        name: p.name.clone(),
+                        rating: p.rating,
+                        body: p.body.clone(),
+                    })
+                    .collect()
+            }),
             language: c.map(|c| c.language),
             created_at: r.created_at,
             updated_at: r.updated_at,

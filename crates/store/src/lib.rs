@@ -37,6 +37,9 @@ pub enum StoreError {
     SlugTaken,
     #[error("the e-mail address is already taken")]
     EmailTaken,
+    /// The input is valid on its own but not here (a product the invitation does not list).
+    #[error(transparent)]
+    Invalid(domain::ValidationErrors),
     /// The configuration names something this build cannot open.
     #[error("{0}")]
     Config(String),
@@ -207,6 +210,19 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         filter: StatsFilter,
         now: DateTime<Utc>,
     ) -> Result<domain::stats::Figures>;
+    /// The business's products, with their all-time count and mean for one relationship.
+    async fn products(
+        &self,
+        business: BusinessId,
+        relationship: Relationship,
+    ) -> Result<Vec<ProductSummary>>;
+    /// The latest published reviews that rated a product, newest first.
+    async fn product_reviews(
+        &self,
+        business: BusinessId,
+        sku: String,
+        limit: u32,
+    ) -> Result<Vec<Review>>;
     /// The latest `points` weeks or months of a filter's figures, oldest first.
     async fn trend(
         &self,

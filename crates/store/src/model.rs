@@ -103,6 +103,17 @@ pub struct ReviewContent {
     pub experience_date: Option<NaiveDate>,
     pub author_name: String,
     pub language: String,
+    /// The invitation's products the reviewer rated.
+    pub products: Vec<ProductReview>,
+}
+
+/// A reviewer's rating of one product, with the product's current name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductReview {
+    pub sku: String,
+    pub name: String,
+    pub rating: u8,
+    pub body: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -239,4 +250,13 @@ pub struct TrendPoint {
     pub rating_average: Option<f64>,
     pub replied: u64,
     pub median_reply_seconds: Option<i64>,
+}
+
+/// A product of a business with its all-time figures for one relationship.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductSummary {
+    pub sku: String,
+    pub name: String,
+    pub reviews: u64,
+    pub rating_average: Option<f64>,
 }

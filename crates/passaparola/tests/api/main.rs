@@ -10,6 +10,7 @@ mod helpers;
 mod lifecycle;
 mod listing;
 mod log;
+mod products;
 mod scoring;
 mod stats;
 mod web;

@@ -94,6 +94,7 @@ async fn anyone_can_recompute_the_score_from_the_csv() {
                 experience_date: None,
                 author_name: "Cliente",
                 language: Some("it"),
+                products: Vec::new(),
             },
             at,
         )
@@ -224,6 +225,8 @@ async fn the_score_survives_a_restart_and_an_upgrade_from_before_it() {
              ALTER TABLE summary_tallies DROP COLUMN score_ww;
              DROP TABLE stat_cells;
              DROP TABLE stat_delays;
+             DROP TABLE product_reviews;
+             DROP TABLE products;
              PRAGMA user_version = 4;",
         )
         .unwrap();

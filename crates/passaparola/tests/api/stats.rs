@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use domain::ids::{InvitationId, ReviewId};
 use domain::invitation::{InvitationInput, NewInvitation};
-use domain::review::{ReplyDraft, ReviewDraft, ReviewInput, ReviewPatch};
+use domain::review::{ProductRatingInput, ReplyDraft, ReviewDraft, ReviewInput, ReviewPatch};
 use domain::secret::TokenHash;
 use store::{Eraser, ReviewCommand, Store};
 
@@ -68,10 +68,19 @@ fn raw_rows(app: &TestApp) -> (Vec<Row>, Vec<InvitationRow>) {
             .map(Result::unwrap)
             .collect()
     };
+    let rated = |review: &str| -> Vec<(String, i64)> {
+        let mut stmt = db
+            .prepare("SELECT sku, rating FROM product_reviews WHERE review_id = ?1")
+            .unwrap();
+        stmt.query_map([review], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
     let mut stmt = db
         .prepare(
             "SELECT r.relationship, r.verified, r.status = 'published', r.rating, r.nps,
-                    r.created_at, p.created_at, r.invitation_id
+                    r.created_at, p.created_at, r.id
              FROM reviews r LEFT JOIN replies p ON p.review_id = r.id",
         )
         .unwrap();
@@ -93,7 +102,10 @@ fn raw_rows(app: &TestApp) -> (Vec<Row>, Vec<InvitationRow>) {
         })
         .unwrap()
         .map(Result::unwrap)
-        .map(|(row, _invitation): (Row, String)| row)
+        .map(|(mut row, id): (Row, String)| {
+            row.products = rated(&id);
+            row
+        })
         .collect();
     let mut stmt = db
         .prepare(
@@ -348,6 +360,21 @@ async fn random_history(app: &TestApp, rng: &mut StdRng, now: DateTime<Utc>) {
         let at = invited + Duration::milliseconds(lag);
         let rating = rng.random_range(1..=5);
         let nps = rng.random_bool(0.7).then(|| rng.random_range(0..=10));
+        let skus: &[&str] = match i % 4 {
+            0 => &["SKU-A", "SKU-B"],
+            1 => &["SKU-A"],
+            _ => &[],
+        };
+        let mut product_ratings = Vec::new();
+        for &sku in skus {
+            if rng.random_bool(0.7) {
+                product_ratings.push(ProductRatingInput {
+                    sku,
+                    rating: rng.random_range(1..=5),
+                    body: rng.random_bool(0.5).then_some("Buono."),
+                });
+            }
+        }
         let draft = ReviewDraft::parse(
             ReviewInput {
                 rating,
@@ -357,6 +384,7 @@ async fn random_history(app: &TestApp, rng: &mut StdRng, now: DateTime<Utc>) {
                 experience_date: None,
                 author_name: "Cliente",
                 language: Some("it"),
+                products: product_ratings,
             },
             at,
         )
@@ -499,12 +527,16 @@ async fn every_figure_matches_a_recomputation_from_raw_rows() {
     random_history(&app, &mut rng, now).await;
     check_all_figures(&app, seed).await;
 
-    // The same figures after an upgrade from before the cells: migration 0006's Rust step
-    // rebuilds them from the reviews and invitations.
+    // The same figures after an upgrade from before the cells (and before products, which
+    // came after them): migration 0006's Rust step rebuilds them from the reviews and
+    // invitations.
     {
         let db = app.db();
-        db.execute_batch("DROP TABLE stat_cells; DROP TABLE stat_delays; PRAGMA user_version = 5;")
-            .unwrap();
+        db.execute_batch(
+            "DROP TABLE stat_cells; DROP TABLE stat_delays; DROP TABLE product_reviews;
+             DROP TABLE products; PRAGMA user_version = 5;",
+        )
+        .unwrap();
     }
     let reopened = store::sqlite::SqliteStore::open(&app.db_path, None).unwrap();
     let business = reopened.business_by_slug(&app.slug).await.unwrap().unwrap();

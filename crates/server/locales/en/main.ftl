@@ -43,7 +43,6 @@ rated = Rated { $count ->
    *[other] { $count } stars
 } out of 5
 reply-rate = Replies
-reply-rate-value = { $percent }% of reviews
 median-reply = Median time to first reply
 nps-label = Net Promoter Score
 not-yet = no data yet
@@ -144,6 +143,10 @@ field-title = Title
 field-body = Your review
 field-nps = How likely are you to recommend { $name } to a friend or colleague? From 0 (not at all) to 10 (extremely).
 field-nps-none = I'd rather not say
+field-products = The products of your order
+field-products-hint = Rate any of them if you like: each rating shows on the product's page.
+field-product-none = Not rated
+field-product-body = A few words on { $name } (optional)
 field-experience-date = Date of the experience (optional)
 field-author = Name to show
 field-author-hint = For example your first name and the initial of your surname.
@@ -262,3 +265,65 @@ review-landing-find = Read the reviews of a business
 item-review-heading = The review
 error-already_answered = A colleague answered this review meanwhile: their reply is above, and yours is kept below, not published. Edit and publish it if it should replace theirs.
 inbox-gone = This review has just been withdrawn by its author: it can no longer be answered.
+
+## Figures for a period, trends, products
+figures-heading = Figures for a period
+period-label = Period
+period-7 = Last 7 days
+period-30 = Last 30 days
+period-90 = Last 90 days
+period-365 = Last year
+period-all = All time
+verified-label = Reviews
+verified-all = All
+verified-only = Verified only
+grain-label = Trend
+grain-month = By month
+grain-week = By week
+percent = { $value }%
+score-label-bayes = Score (95% interval)
+score-value = { $value } ({ $low }–{ $high })
+figure-reviews = Published reviews
+nps-value = { $nps } (from { $count ->
+    [one] one answer
+   *[other] { $count } answers
+})
+reply-rate-low = Replies to 1–2 star reviews
+median-reply-low = Median time to first reply, 1–2 stars
+invitations-sent = Invitations sent
+reviews-per-invitation = Reviews per invitation
+non-response = Invitations not answered
+week-of = Week of { $date }
+chart-week = Week
+chart-month = Month
+chart-table = The chart's data
+chart-rating-week = Average rating by week
+chart-rating-month = Average rating by month
+chart-rating-value = Average rating
+chart-volume-week = Reviews by week
+chart-volume-month = Reviews by month
+chart-volume-value = Reviews
+chart-reply-week = Median reply time by week
+chart-reply-month = Median reply time by month
+chart-reply-value = Median time to first reply
+products-heading = Products reviewed
+product-summary = { $average } out of 5, { $count ->
+    [one] one rating
+   *[other] { $count } ratings
+}
+product-no-ratings = No ratings yet
+product-title = { $product } — customer reviews of { $name }
+product-description = { $count ->
+    [0] Customers' ratings of { $product }, all published.
+    [one] One customer rating of { $product }, published unfiltered.
+   *[other] { $count } customer ratings of { $product }, all published.
+}
+product-byline = { $author }, { $date }
+product-rating-label = Product rating
+product-ratings-heading = Latest ratings
+product-read-review = Read the review
+ratings-count = { $count ->
+    [0] No ratings yet
+    [one] One rating
+   *[other] { $count } ratings
+}

@@ -43,8 +43,7 @@ rated = Valutazione: { $count ->
    *[other] { $count } stelle su 5
 }
 reply-rate = Risposte
-reply-rate-value = { $percent }% delle recensioni
-median-reply = Tempo medio di prima risposta
+median-reply = Tempo mediano alla prima risposta
 nps-label = Net Promoter Score
 not-yet = ancora nessun dato
 filters-heading = Filtra le recensioni
@@ -144,6 +143,10 @@ field-title = Titolo
 field-body = La tua recensione
 field-nps = Quanto consiglieresti { $name } a un amico o a un collega? Da 0 (per niente) a 10 (moltissimo).
 field-nps-none = Preferisco non rispondere
+field-products = I prodotti del tuo ordine
+field-products-hint = Se vuoi, valutane qualcuno: ogni valutazione appare nella pagina del prodotto.
+field-product-none = Non valutato
+field-product-body = Due parole su { $name } (facoltativo)
 field-experience-date = Data dell'esperienza (facoltativa)
 field-author = Nome da mostrare
 field-author-hint = Per esempio il nome e l'iniziale del cognome.
@@ -262,3 +265,65 @@ review-landing-find = Leggi le recensioni di un'azienda
 item-review-heading = La recensione
 error-already_answered = Nel frattempo un collega ha risposto a questa recensione: la sua risposta è sopra, la tua è conservata qui sotto, non pubblicata. Modificala e pubblicala se deve sostituire la sua.
 inbox-gone = L'autore ha appena ritirato questa recensione: non è più possibile rispondere.
+
+## Figures for a period, trends, products
+figures-heading = Le cifre nel periodo
+period-label = Periodo
+period-7 = Ultimi 7 giorni
+period-30 = Ultimi 30 giorni
+period-90 = Ultimi 90 giorni
+period-365 = Ultimo anno
+period-all = Da sempre
+verified-label = Recensioni
+verified-all = Tutte
+verified-only = Solo verificate
+grain-label = Andamento
+grain-month = Per mese
+grain-week = Per settimana
+percent = { $value }%
+score-label-bayes = Punteggio (intervallo al 95%)
+score-value = { $value } ({ $low }–{ $high })
+figure-reviews = Recensioni pubblicate
+nps-value = { $nps } (su { $count ->
+    [one] una risposta
+   *[other] { $count } risposte
+})
+reply-rate-low = Risposte alle recensioni da 1–2 stelle
+median-reply-low = Tempo mediano alla prima risposta, 1–2 stelle
+invitations-sent = Inviti inviati
+reviews-per-invitation = Recensioni per invito
+non-response = Inviti senza risposta
+week-of = Settimana del { $date }
+chart-week = Settimana
+chart-month = Mese
+chart-table = I dati del grafico
+chart-rating-week = Valutazione media per settimana
+chart-rating-month = Valutazione media per mese
+chart-rating-value = Valutazione media
+chart-volume-week = Recensioni per settimana
+chart-volume-month = Recensioni per mese
+chart-volume-value = Recensioni
+chart-reply-week = Tempo mediano di risposta per settimana
+chart-reply-month = Tempo mediano di risposta per mese
+chart-reply-value = Tempo mediano alla prima risposta
+products-heading = Prodotti recensiti
+product-summary = { $average } su 5, { $count ->
+    [one] una valutazione
+   *[other] { $count } valutazioni
+}
+product-no-ratings = Ancora nessuna valutazione
+product-title = { $product } — recensioni dei clienti di { $name }
+product-description = { $count ->
+    [0] Le valutazioni di { $product } dei clienti, tutte pubblicate.
+    [one] Una valutazione di { $product } dei clienti, pubblicata senza filtri.
+   *[other] { $count } valutazioni di { $product } dei clienti, tutte pubblicate.
+}
+product-byline = { $author }, { $date }
+product-rating-label = Valutazione del prodotto
+product-ratings-heading = Le ultime valutazioni
+product-read-review = Leggi la recensione
+ratings-count = { $count ->
+    [0] Nessuna valutazione
+    [one] Una valutazione
+   *[other] { $count } valutazioni
+}

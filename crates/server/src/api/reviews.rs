@@ -9,7 +9,9 @@ use bytes::Bytes;
 use chrono::Utc;
 use domain::ValidationErrors;
 use domain::ids::ReviewId;
-use domain::review::{FollowUpBody, ReplyDraft, ReviewDraft, ReviewInput, ReviewPatch};
+use domain::review::{
+    FollowUpBody, ProductRatingInput, ReplyDraft, ReviewDraft, ReviewInput, ReviewPatch,
+};
 use domain::secret::TokenHash;
 use serde::Deserialize;
 use store::{ReviewCommand, ReviewWrite};
@@ -41,6 +43,21 @@ pub struct SubmitReview {
     pub author_name: String,
     /// A language tag (`it`, `en`, `de-CH`); the invitation's locale by default.
     pub language: Option<String>,
+    /// Ratings of the products the invitation lists (any of them, each at most once).
+    #[serde(default)]
+    pub products: Vec<SubmitProductRating>,
+}
+
+/// A reviewer's rating of one of the invitation's products.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitProductRating {
+    /// The product's SKU, as the invitation lists it.
+    pub sku: String,
+    /// 1 to 5 stars.
+    pub rating: i64,
+    /// 1–2000 characters, optional.
+    pub body: Option<String>,
 }
 
 /// The author's change: any of rating, title and body.
@@ -178,6 +195,15 @@ pub async fn submit(
             experience_date: input.experience_date.as_deref(),
             author_name: &input.author_name,
             language: input.language.as_deref(),
+            products: input
+                .products
+                .iter()
+                .map(|p| ProductRatingInput {
+                    sku: &p.sku,
+                    rating: p.rating,
+                    body: p.body.as_deref(),
+                })
+                .collect(),
         },
         now,
     )?;

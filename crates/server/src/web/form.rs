@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use chrono::Utc;
 use domain::ValidationErrors;
-use domain::review::{ReviewDraft, ReviewInput};
+use domain::review::{ProductRatingInput, ReviewDraft, ReviewInput};
 use domain::secret::TokenHash;
 use serde::Deserialize;
 use store::Invitation;
@@ -75,6 +75,28 @@ pub struct ReviewForm {
     nps: String,
     experience_date: String,
     author_name: String,
+    /// `p{i}_rating` and `p{i}_body` for the invitation's i-th product.
+    #[serde(flatten)]
+    products: HashMap<String, String>,
+}
+
+impl ReviewForm {
+    fn product(&self, i: usize, what: &str) -> &str {
+        self.products
+            .get(&format!("p{i}_{what}"))
+            .map_or("", String::as_str)
+    }
+}
+
+/// One of the invitation's products on the form: an optional rating and words.
+#[derive(Debug)]
+pub struct ProductField {
+    /// The field names' prefix, `p{i}`.
+    pub prefix: String,
+    pub name: String,
+    pub options: Vec<Choice>,
+    pub body: String,
+    pub error: Option<String>,
 }
 
 #[derive(Debug)]
@@ -110,6 +132,7 @@ struct FormPage {
     has_errors: bool,
     rating: RatingField,
     fields: Vec<Field>,
+    products: Vec<ProductField>,
     today: String,
 }
 
@@ -249,6 +272,35 @@ fn form_page(
             .collect(),
         error: error("rating"),
     };
+    let products = inv
+        .products
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let typed_rating = typed.product(i, "rating");
+            let mut options = vec![choice(
+                String::new(),
+                tr.t("field-product-none"),
+                typed_rating.is_empty(),
+            )];
+            options.extend((1..=5u8).map(|s| {
+                choice(
+                    s.to_string(),
+                    tr.count("stars", s),
+                    typed_rating == s.to_string(),
+                )
+            }));
+            let prefix = format!("p{i}");
+            ProductField {
+                error: error(&format!("{prefix}_rating"))
+                    .or_else(|| error(&format!("{prefix}_body"))),
+                prefix,
+                name: p.name.clone(),
+                options,
+                body: typed.product(i, "body").to_owned(),
+            }
+        })
+        .collect();
     let heading = tr.with("form-title", "name", name);
     FormPage {
         // Not `noindex`: what a search engine can see here, without the cookie, is the
@@ -269,6 +321,7 @@ fn form_page(
         has_errors: !errors.is_empty(),
         rating,
         fields,
+        products,
         today: Utc::now().date_naive().to_string(),
         tr,
     }
@@ -386,6 +439,19 @@ async fn publish(
         typed.rating.parse().unwrap_or(0)
     };
     let nps = (!typed.nps.is_empty()).then(|| typed.nps.parse().unwrap_or(-1));
+    // The products given a rating; a text without a rating is refused, not dropped.
+    let rated: Vec<usize> = (0..inv.products.len())
+        .filter(|&i| !typed.product(i, "rating").is_empty())
+        .collect();
+    for i in 0..inv.products.len() {
+        if typed.product(i, "rating").is_empty() && !typed.product(i, "body").trim().is_empty() {
+            errors.0.push(domain::FieldError {
+                field: format!("p{i}_rating"),
+                code: "required",
+                message: "required".into(),
+            });
+        }
+    }
     let parsed = ReviewDraft::parse(
         ReviewInput {
             rating,
@@ -396,9 +462,31 @@ async fn publish(
                 .then_some(typed.experience_date.as_str()),
             author_name: &typed.author_name,
             language: Some(tr.lang()),
+            products: rated
+                .iter()
+                .map(|&i| ProductRatingInput {
+                    sku: &inv.products[i].sku,
+                    rating: typed.product(i, "rating").parse().unwrap_or(0),
+                    body: Some(typed.product(i, "body")),
+                })
+                .collect(),
         },
         now,
     );
+    // The domain names products by their place among the rated ones; the form, by their
+    // place in the invitation.
+    let renamed = |mut errors: ValidationErrors| {
+        for e in &mut errors.0 {
+            if let Some(rest) = e.field.strip_prefix("products[")
+                && let Some((k, what)) = rest.split_once("].")
+                && let Some(&i) = k.parse::<usize>().ok().and_then(|k| rated.get(k))
+            {
+                e.field = format!("p{i}_{what}");
+            }
+        }
+        errors
+    };
+    let parsed = parsed.map_err(renamed);
     let draft = match parsed {
         Ok(draft) if errors.is_empty() => draft,
         Ok(_) => return refused(tr, token, &inv, &typed, errors),

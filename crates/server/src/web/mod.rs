@@ -7,8 +7,10 @@ pub mod assets;
 pub mod business;
 pub mod charts;
 pub mod edit;
+mod figures;
 pub mod form;
 pub mod i18n;
+mod jsonld;
 pub mod pages;
 
 use askama::Template;
@@ -290,6 +292,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(pages::home))
         .route("/b/{slug}", get(pages::business))
         .route("/b/{slug}/r/{id}", get(pages::review))
+        .route("/b/{slug}/p/{sku}", get(pages::product))
         .route("/lang/{code}", get(pages::set_language))
         .route("/r/{token}", get(form::open).post(form::submit_to_link))
         .route(form::FORM_PATH, get(form::show).post(form::submit))

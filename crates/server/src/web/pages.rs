@@ -11,7 +11,9 @@ use domain::review::ReviewStatus;
 use serde::Deserialize;
 use store::{Review, Sort};
 
+use super::figures::{self, ChartView, FiguresQuery};
 use super::i18n::{self, Tr, stars};
+use super::jsonld;
 use super::{Meta, PageError, render};
 use crate::AppState;
 use crate::api::businesses::{ListQuery, one_page, review_query, sort_name};
@@ -149,6 +151,12 @@ fn urlencoding(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+/// `s` as one percent-encoded path segment (form encoding writes a space as `+`, which a
+/// path would keep as a plus).
+pub(super) fn path_segment(s: &str) -> String {
+    urlencoding(s).replace('+', "%20")
+}
+
 #[derive(Debug)]
 pub struct Bar {
     pub label: String,
@@ -184,12 +192,27 @@ struct BusinessPage {
     average_stars: String,
     count: String,
     bars: Vec<Bar>,
-    /// (term, value)
+    /// (term, value) for the chosen period.
     figures: Vec<(String, String)>,
+    figure_selects: Vec<Select>,
+    figures_action: String,
+    /// The relationship, kept by the figures' form when it is not the default.
+    relationship: Option<&'static str>,
+    charts: Vec<ChartView>,
+    products: Vec<ProductLink>,
+    json_ld: String,
     selects: Vec<Select>,
     cards: Vec<Card>,
     next_page: Option<String>,
     first_page: Option<String>,
+}
+
+/// A product in the business page's list.
+#[derive(Debug)]
+pub struct ProductLink {
+    pub href: String,
+    pub name: String,
+    pub summary: String,
 }
 
 /// The business page's query, as a form sends it: empty values mean "any".
@@ -199,6 +222,9 @@ pub struct PageQuery {
     relationship: Option<String>,
     sort: Option<String>,
     cursor: Option<String>,
+    period: Option<String>,
+    verified: Option<String>,
+    grain: Option<String>,
 }
 
 fn non_empty(v: Option<String>) -> Option<String> {
@@ -233,6 +259,23 @@ pub async fn business(
         .await?
         .ok_or(PageError::NotFound)?;
     let summary = state.store.summary(business.id, query.relationship).await?;
+    let chosen = FiguresQuery {
+        period: q.period,
+        verified: q.verified,
+        grain: q.grain,
+    }
+    .choice();
+    let filter = chosen.filter(query.relationship, None);
+    let now = chrono::Utc::now();
+    let stats = state.store.stats(business.id, filter.clone(), now).await?;
+    let trend = state
+        .store
+        .trend(business.id, filter, chosen.grain, points(chosen.grain), now)
+        .await?;
+    let products = state
+        .store
+        .products(business.id, query.relationship)
+        .await?;
     let mut rows = state.store.list_reviews(business.id, query.clone()).await?;
     let next = one_page(&mut rows, query.limit, query.sort);
 
@@ -292,25 +335,40 @@ pub async fn business(
             max: total.max(1),
         })
         .collect();
-    let not_yet = || tr.t("not-yet");
-    let figures = vec![
-        (
-            tr.t("reply-rate"),
-            summary.reply_rate.map_or_else(not_yet, |r| {
-                tr.with("reply-rate-value", "percent", &tr.decimal(r * 100.0, 0))
-            }),
-        ),
-        (
-            tr.t("median-reply"),
-            summary
-                .median_reply_seconds
-                .map_or_else(not_yet, |s| tr.duration(s)),
-        ),
-        (
-            tr.t("nps-label"),
-            summary.nps.map_or_else(not_yet, |n| tr.decimal(n, 0)),
-        ),
-    ];
+    let figures = figures::rows(&tr, &stats);
+    let page_url = state.link(&format!("/b/{slug}"));
+    // Structured data for the customers' figures only: other relationships' reviews are
+    // not ratings of the business as a seller (docs/structured-data.md).
+    let json_ld = if query.relationship == Relationship::Customer {
+        jsonld::organization(
+            &business.name,
+            &page_url,
+            business.website.as_deref(),
+            summary.rating_average,
+            total,
+            &rows,
+            &state.link(""),
+        )
+    } else {
+        String::new()
+    };
+    let products = products
+        .into_iter()
+        .map(|p| ProductLink {
+            href: format!("/b/{slug}/p/{}", path_segment(&p.sku)),
+            summary: match p.rating_average {
+                Some(a) => tr.args(
+                    "product-summary",
+                    &[
+                        ("average", tr.decimal(a, 1).into()),
+                        ("count", i64::try_from(p.reviews).unwrap_or(0).into()),
+                    ],
+                ),
+                None => tr.t("product-no-ratings"),
+            },
+            name: p.name,
+        })
+        .collect();
     let choice = |value: String, label: String, selected: bool| Choice {
         value,
         label,
@@ -381,6 +439,13 @@ pub async fn business(
         count: tr.count("reviews-count", total),
         bars,
         figures,
+        figure_selects: chosen.selects(&tr),
+        figures_action: format!("/b/{slug}#figures-h"),
+        relationship: (query.relationship != Relationship::Customer)
+            .then_some(query.relationship.as_str()),
+        charts: figures::charts(&tr, "trend", &trend, chosen.grain),
+        products,
+        json_ld,
         selects,
         cards: rows.iter().map(|r| card(&tr, r, true)).collect(),
         next_page,
@@ -388,6 +453,146 @@ pub async fn business(
         slug: business.slug,
         name: business.name,
         website: business.website,
+        tr,
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// How many weeks or months a page's trend charts show.
+pub(super) fn points(grain: store::TrendGrain) -> usize {
+    match grain {
+        store::TrendGrain::Week => 26,
+        store::TrendGrain::Month => 12,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "product.html")]
+struct ProductPage {
+    tr: Tr,
+    meta: Meta,
+    slug: String,
+    business: String,
+    name: String,
+    average: Option<String>,
+    average_label: String,
+    average_stars: String,
+    count: String,
+    figures: Vec<(String, String)>,
+    figure_selects: Vec<Select>,
+    figures_action: String,
+    relationship: Option<&'static str>,
+    charts: Vec<ChartView>,
+    cards: Vec<ProductCard>,
+    json_ld: String,
+}
+
+/// A product rating as a card.
+#[derive(Debug)]
+pub struct ProductCard {
+    pub stars: String,
+    pub stars_label: String,
+    pub body: Option<String>,
+    pub byline: String,
+    pub permalink: String,
+}
+
+/// `GET /b/{slug}/p/{sku}`: one product's figures, trends and latest ratings.
+pub async fn product(
+    State(state): State<AppState>,
+    tr: Tr,
+    ApiPath((slug, sku)): ApiPath<(String, String)>,
+    Query(q): Query<FiguresQuery>,
+) -> Result<Response, PageError> {
+    let business = state
+        .store
+        .business_by_slug(&slug)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let products = state
+        .store
+        .products(business.id, Relationship::Customer)
+        .await?;
+    let product = products
+        .into_iter()
+        .find(|p| p.sku == sku)
+        .ok_or(PageError::NotFound)?;
+    let chosen = q.choice();
+    let now = chrono::Utc::now();
+    let filter = chosen.filter(Relationship::Customer, Some(sku.clone()));
+    let stats = state.store.stats(business.id, filter.clone(), now).await?;
+    let trend = state
+        .store
+        .trend(business.id, filter, chosen.grain, points(chosen.grain), now)
+        .await?;
+    let reviews = state
+        .store
+        .product_reviews(business.id, sku.clone(), 20)
+        .await?;
+    let cards = reviews
+        .iter()
+        .filter_map(|r| {
+            let c = r.content.as_ref()?;
+            let p = c.products.iter().find(|p| p.sku == sku)?;
+            Some(ProductCard {
+                stars: stars(p.rating),
+                stars_label: tr.count("rated", p.rating),
+                body: p.body.clone(),
+                byline: tr.args(
+                    "product-byline",
+                    &[
+                        ("author", c.author_name.clone().into()),
+                        ("date", tr.date(r.created_at.date_naive()).into()),
+                    ],
+                ),
+                permalink: format!("/b/{slug}/r/{}", r.id),
+            })
+        })
+        .collect();
+    let here = format!("/b/{slug}/p/{}", path_segment(&sku));
+    let json_ld = jsonld::product(
+        &product,
+        &state.link(&here),
+        &business.name,
+        &reviews,
+        &state.link(""),
+    );
+    let average = product.rating_average.map(|a| tr.decimal(a, 1));
+    let page = ProductPage {
+        meta: Meta::new(
+            tr.args(
+                "product-title",
+                &[
+                    ("product", product.name.clone().into()),
+                    ("name", business.name.clone().into()),
+                ],
+            ),
+            tr.args(
+                "product-description",
+                &[
+                    ("product", product.name.clone().into()),
+                    ("count", i64::try_from(product.reviews).unwrap_or(0).into()),
+                ],
+            ),
+            here.clone(),
+        ),
+        average_label: average
+            .as_deref()
+            .map(|a| tr.with("score-out-of", "average", a))
+            .unwrap_or_default(),
+        average_stars: stars(product.rating_average.map_or(0, |a| a.round() as u8)),
+        average,
+        count: tr.count("ratings-count", product.reviews),
+        figures: figures::rows(&tr, &stats),
+        figure_selects: chosen.selects(&tr),
+        figures_action: format!("{here}#figures-h"),
+        relationship: None,
+        charts: figures::charts(&tr, "product", &trend, chosen.grain),
+        cards,
+        json_ld,
+        slug: business.slug,
+        business: business.name,
+        name: product.name,
         tr,
     };
     render(StatusCode::OK, &page)

@@ -59,6 +59,16 @@ pub(super) fn create(
             p.sku.as_str(),
             p.name.as_str()
         ])?;
+        // The latest invitation names the product on its page.
+        c.prepare_cached(
+            "INSERT INTO products (business_id, sku, name) VALUES (?1, ?2, ?3)
+             ON CONFLICT (business_id, sku) DO UPDATE SET name = excluded.name",
+        )?
+        .execute(params![
+            business.to_string(),
+            p.sku.as_str(),
+            p.name.as_str()
+        ])?;
     }
     // The figures count it on the day it was sent, for the business and each product.
     let day = domain::stats::day_of(at);

@@ -35,6 +35,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_stats",
         include_str!("../../migrations/sqlite/0006_stats.sql"),
     ),
+    (
+        "0007_products",
+        include_str!("../../migrations/sqlite/0007_products.sql"),
+    ),
 ];
 
 /// The Rust steps, by migration name.

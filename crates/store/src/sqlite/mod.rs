@@ -339,6 +339,25 @@ impl crate::Store for SqliteStore {
             .await
     }
 
+    async fn products(
+        &self,
+        business: domain::ids::BusinessId,
+        relationship: domain::invitation::Relationship,
+    ) -> Result<Vec<crate::ProductSummary>> {
+        self.read(move |c| stats::products(c, business, relationship))
+            .await
+    }
+
+    async fn product_reviews(
+        &self,
+        business: domain::ids::BusinessId,
+        sku: String,
+        limit: u32,
+    ) -> Result<Vec<crate::Review>> {
+        self.read(move |c| reviews::of_product(c, business, &sku, limit))
+            .await
+    }
+
     async fn trend(
         &self,
         business: domain::ids::BusinessId,

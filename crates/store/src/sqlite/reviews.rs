@@ -85,15 +85,9 @@ pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrit
                     current.relationship,
                     TallyDelta::rating_changed(current.rating, rating, current.created_at),
                 )?;
-                current.move_cells(
-                    c,
-                    &CellDelta::rating_changed(
-                        current.rating,
-                        rating,
-                        current.reply_delay,
-                        current.created_at,
-                    ),
-                )?;
+                current.move_cells(c, false, |old| {
+                    CellDelta::rating_changed(old, rating, current.reply_delay, current.created_at)
+                })?;
             }
             (review, false)
         }
@@ -131,15 +125,14 @@ pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrit
                             current.created_at,
                         ),
                     )?;
-                    current.move_cells(
-                        c,
-                        &CellDelta::removed(
-                            current.rating,
+                    current.move_cells(c, true, |rating| {
+                        CellDelta::removed(
+                            rating,
                             current.nps,
                             current.reply_delay,
                             current.created_at,
-                        ),
-                    )?;
+                        )
+                    })?;
                     (review, true)
                 }
             }
@@ -224,7 +217,7 @@ pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrit
                     &snapshot,
                 )?;
                 tally(c, business, current.relationship, TallyDelta::first_reply())?;
-                current.move_cells(c, &CellDelta::first_reply(current.rating, delay))?;
+                current.move_cells(c, true, |rating| CellDelta::first_reply(rating, delay))?;
                 (review, true)
             }
         }
@@ -340,13 +333,34 @@ fn submit(
         to_ms(at),
     ])?;
     let business = BusinessId(parse_uuid(&business_id)?);
-    record(
-        c,
-        id,
-        business,
-        EventKind::ReviewPublished,
-        at,
-        &json!({
+    let skus: Vec<String> = c
+        .prepare_cached("SELECT sku FROM invitation_products WHERE invitation_id = ?1")?
+        .query_map([&invitation_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut unknown = domain::ValidationErrors::new();
+    for (i, p) in draft.products.iter().enumerate() {
+        if !skus.iter().any(|s| s == p.sku.as_str()) {
+            unknown.0.push(domain::FieldError {
+                field: format!("products[{i}].sku"),
+                code: "not_invited",
+                message: "the invitation does not list this product".into(),
+            });
+        }
+        c.prepare_cached(
+            "INSERT INTO product_reviews (review_id, business_id, sku, rating, body, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            id.to_string(),
+            business_id,
+            p.sku.as_str(),
+            p.rating.get(),
+            p.body.as_ref().map(|b| b.as_str()),
+            to_ms(at)
+        ])?;
+    }
+    unknown.into_result().map_err(StoreError::Invalid)?;
+    let mut snapshot = json!({
             "rating": draft.rating.get(),
             "title": draft.title.as_str(),
             "body": draft.body.as_str(),
@@ -354,8 +368,23 @@ fn submit(
             "experience_date": draft.experience_date.map(|d| d.get().to_string()),
             "author_name": draft.author_name.as_str(),
             "language": language,
-        }),
-    )?;
+    });
+    if !draft.products.is_empty() {
+        // Committed in the log with the rest; absent (not empty) without products, so the
+        // content of a review without products is what it was before products existed.
+        snapshot["products"] = draft
+            .products
+            .iter()
+            .map(|p| {
+                json!({
+                    "sku": p.sku.as_str(),
+                    "rating": p.rating.get(),
+                    "body": p.body.as_ref().map(|b| b.as_str()),
+                })
+            })
+            .collect();
+    }
+    record(c, id, business, EventKind::ReviewPublished, at, &snapshot)?;
     tally(
         c,
         business,
@@ -374,14 +403,18 @@ fn submit(
         stats_day(at),
         &CellDelta::published(draft.rating, draft.nps, at),
     )?;
+    for p in &draft.products {
+        let scope = Scope {
+            product: p.sku.as_str(),
+            ..scope
+        };
+        let d = CellDelta::published(p.rating, draft.nps, at);
+        stats::apply(c, &scope, stats_day(at), &d)?;
+    }
     // The invitation was answered: counted on the day it was sent, for the business and for
     // each product it listed.
     let invited_day = stats_day(from_ms(invited_at)?);
     stats::apply(c, &scope, invited_day, &CellDelta::answered())?;
-    let skus: Vec<String> = c
-        .prepare_cached("SELECT sku FROM invitation_products WHERE invitation_id = ?1")?
-        .query_map([&invitation_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
     for sku in &skus {
         let scope = Scope {
             product: sku,
@@ -416,15 +449,9 @@ fn erase(
                 current.created_at,
             ),
         )?;
-        current.move_cells(
-            c,
-            &CellDelta::removed(
-                current.rating,
-                current.nps,
-                current.reply_delay,
-                current.created_at,
-            ),
-        )?;
+        current.move_cells(c, true, |rating| {
+            CellDelta::removed(rating, current.nps, current.reply_delay, current.created_at)
+        })?;
     }
     // The rating stays (a star value is no personal data, and the column may not be empty);
     // it is never shown again.
@@ -436,6 +463,8 @@ fn erase(
     )?
     .execute(params![id, to_ms(at)])?;
     c.prepare_cached("UPDATE follow_ups SET body = '' WHERE review_id = ?1")?
+        .execute([&id])?;
+    c.prepare_cached("UPDATE product_reviews SET body = NULL WHERE review_id = ?1")?
         .execute([&id])?;
     c.prepare_cached(
         "UPDATE invitations SET customer_name = NULL, customer_email = NULL
@@ -468,18 +497,35 @@ struct Current {
     verified: bool,
     /// Seconds to the first reply, while the review is published and replied.
     reply_delay: Option<i64>,
+    /// The products it rated, with their ratings.
+    products: Vec<(String, Rating)>,
 }
 
 impl Current {
-    /// Moves the review's time cells (`stats`) by `d`.
-    fn move_cells(&self, c: &Connection, d: &CellDelta) -> Result<()> {
-        let scope = Scope {
+    /// Moves the review's time cells (`stats`) by `delta(rating)`: the business's with the
+    /// review's rating and, unless only the review's own rating changed, each rated
+    /// product's with that product's rating.
+    fn move_cells(
+        &self,
+        c: &Connection,
+        with_products: bool,
+        delta: impl Fn(Rating) -> CellDelta,
+    ) -> Result<()> {
+        let mut scope = Scope {
             business: self.state.business,
             product: "",
             relationship: self.relationship,
             verified: self.verified,
         };
-        stats::apply(c, &scope, stats_day(self.created_at), d)
+        let day = stats_day(self.created_at);
+        stats::apply(c, &scope, day, &delta(self.rating))?;
+        if with_products {
+            for (sku, rating) in &self.products {
+                scope.product = sku;
+                stats::apply(c, &scope, day, &delta(*rating))?;
+            }
+        }
+        Ok(())
     }
 
     fn load(c: &Connection, id: ReviewId) -> Result<Self> {
@@ -556,6 +602,17 @@ impl Current {
                 .map_err(|_| corrupt("edit token hash", "length"))?,
             verified,
             reply_delay,
+            products: c
+                .prepare_cached("SELECT sku, rating FROM product_reviews WHERE review_id = ?1")?
+                .query_map([id.to_string()], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?)))?
+                .map(|row| {
+                    let (sku, rating) = row?;
+                    Ok((
+                        sku,
+                        Rating::new(rating).map_err(|_| corrupt("rating", rating))?,
+                    ))
+                })
+                .collect::<Result<_>>()?,
         })
     }
 
@@ -646,7 +703,11 @@ pub(super) const REVIEW_SELECT: &str = "
            r.created_at, r.updated_at, r.edit_count, r.withdrawn_at,
            p.body, p.responder_name, p.responder_role, p.created_at, p.updated_at, p.edit_count,
            f.body, f.created_at,
-           le.log_index, le.salt, le.content, r.erased_at, le.kind
+           le.log_index, le.salt, le.content, r.erased_at, le.kind,
+           (SELECT json_group_array(json_array(pr.sku, pd.name, pr.rating, pr.body))
+            FROM product_reviews pr
+            JOIN products pd ON pd.business_id = pr.business_id AND pd.sku = pr.sku
+            WHERE pr.review_id = r.id)
     FROM reviews r
     JOIN businesses b ON b.id = r.business_id
     LEFT JOIN replies p ON p.review_id = r.id
@@ -667,6 +728,25 @@ fn opt_time(row: &Row<'_>, col: usize) -> rusqlite::Result<Option<DateTime<Utc>>
     let ms: Option<i64> = row.get(col)?;
     ms.map(|ms| from_ms(ms).map_err(|e| bad(col, e)))
         .transpose()
+}
+
+/// The product ratings of a review, from `json_group_array(json_array(sku, name, rating,
+/// body))`.
+fn product_reviews(row: &Row<'_>, col: usize) -> rusqlite::Result<Vec<crate::ProductReview>> {
+    let json: Option<String> = row.get(col)?;
+    let raw: Vec<(String, String, u8, Option<String>)> = match json {
+        Some(j) => serde_json::from_str(&j).map_err(|e| bad(col, e))?,
+        None => Vec::new(),
+    };
+    Ok(raw
+        .into_iter()
+        .map(|(sku, name, rating, body)| crate::ProductReview {
+            sku,
+            name,
+            rating,
+            body,
+        })
+        .collect())
 }
 
 pub(super) fn review_row(row: &Row<'_>) -> rusqlite::Result<Review> {
@@ -696,6 +776,7 @@ pub(super) fn review_row(row: &Row<'_>) -> rusqlite::Result<Review> {
                 .transpose()?,
             author_name: row.get(13)?,
             language: row.get(14)?,
+            products: product_reviews(row, 32)?,
         })
     } else {
         None
@@ -903,6 +984,26 @@ pub(super) fn list(c: &Connection, business: BusinessId, q: &ReviewQuery) -> Res
         .collect();
     let mut stmt = c.prepare_cached(&sql)?;
     let rows = stmt.query_map(used.as_slice(), review_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub(super) fn of_product(
+    c: &Connection,
+    business: BusinessId,
+    sku: &str,
+    limit: u32,
+) -> Result<Vec<Review>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "{REVIEW_SELECT}
+         JOIN product_reviews pr ON pr.review_id = r.id
+         WHERE pr.business_id = ?1 AND pr.sku = ?2 AND r.status = 'published'
+         ORDER BY pr.created_at DESC
+         LIMIT ?3"
+    ))?;
+    let rows = stmt.query_map(
+        params![business.to_string(), sku, i64::from(limit)],
+        review_row,
+    )?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 

@@ -276,3 +276,33 @@ pub(super) fn trend(
         })
         .collect())
 }
+
+/// The business's products with their all-time count and mean for one relationship, most
+/// reviewed first; products invited but never rated come last.
+pub(super) fn products(
+    c: &Connection,
+    business: BusinessId,
+    relationship: Relationship,
+) -> Result<Vec<crate::ProductSummary>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT p.sku, p.name, TOTAL(s.reviews),
+                TOTAL(s.stars_1 + 2 * s.stars_2 + 3 * s.stars_3 + 4 * s.stars_4 + 5 * s.stars_5)
+         FROM products p
+         LEFT JOIN stat_cells s ON s.business_id = p.business_id AND s.product = p.sku
+             AND s.relationship = ?2 AND s.span = 3
+         WHERE p.business_id = ?1
+         GROUP BY p.sku
+         ORDER BY 3 DESC, p.name",
+    )?;
+    let rows = stmt.query_map(params![business.to_string(), relationship.as_str()], |r| {
+        let reviews: f64 = r.get(2)?;
+        let total: f64 = r.get(3)?;
+        Ok(crate::ProductSummary {
+            sku: r.get(0)?,
+            name: r.get(1)?,
+            reviews: reviews.max(0.0) as u64,
+            rating_average: (reviews > 0.0).then(|| (total / reviews * 100.0).round() / 100.0),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
