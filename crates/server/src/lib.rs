@@ -5,6 +5,7 @@
 pub mod api;
 pub mod cache;
 pub mod demo;
+pub mod embed;
 pub mod error;
 pub mod extract;
 pub mod live;
@@ -88,9 +89,15 @@ pub fn app(state: AppState) -> Router {
         .route("/api/openapi.json", axum::routing::get(api::openapi_json))
         // The tile route takes the rest of the path, which utoipa's paths cannot express.
         .route("/log/tile/{*path}", axum::routing::get(api::log::tile))
+        // Embedded in other sites: outside the pages' router, whose headers forbid framing.
+        .route("/widget.js", axum::routing::get(embed::widget_js))
+        .route("/widget/{slug}", axum::routing::get(embed::widget_frame))
+        .route("/badge/{file}", axum::routing::get(embed::badge))
+        .route("/b/{slug}/feed.atom", axum::routing::get(embed::feed))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+        .layer(axum::middleware::from_fn(public_cors))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -113,6 +120,44 @@ pub fn app(state: AppState) -> Router {
                 tracing::info_span!("request", method = %req.method(), route)
             }),
         )
+}
+
+/// Whether a path is a public read that any site may fetch from a browser: the businesses'
+/// JSON, reviews, the log, and what other sites embed.
+fn is_public_read(path: &str) -> bool {
+    [
+        "/api/v1/businesses/",
+        "/api/v1/reviews/",
+        "/log/",
+        "/badge/",
+        "/widget",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
+        || path.ends_with("/feed.atom")
+}
+
+/// `Access-Control-Allow-Origin: *` on public reads (their errors included, so a widget on
+/// another site can tell a 404 from a network failure). No credentials are ever allowed:
+/// a browser sends no cookie, and nothing private is readable this way.
+async fn public_cors(request: Request, next: axum::middleware::Next) -> Response {
+    let public = matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    ) && is_public_read(request.uri().path());
+    let mut response = next.run(request).await;
+    if public {
+        let h = response.headers_mut();
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("etag"),
+        );
+    }
+    response
 }
 
 /// Unknown paths: a page for a browser, a problem for everyone else.

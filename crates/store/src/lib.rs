@@ -216,11 +216,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         business: BusinessId,
         relationship: Relationship,
     ) -> Result<Vec<ProductSummary>>;
-    /// The latest published reviews that rated a product, newest first.
+    /// The latest published reviews of one relationship that rated a product, newest first.
     async fn product_reviews(
         &self,
         business: BusinessId,
         sku: String,
+        relationship: Relationship,
         limit: u32,
     ) -> Result<Vec<Review>>;
     /// The latest `points` weeks or months of a filter's figures, oldest first.

@@ -6,6 +6,7 @@
 mod auditors;
 mod bad_inputs;
 mod cli;
+mod embed;
 mod helpers;
 mod lifecycle;
 mod listing;

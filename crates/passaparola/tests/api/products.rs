@@ -126,7 +126,8 @@ async fn reviewers_rate_the_invited_products_and_nothing_else() {
     assert_eq!(ld["review"][0]["reviewRating"]["ratingValue"], 4);
     assert_eq!(ld["review"][0]["author"]["name"], "Maria");
     assert_eq!(ld["review"][0]["reviewBody"], "Ragù <b>perfetto</b>.");
-    assert_eq!(ld["review"][0]["itemReviewed"]["@type"], "Product");
+    assert_eq!(ld["review"][0]["itemReviewed"]["@id"], ld["@id"]);
+    assert!(ld["@id"].as_str().unwrap().ends_with("/p/TAGL-1#product"));
     assert_eq!(
         page(&app, &format!("/b/{}/p/NOPE", app.slug), &[])
             .await

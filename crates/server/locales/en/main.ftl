@@ -327,3 +327,17 @@ ratings-count = { $count ->
     [one] One rating
    *[other] { $count } ratings
 }
+
+## The widget, the badge and the feed
+widget-title = Customer reviews
+widget-score = { $score } / 5
+widget-score-label = Score { $score } out of 5
+widget-read-all = Read all reviews
+widget-verified = Verified reviews, published unfiltered, on Passaparola
+widget-empty = No reviews yet
+badge-label = Passaparola
+badge-value = { $score } ★ · { $count ->
+    [one] 1 review
+   *[other] { $count } reviews
+}
+feed-title = Reviews of { $name }

@@ -327,3 +327,17 @@ ratings-count = { $count ->
     [one] Una valutazione
    *[other] { $count } valutazioni
 }
+
+## The widget, the badge and the feed
+widget-title = Recensioni dei clienti
+widget-score = { $score } / 5
+widget-score-label = Punteggio { $score } su 5
+widget-read-all = Leggi tutte le recensioni
+widget-verified = Recensioni verificate, pubblicate senza filtri, su Passaparola
+widget-empty = Ancora nessuna recensione
+badge-label = Passaparola
+badge-value = { $score } ★ · { $count ->
+    [one] 1 recensione
+   *[other] { $count } recensioni
+}
+feed-title = Recensioni di { $name }

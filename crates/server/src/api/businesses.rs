@@ -20,7 +20,7 @@ use crate::cache::Cached;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::views::{BusinessView, ReviewPage, ReviewView, SummaryView};
-use crate::{AppState, public_json};
+use crate::{AppState, public_json, public_read};
 
 /// The most reviews one page may hold.
 pub const MAX_LIMIT: u32 = 100;
@@ -158,7 +158,7 @@ pub fn one_page(rows: &mut Vec<store::Review>, limit: u32, sort: Sort) -> Option
         .flatten()
 }
 
-/// Serves a public read from the cache, or computes, caches and serves it.
+/// Serves a public JSON read from the cache, or computes, caches and serves it.
 pub(crate) async fn cached<F, Fut>(
     state: &AppState,
     headers: &HeaderMap,
@@ -170,8 +170,24 @@ where
     F: FnOnce(store::Business) -> Fut,
     Fut: Future<Output = Result<Vec<u8>, ApiError>>,
 {
+    cached_as(state, headers, slug, key, "application/json", compute).await
+}
+
+/// [`cached`] for any content type.
+pub(crate) async fn cached_as<F, Fut>(
+    state: &AppState,
+    headers: &HeaderMap,
+    slug: &str,
+    key: &str,
+    content_type: &'static str,
+    compute: F,
+) -> Result<Response, ApiError>
+where
+    F: FnOnce(store::Business) -> Fut,
+    Fut: Future<Output = Result<Vec<u8>, ApiError>>,
+{
     let generation = match state.cache.get(slug, key) {
-        Ok(hit) => return Ok(public_json(headers, &hit)),
+        Ok(hit) => return Ok(public_read(headers, &hit, content_type)),
         Err(generation) => generation,
     };
     let business = state
@@ -181,7 +197,7 @@ where
         .ok_or(ApiError::NotFound("business"))?;
     let entry = Arc::new(Cached::new(Bytes::from(compute(business).await?)));
     state.cache.insert(slug, key, generation, entry.clone());
-    Ok(public_json(headers, &entry))
+    Ok(public_read(headers, &entry, content_type))
 }
 
 pub(crate) fn to_json(value: &impl Serialize) -> Result<Vec<u8>, ApiError> {

@@ -83,6 +83,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(businesses::ratings_csv))
         .routes(routes!(stats::stats))
         .routes(routes!(stats::trends))
+        .routes(routes!(crate::embed::widget_json))
         .routes(routes!(log::receipt))
         .routes(routes!(log::entry_receipt))
         .routes(routes!(log::checkpoint))

@@ -123,6 +123,9 @@ struct LoginPage {
 pub struct Next {
     next: Option<String>,
     done: Option<String>,
+    period: Option<String>,
+    verified: Option<String>,
+    grain: Option<String>,
 }
 
 fn login_page(
@@ -269,6 +272,12 @@ struct InboxPage {
     script: &'static str,
     /// Reviews already answered, the latest reply first: (card, link to edit the reply).
     answered: Vec<Card>,
+    /// The business's own figures and trends, for the period it chose.
+    figures: Vec<(String, String)>,
+    figure_selects: Vec<super::pages::Select>,
+    figures_action: String,
+    relationship: Option<&'static str>,
+    charts: Vec<super::figures::ChartView>,
 }
 
 /// "It will be signed: Name, Role".
@@ -287,11 +296,20 @@ async fn inbox_page(
     s: &Session,
     notice: Option<String>,
     refused: Option<(ReviewId, String, String)>,
+    figures: &super::figures::FiguresQuery,
 ) -> Response {
     let business = s.user.business.id;
-    let (reviews, answered) = match tokio::try_join!(
+    let chosen = figures.choice();
+    let filter = chosen.filter(domain::invitation::Relationship::Customer, None);
+    let now = chrono::Utc::now();
+    let points = super::pages::points(chosen.grain);
+    let (reviews, answered, stats, trend) = match tokio::try_join!(
         state.store.inbox(business, INBOX_SIZE),
-        state.store.answered(business, ANSWERED_SHOWN)
+        state.store.answered(business, ANSWERED_SHOWN),
+        state.store.stats(business, filter.clone(), now),
+        state
+            .store
+            .trend(business, filter, chosen.grain, points, now)
     ) {
         Ok(both) => both,
         Err(e) => return PageError::from(e).page(tr),
@@ -315,6 +333,11 @@ async fn inbox_page(
         count: tr.count("inbox-count", reviews.len()),
         signature: signature(&tr, &s.user),
         answered: answered.iter().map(|r| card(&tr, r, true)).collect(),
+        figures: super::figures::rows(&tr, &stats),
+        figure_selects: chosen.selects(&tr),
+        figures_action: "/inbox#figures-h".into(),
+        relationship: None,
+        charts: super::figures::charts(&tr, "inbox", &trend, chosen.grain),
         script: super::assets::INBOX_JS_PATH.as_str(),
         items: reviews
             .iter()
@@ -355,7 +378,12 @@ pub async fn inbox(
                 .done
                 .filter(|d| d == "reply")
                 .map(|_| tr.t("notice-reply"));
-            inbox_page(&state, tr, &s, notice, None).await
+            let figures = super::figures::FiguresQuery {
+                period: q.period,
+                verified: q.verified,
+                grain: q.grain,
+            };
+            inbox_page(&state, tr, &s, notice, None, &figures).await
         }
         Err(page) => page,
     }
@@ -386,7 +414,7 @@ pub async fn reply(
                 item_page(&state, tr, &s, review, None, refused).await
             } else {
                 let refused = refused.map(|(typed, code)| (review, typed, code));
-                inbox_page(&state, tr, &s, None, refused).await
+                inbox_page(&state, tr, &s, None, refused, &Default::default()).await
             };
         }
     };

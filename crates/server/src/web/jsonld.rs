@@ -52,10 +52,14 @@ pub fn organization(
     reviews: &[Review],
     base: &str,
 ) -> String {
-    let item = json!({"@type": "Organization", "name": name, "url": url});
+    // Nested reviews name their item by reference: a repeated item would read as a second
+    // organisation without ratings.
+    let id = format!("{url}#organization");
+    let item = json!({"@id": id});
     let mut v = json!({
         "@context": "https://schema.org",
         "@type": "Organization",
+        "@id": id,
         "name": name,
         "url": url,
     });
@@ -87,10 +91,12 @@ pub fn product(
     base: &str,
 ) -> String {
     let (name, sku) = (&product.name, &product.sku);
-    let item = json!({"@type": "Product", "name": name, "sku": sku});
+    let id = format!("{url}#product");
+    let item = json!({"@id": id});
     let mut v = json!({
         "@context": "https://schema.org",
         "@type": "Product",
+        "@id": id,
         "name": name,
         "sku": sku,
         "url": url,

@@ -7,7 +7,7 @@ pub mod assets;
 pub mod business;
 pub mod charts;
 pub mod edit;
-mod figures;
+pub(crate) mod figures;
 pub mod form;
 pub mod i18n;
 mod jsonld;
@@ -219,6 +219,72 @@ async fn localised_errors(
     }
 }
 
+/// Public pages revalidate cheaply: a successful `GET` that is neither private (`no-store`)
+/// nor setting a cookie gets a weak ETag of its bytes (weak, because compression may change
+/// the bytes on the wire), `304 Not Modified` when the client has it, and — unless it says
+/// otherwise — `Cache-Control: no-cache`, since what a page shows changes with every review.
+/// Pages depend on the visitor's language, hence `Vary`.
+async fn page_etag(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let is_get = matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let response = next.run(request).await;
+    let private = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store"));
+    if !is_get
+        || response.status() != StatusCode::OK
+        || private
+        || response.headers().contains_key(header::SET_COOKIE)
+        || response.headers().contains_key(header::ETAG)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Pages are small; anything past this limit is not a page, and is passed on whole.
+    let Ok(bytes) = axum::body::to_bytes(body, 8 << 20).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let entry = crate::cache::Cached::new(bytes);
+    let strong = entry.etag.to_str().unwrap_or("\"0\"");
+    let etag = HeaderValue::try_from(format!("W/{strong}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("W/\"0\""));
+    let h = &mut parts.headers;
+    h.insert(header::ETAG, etag.clone());
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    let html = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        h.insert(
+            header::VARY,
+            HeaderValue::from_static("accept-language, cookie"),
+        );
+    }
+    let fresh = if_none_match
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            // Weak comparison (RFC 9110, 13.1.2): the opaque tags alone are compared.
+            v.split(',')
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag.trim_start_matches("W/") == strong)
+        });
+    if fresh {
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, axum::body::Body::empty());
+    }
+    Response::from_parts(parts, axum::body::Body::from(entry.body))
+}
+
 /// A posted form (`application/x-www-form-urlencoded`); anything else is a page that says
 /// the request was invalid, never axum's plain-text rejection.
 #[derive(Debug)]
@@ -317,6 +383,7 @@ pub fn router() -> Router<AppState> {
         .route("/favicon.svg", get(assets::favicon))
         .route("/robots.txt", get(assets::robots))
         .layer(axum::middleware::from_fn(localised_errors))
+        .layer(axum::middleware::from_fn(page_etag))
         // Pages only: the API's hot reads are measured (BENCHMARKS.md) as they are; a CDN or
         // proxy in front compresses them.
         .layer(tower_http::compression::CompressionLayer::new())

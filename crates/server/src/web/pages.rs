@@ -527,7 +527,7 @@ pub async fn product(
         .await?;
     let reviews = state
         .store
-        .product_reviews(business.id, sku.clone(), 20)
+        .product_reviews(business.id, sku.clone(), Relationship::Customer, 20)
         .await?;
     let cards = reviews
         .iter()

@@ -352,9 +352,10 @@ impl crate::Store for SqliteStore {
         &self,
         business: domain::ids::BusinessId,
         sku: String,
+        relationship: domain::invitation::Relationship,
         limit: u32,
     ) -> Result<Vec<crate::Review>> {
-        self.read(move |c| reviews::of_product(c, business, &sku, limit))
+        self.read(move |c| reviews::of_product(c, business, &sku, relationship, limit))
             .await
     }
 

@@ -991,17 +991,24 @@ pub(super) fn of_product(
     c: &Connection,
     business: BusinessId,
     sku: &str,
+    relationship: Relationship,
     limit: u32,
 ) -> Result<Vec<Review>> {
     let mut stmt = c.prepare_cached(&format!(
         "{REVIEW_SELECT}
          JOIN product_reviews pr ON pr.review_id = r.id
          WHERE pr.business_id = ?1 AND pr.sku = ?2 AND r.status = 'published'
+           AND r.relationship = ?3
          ORDER BY pr.created_at DESC
-         LIMIT ?3"
+         LIMIT ?4"
     ))?;
     let rows = stmt.query_map(
-        params![business.to_string(), sku, i64::from(limit)],
+        params![
+            business.to_string(),
+            sku,
+            relationship.as_str(),
+            i64::from(limit)
+        ],
         review_row,
     )?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
