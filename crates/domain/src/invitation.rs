@@ -213,7 +213,14 @@ impl NewInvitation {
         }
         let mut products = Vec::with_capacity(input.products.len());
         for (i, (sku, name)) in input.products.iter().enumerate() {
-            let sku = errors.check(&format!("products[{i}].sku"), Sku::parse(sku));
+            // "." and ".." would be path segments a URL resolves away: no product page.
+            let sku = errors.check(
+                &format!("products[{i}].sku"),
+                Sku::parse(sku).and_then(|s| match s.as_str() {
+                    "." | ".." => Err(Invalid::new("invalid", "must not be . or ..")),
+                    _ => Ok(s),
+                }),
+            );
             let name = errors.check(&format!("products[{i}].name"), ProductName::parse(name));
             if let (Some(sku), Some(name)) = (sku, name) {
                 if products.iter().any(|p: &Product| p.sku == sku) {

@@ -3,7 +3,10 @@
 //! tokens are written one per line to `--out`, for the submission benchmark.
 //!
 //! Everything goes through the store's normal write path, concurrently, so the writer
-//! batches it as it would real traffic.
+//! batches it as it would real traffic. The reviews are spread evenly over the last
+//! `BENCH_SPAN_DAYS` days (default 1,095: three years, so the figures' cells are as many as
+//! a long-lived business has); every fifth order lists one of 20 products, which the
+//! reviewer rates.
 //!
 //! cargo run --release --example bench_seed -- DATA_DIR REVIEWS TOKENS OUT
 
@@ -20,7 +23,7 @@ use chrono::{Duration, Utc};
 use domain::business::NewBusiness;
 use domain::ids::{InvitationId, ReviewId};
 use domain::invitation::{InvitationInput, NewInvitation};
-use domain::review::{ReplyDraft, ReviewDraft, ReviewInput};
+use domain::review::{ProductRatingInput, ReplyDraft, ReviewDraft, ReviewInput};
 use server::tokens::{self, InstanceKey};
 use store::sqlite::SqliteStore;
 use store::{ReviewCommand, Store};
@@ -53,6 +56,11 @@ async fn main() {
         .await
         .expect("a fresh data directory");
 
+    let span_minutes: i64 = std::env::var("BENCH_SPAN_DAYS")
+        .ok()
+        .and_then(|d| d.parse::<i64>().ok())
+        .unwrap_or(1095)
+        * 1440;
     let started = std::time::Instant::now();
     let mut handles = Vec::new();
     for task in 0..TASKS {
@@ -62,13 +70,22 @@ async fn main() {
             for i in (task..reviews + tokens_wanted).step_by(TASKS) {
                 // Reviews spread over the past; unused invitations fresh, so none has expired.
                 let at = if i < reviews {
-                    now - Duration::minutes((reviews - i) as i64 + 60)
+                    let back = (reviews - i) as i64 * span_minutes / reviews as i64;
+                    now - Duration::minutes(back + 60)
                 } else {
                     now - Duration::minutes(30)
+                };
+                let sku = format!("P-{:02}", i % 20);
+                let name = format!("Prodotto {}", i % 20);
+                let products = if i % 5 == 0 {
+                    vec![(sku.as_str(), name.as_str())]
+                } else {
+                    Vec::new()
                 };
                 let invitation = NewInvitation::parse(
                     InvitationInput {
                         reference: &format!("BENCH-{i}"),
+                        products,
                         ..Default::default()
                     },
                     at - Duration::hours(1),
@@ -93,6 +110,15 @@ async fn main() {
                                consegna puntuale, prodotto come descritto, assistenza cortese.",
                         nps: Some((i % 11) as i64),
                         author_name: "Cliente",
+                        products: if i % 5 == 0 {
+                            vec![ProductRatingInput {
+                                sku: &sku,
+                                rating: (i * 3 % 5 + 1) as i64,
+                                body: None,
+                            }]
+                        } else {
+                            Vec::new()
+                        },
                         ..Default::default()
                     },
                     at,

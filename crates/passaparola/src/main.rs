@@ -65,6 +65,10 @@ enum Command {
         /// `X-Forwarded-For` (used to limit failed log-ins per client).
         #[arg(long, env = "PASSAPAROLA_BEHIND_PROXY")]
         behind_proxy: bool,
+        /// Serve every public read from the database, never from the in-process cache (for
+        /// several servers on one database without a shared cache, and for benchmarks).
+        #[arg(long, env = "PASSAPAROLA_NO_PUBLIC_CACHE")]
+        no_public_cache: bool,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
@@ -214,6 +218,7 @@ async fn run(cli: Cli) -> Result<()> {
             demo,
             log_origin,
             behind_proxy,
+            no_public_cache,
         } => {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
@@ -259,6 +264,9 @@ async fn run(cli: Cli) -> Result<()> {
             server::spawn_log_sealer(store.clone());
             let mut state = server::AppState::new(store, key, base_url.clone(), Some(&vkey));
             state.behind_proxy = *behind_proxy;
+            if *no_public_cache {
+                state.cache = server::cache::PublicCache::disabled();
+            }
             // Open inboxes' event streams end at shutdown, so that draining need not wait.
             let live = state.live.clone();
             let shutdown = async move {

@@ -62,9 +62,19 @@ struct Inner {
 #[derive(Debug, Default, Clone)]
 pub struct PublicCache {
     inner: Arc<RwLock<Inner>>,
+    /// Never keeps anything: every read goes to the database.
+    disabled: bool,
 }
 
 impl PublicCache {
+    /// A cache that keeps nothing (`serve --no-public-cache`).
+    pub fn disabled() -> Self {
+        Self {
+            disabled: true,
+            ..Self::default()
+        }
+    }
+
     /// The cached entry and, on a miss, the generation to hand back to [`Self::insert`].
     pub fn get(&self, slug: &str, key: &str) -> Result<Arc<Cached>, u64> {
         let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
@@ -81,6 +91,9 @@ impl PublicCache {
 
     /// Stores `value` unless the business changed since `generation` was read.
     pub fn insert(&self, slug: &str, key: &str, generation: u64, value: Arc<Cached>) {
+        if self.disabled {
+            return;
+        }
         let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
         if inner.entries >= MAX_ENTRIES {
             // Keep the generations: only they guard against stale inserts.
@@ -132,6 +145,14 @@ mod tests {
         let before = cache.get("gino", "summary").unwrap_err();
         cache.invalidate("gino"); // a write lands while the read is in flight
         cache.insert("gino", "summary", before, entry("stale"));
+        assert!(cache.get("gino", "summary").is_err());
+    }
+
+    #[test]
+    fn a_disabled_cache_keeps_nothing() {
+        let cache = PublicCache::disabled();
+        let generation = cache.get("gino", "summary").unwrap_err();
+        cache.insert("gino", "summary", generation, entry("a"));
         assert!(cache.get("gino", "summary").is_err());
     }
 

@@ -6,7 +6,7 @@
 use std::sync::LazyLock;
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use bytes::Bytes;
@@ -272,7 +272,7 @@ pub async fn widget_frame(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiPath(slug): ApiPath<String>,
-    Query(q): Query<FrameQuery>,
+    ApiQuery(q): ApiQuery<FrameQuery>,
 ) -> Result<Response, ApiError> {
     let locale = locale(q.lang.as_deref())?;
     let theme = match q.theme.as_deref() {
@@ -294,7 +294,8 @@ pub async fn widget_frame(
                 tr: Tr::new(locale),
                 style: crate::web::assets::STYLE_PATH.as_str(),
                 theme,
-                stars: stars(view.rating_average.map_or(0, |a| a.round() as u8)),
+                // The same stars as the script's: the score's.
+                stars: stars(view.score.as_ref().map_or(0, |s| s.value.round() as u8)),
                 review_stars: view.reviews.iter().map(|r| stars(r.rating)).collect(),
                 view,
             };
@@ -386,14 +387,18 @@ fn badge_svg(left: &str, right: &str) -> String {
     )
 }
 
-/// `GET /b/{slug}/feed.atom`: the business's latest 50 customer reviews as an Atom feed.
+/// `GET /b/{slug}/feed.atom?lang=`: the business's latest 50 customer reviews as an Atom
+/// feed, its words in Italian (default) or English.
 pub async fn feed(
     State(state): State<AppState>,
     headers: HeaderMap,
-    tr: Tr,
     ApiPath(slug): ApiPath<String>,
+    ApiQuery(q): ApiQuery<LangQuery>,
 ) -> Result<Response, ApiError> {
     use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
+    // The language from the query, never from the request's headers or cookies: a shared
+    // cache in front keys on the URL alone.
+    let tr = Tr::new(locale(q.lang.as_deref())?);
     let key = format!("feed:{}", tr.lang());
     let s = state.clone();
     cached_as(

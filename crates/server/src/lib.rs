@@ -128,6 +128,7 @@ fn is_public_read(path: &str) -> bool {
     [
         "/api/v1/businesses/",
         "/api/v1/reviews/",
+        "/api/v1/log/",
         "/log/",
         "/badge/",
         "/widget",
@@ -141,6 +142,24 @@ fn is_public_read(path: &str) -> bool {
 /// another site can tell a 404 from a network failure). No credentials are ever allowed:
 /// a browser sends no cookie, and nothing private is readable this way.
 async fn public_cors(request: Request, next: axum::middleware::Next) -> Response {
+    // A cross-origin fetch that revalidates (`If-None-Match`) asks first: say yes, for reads.
+    if request.method() == axum::http::Method::OPTIONS
+        && is_public_read(request.uri().path())
+        && request
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+    {
+        return (
+            axum::http::StatusCode::NO_CONTENT,
+            [
+                (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+                (header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD"),
+                (header::ACCESS_CONTROL_ALLOW_HEADERS, "if-none-match"),
+                (header::ACCESS_CONTROL_MAX_AGE, "86400"),
+            ],
+        )
+            .into_response();
+    }
     let public = matches!(
         *request.method(),
         axum::http::Method::GET | axum::http::Method::HEAD

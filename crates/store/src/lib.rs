@@ -210,12 +210,15 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         filter: StatsFilter,
         now: DateTime<Utc>,
     ) -> Result<domain::stats::Figures>;
-    /// The business's products, with their all-time count and mean for one relationship.
+    /// The business's products rated in the relationship's published reviews, with their
+    /// all-time count and mean.
     async fn products(
         &self,
         business: BusinessId,
         relationship: Relationship,
     ) -> Result<Vec<ProductSummary>>;
+    /// A product's name, if the business ever invited anyone about it.
+    async fn product_name(&self, business: BusinessId, sku: String) -> Result<Option<String>>;
     /// The latest published reviews of one relationship that rated a product, newest first.
     async fn product_reviews(
         &self,

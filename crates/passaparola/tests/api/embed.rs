@@ -89,6 +89,22 @@ async fn the_widget_badge_and_feed_are_public_cacheable_and_escaped() {
         "*",
         "a widget can tell a 404"
     );
+    // A cross-origin revalidation asks first, and may.
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}{path}", app.address))
+        .header("origin", "https://shop.example")
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-headers", "if-none-match")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 204);
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    assert_eq!(
+        preflight.headers()["access-control-allow-headers"],
+        "if-none-match"
+    );
     // Private answers never allow other origins.
     let private = get(&app, "/inbox", &[]).await;
     assert!(
@@ -178,6 +194,22 @@ async fn the_widget_badge_and_feed_are_public_cacheable_and_escaped() {
     let xml = feed.text().await.unwrap();
     assert!(!xml.contains("<script>") && !xml.contains("più </content>"));
     let parsed = atom_syndication::Feed::read_from(xml.as_bytes()).expect("valid Atom");
+    assert!(
+        parsed.title().value.starts_with("Recensioni di"),
+        "Italian by default"
+    );
+    let english = get(
+        &app,
+        &format!("/b/{}/feed.atom?lang=en", app.slug),
+        &[("accept-language", "it")],
+    )
+    .await;
+    let english =
+        atom_syndication::Feed::read_from(english.text().await.unwrap().as_bytes()).unwrap();
+    assert!(
+        english.title().value.starts_with("Reviews of"),
+        "the query decides, not the headers"
+    );
     assert_eq!(parsed.entries().len(), 2);
     let evil = parsed
         .entries()

@@ -100,6 +100,14 @@ async fn reviewers_rate_the_invited_products_and_nothing_else() {
     assert_eq!(tira["low_count"], 1);
     let business = app.get(&stats("")).await.expect(400);
     assert_eq!(business.body["errors"][0]["field"], "product");
+    // A product nobody was invited about is unknown, not a page of zeros.
+    app.get(&stats("MADE-UP")).await.expect(404);
+    app.get(&format!(
+        "/api/v1/businesses/{}/trends?product=MADE-UP",
+        app.slug
+    ))
+    .await
+    .expect(404);
 
     // The product page: its name, figures, the words as text, structured data that
     // matches what the page shows.
@@ -167,8 +175,40 @@ async fn reviewers_rate_the_invited_products_and_nothing_else() {
         after["invitations_answered"], 1,
         "it was answered all the same"
     );
+    // With no rating left, the product has no public page and is not listed.
     let gone = page(&app, &format!("/b/{}/p/TAGL-1", app.slug), &[]).await;
+    assert_eq!(gone.status, 404);
     assert!(!gone.html.contains("perfetto"));
+    let listed = page(&app, &format!("/b/{}", app.slug), &[]).await;
+    assert!(!listed.html.contains("/p/TAGL-1"));
+    assert!(!listed.html.contains("/p/TIRA%202"), "its only rating was erased too");
+}
+
+#[tokio::test]
+async fn unrated_and_unreachable_products_have_no_page() {
+    let app = TestApp::spawn().await;
+    invite_with_products(&app, "P-3").await;
+    // Invited about, never rated: neither listed nor shown.
+    let business = page(&app, &format!("/b/{}", app.slug), &[]).await;
+    assert!(!business.html.contains("/p/TAGL-1"));
+    assert_eq!(
+        page(&app, &format!("/b/{}/p/TAGL-1", app.slug), &[])
+            .await
+            .status,
+        404
+    );
+    // A SKU a URL would resolve away cannot be listed at all.
+    let refused = app
+        .request(
+            Method::POST,
+            "/api/v1/invitations",
+            Some(&app.api_key),
+            Some(&json!({"reference": "P-4", "products": [{"sku": "..", "name": "Su"}]})),
+        )
+        .await
+        .expect(422)
+        .body;
+    assert_eq!(refused["errors"][0]["field"], "products[0].sku");
 }
 
 #[tokio::test]

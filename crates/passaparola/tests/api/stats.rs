@@ -424,43 +424,65 @@ async fn random_history(app: &TestApp, rng: &mut StdRng, now: DateTime<Utc>) {
         }
         written.push((id, edit, at));
     }
-    for (id, edit, at) in &written {
-        match rng.random_range(0..10) {
-            0 | 1 => {
-                let patch = ReviewPatch::parse(Some(rng.random_range(1..=5)), None, None).unwrap();
-                app.store
-                    .write_review(ReviewCommand::Edit {
-                        review: *id,
-                        edit_token: edit.hash(),
-                        patch,
-                        at: *at,
-                    })
-                    .await
-                    .unwrap();
-            }
-            2 => {
-                app.store
-                    .write_review(ReviewCommand::Withdraw {
-                        review: *id,
-                        edit_token: edit.hash(),
-                        at: *at,
-                    })
-                    .await
-                    .unwrap();
-            }
-            3 => {
-                app.store
-                    .write_review(ReviewCommand::Erase {
-                        review: *id,
-                        by: Eraser::Operator,
-                        at: *at,
-                    })
-                    .await
-                    .unwrap();
-            }
-            _ => {}
-        }
+    // Then up to three more steps per review, in random order: edits, late first replies,
+    // withdrawals, erasures, whatever came before. Steps the lifecycle refuses (an edit of a
+    // withdrawn review) are refused, and must change nothing.
+    let mut steps: Vec<usize> = (0..written.len()).flat_map(|i| [i, i, i]).collect();
+    for k in (1..steps.len()).rev() {
+        steps.swap(k, rng.random_range(0..=k));
     }
+    for i in steps {
+        let (id, edit, at) = &written[i];
+        let command = match rng.random_range(0..12) {
+            0..=2 => ReviewCommand::Edit {
+                review: *id,
+                edit_token: edit.hash(),
+                patch: ReviewPatch::parse(Some(rng.random_range(1..=5)), None, None).unwrap(),
+                at: *at,
+            },
+            3 => ReviewCommand::Withdraw {
+                review: *id,
+                edit_token: edit.hash(),
+                at: *at,
+            },
+            4 => ReviewCommand::Erase {
+                review: *id,
+                by: Eraser::Operator,
+                at: *at,
+            },
+            5 | 6 => ReviewCommand::Reply {
+                review: *id,
+                business: business.id,
+                reply: ReplyDraft::parse("Grazie, a presto", "Gino", None).unwrap(),
+                at: *at
+                    + Duration::milliseconds(rng.random_range(0..=(now - *at).num_milliseconds())),
+            },
+            _ => continue,
+        };
+        let _ = app.store.write_review(command).await;
+    }
+    // Asking again for an invitation that exists (same reference) changes nothing.
+    let again = NewInvitation::parse(
+        InvitationInput {
+            reference: "ST-0",
+            products: vec![("SKU-A", "Tagliatelle"), ("SKU-B", "Tiramisù")],
+            ..InvitationInput::default()
+        },
+        now,
+    )
+    .unwrap();
+    let write = app
+        .store
+        .create_invitation(
+            business.id,
+            InvitationId::generate(),
+            again,
+            TokenHash::of("another token"),
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(!write.created);
 }
 
 async fn check_all_figures(app: &TestApp, seed: u64) {

@@ -88,6 +88,10 @@ pub async fn create(
         .store
         .create_invitation(business.id, id, invitation, token.hash(), now)
         .await?;
+    if write.created {
+        // The figures count invitations: the business's cached reads change.
+        state.cache.invalidate(&write.invitation.business_slug);
+    }
     let inv = write.invitation;
     // For an existing invitation, derive its own token again from its id.
     let token = state.instance_key.invitation_token(inv.id);

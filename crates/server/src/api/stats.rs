@@ -87,6 +87,26 @@ pub fn filter(
     })
 }
 
+/// A product the business never invited anyone about is unknown (404), rather than a page
+/// of zeros under a cache key of its own for every made-up SKU.
+async fn known_product(
+    store: &dyn store::Store,
+    business: &store::Business,
+    filter: &StatsFilter,
+) -> Result<(), ApiError> {
+    match &filter.product {
+        Some(sku)
+            if store
+                .product_name(business.id, sku.clone())
+                .await?
+                .is_none() =>
+        {
+            Err(ApiError::NotFound("product"))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A business's figures for one period, relationship, product and verified-or-not.
 #[utoipa::path(
     get,
@@ -118,6 +138,7 @@ pub async fn stats(
     let key = format!("stats:{filter:?}");
     let store = state.store.clone();
     cached(&state, &headers, &slug, &key, |business| async move {
+        known_product(&*store, &business, &filter).await?;
         let now = Utc::now();
         let figures = store.stats(business.id, filter.clone(), now).await?;
         to_json(&StatsView::new(&filter, now, figures))
@@ -169,6 +190,7 @@ pub async fn trends(
     let key = format!("trends:{grain:?}:{filter:?}");
     let store = state.store.clone();
     cached(&state, &headers, &slug, &key, |business| async move {
+        known_product(&*store, &business, &filter).await?;
         let points = match grain {
             TrendGrain::Week => WEEKS,
             TrendGrain::Month => MONTHS,

@@ -816,6 +816,9 @@ pub async fn invite(
         .await
     {
         Ok(write) => {
+            if write.created {
+                state.cache.invalidate(&write.invitation.business_slug);
+            }
             let inv = write.invitation;
             let link = state.link(&format!(
                 "/r/{}",

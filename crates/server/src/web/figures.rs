@@ -279,7 +279,7 @@ pub fn charts(tr: &Tr, id: &str, points: &[TrendPoint], grain: TrendGrain) -> Ve
             .iter()
             .map(|p| p.median_reply_seconds.map(|s| s as f64 / 3600.0))
             .collect(),
-        &|hours| tr.n("duration-hours", hours.round() as i64),
+        &|hours| tr.duration((hours * 3600.0).round() as i64),
         &|p| p.median_reply_seconds.map(|s| tr.duration(s)),
     );
     out

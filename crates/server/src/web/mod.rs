@@ -244,9 +244,15 @@ async fn page_etag(request: axum::extract::Request, next: axum::middleware::Next
     {
         return response;
     }
+    // Only whole bodies of known, page-like size: a stream (the inbox's events) or anything
+    // large is passed on untouched.
+    const LIMIT: u64 = 8 << 20;
+    let size = axum::body::HttpBody::size_hint(response.body());
+    if size.exact().is_none_or(|n| n > LIMIT) {
+        return response;
+    }
     let (mut parts, body) = response.into_parts();
-    // Pages are small; anything past this limit is not a page, and is passed on whole.
-    let Ok(bytes) = axum::body::to_bytes(body, 8 << 20).await else {
+    let Ok(bytes) = axum::body::to_bytes(body, LIMIT as usize).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let entry = crate::cache::Cached::new(bytes);

@@ -272,9 +272,10 @@ pub async fn business(
         .store
         .trend(business.id, filter, chosen.grain, points(chosen.grain), now)
         .await?;
+    // Product pages are the customers' ratings: so is the list that links them.
     let products = state
         .store
-        .products(business.id, query.relationship)
+        .products(business.id, Relationship::Customer)
         .await?;
     let mut rows = state.store.list_reviews(business.id, query.clone()).await?;
     let next = one_page(&mut rows, query.limit, query.sort);

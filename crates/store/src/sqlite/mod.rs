@@ -348,6 +348,22 @@ impl crate::Store for SqliteStore {
             .await
     }
 
+    async fn product_name(
+        &self,
+        business: domain::ids::BusinessId,
+        sku: String,
+    ) -> Result<Option<String>> {
+        self.read(move |c| {
+            use rusqlite::OptionalExtension;
+            Ok(
+                c.prepare_cached("SELECT name FROM products WHERE business_id = ?1 AND sku = ?2")?
+                    .query_row(rusqlite::params![business.to_string(), sku], |r| r.get(0))
+                    .optional()?,
+            )
+        })
+        .await
+    }
+
     async fn product_reviews(
         &self,
         business: domain::ids::BusinessId,

@@ -277,8 +277,9 @@ pub(super) fn trend(
         .collect())
 }
 
-/// The business's products with their all-time count and mean for one relationship, most
-/// reviewed first; products invited but never rated come last.
+/// The business's products rated by at least one published review of the relationship,
+/// with their all-time count and mean, most rated first. A product only invited about is
+/// not listed: its name is the business's, and nothing public says anything of it yet.
 pub(super) fn products(
     c: &Connection,
     business: BusinessId,
@@ -292,6 +293,7 @@ pub(super) fn products(
              AND s.relationship = ?2 AND s.span = 3
          WHERE p.business_id = ?1
          GROUP BY p.sku
+         HAVING TOTAL(s.reviews) > 0
          ORDER BY 3 DESC, p.name",
     )?;
     let rows = stmt.query_map(params![business.to_string(), relationship.as_str()], |r| {
