@@ -271,6 +271,15 @@ async fn public_pages_revalidate_with_an_etag() {
     )
     .await;
     assert_eq!(changed.status(), 200);
+    // The log's checkpoint too.
+    let checkpoint = get(&app, "/log/checkpoint", &[]).await;
+    let tag = checkpoint.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(
+        get(&app, "/log/checkpoint", &[("if-none-match", &tag)])
+            .await
+            .status(),
+        304
+    );
     // Private pages are never tagged or stored.
     let login = get(&app, "/login", &[("accept", "text/html")]).await;
     assert!(

@@ -181,7 +181,10 @@ async fn reviewers_rate_the_invited_products_and_nothing_else() {
     assert!(!gone.html.contains("perfetto"));
     let listed = page(&app, &format!("/b/{}", app.slug), &[]).await;
     assert!(!listed.html.contains("/p/TAGL-1"));
-    assert!(!listed.html.contains("/p/TIRA%202"), "its only rating was erased too");
+    assert!(
+        !listed.html.contains("/p/TIRA%202"),
+        "its only rating was erased too"
+    );
 }
 
 #[tokio::test]

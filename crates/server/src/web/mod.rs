@@ -219,12 +219,17 @@ async fn localised_errors(
     }
 }
 
-/// Public pages revalidate cheaply: a successful `GET` that is neither private (`no-store`)
-/// nor setting a cookie gets a weak ETag of its bytes (weak, because compression may change
-/// the bytes on the wire), `304 Not Modified` when the client has it, and — unless it says
-/// otherwise — `Cache-Control: no-cache`, since what a page shows changes with every review.
-/// Pages depend on the visitor's language, hence `Vary`.
-async fn page_etag(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+/// Every public read revalidates cheaply: a successful `GET` without an ETag of its own that
+/// is neither private (`no-store`) nor setting a cookie gets a weak ETag of its bytes (weak,
+/// because compression may change the bytes on the wire), `304 Not Modified` when the
+/// client has it, and — unless it says otherwise — `Cache-Control: no-cache`, since what it
+/// shows changes with every review. Pages depend on the visitor's language, hence `Vary`.
+/// Applied to the pages (inside their compression) and to the whole app, for the reads that
+/// are not cached bytes already (the log's checkpoint, receipts, the OpenAPI document).
+pub(crate) async fn etag_reads(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     let is_get = matches!(
         *request.method(),
         axum::http::Method::GET | axum::http::Method::HEAD
@@ -389,7 +394,7 @@ pub fn router() -> Router<AppState> {
         .route("/favicon.svg", get(assets::favicon))
         .route("/robots.txt", get(assets::robots))
         .layer(axum::middleware::from_fn(localised_errors))
-        .layer(axum::middleware::from_fn(page_etag))
+        .layer(axum::middleware::from_fn(etag_reads))
         // Pages only: the API's hot reads are measured (BENCHMARKS.md) as they are; a CDN or
         // proxy in front compresses them.
         .layer(tower_http::compression::CompressionLayer::new())
