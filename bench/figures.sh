@@ -4,7 +4,8 @@
 # Seeds (once, kept under target/bench-data/) a business with REVIEWS reviews over three
 # years, then:
 #  1. the widget's JSON and the SVG badge under wrk, alternating with nginx serving the same
-#     bytes as static files, in the same run (target: at least 0.8 of nginx's req/s);
+#     bytes as static files, in the same run (target: at least 0.8 of nginx's req/s), and the
+#     summary, whose ratio earlier runs recorded, for comparison;
 #  2. /stats and /trends latency (wrk --latency, 4 connections), rotating over every period
 #     and filters, from a server with the public cache off (`--no-public-cache`, so each
 #     request reads the cells) and from one with it on (target: p99 under 10 ms).
@@ -53,6 +54,7 @@ base="http://127.0.0.1:$PP_PORT"
 mkdir -p "$work/www/badge"
 curl -sf "$base/api/v1/businesses/bottega-bench/widget?lang=it" >"$work/www/widget.json"
 curl -sf "$base/badge/bottega-bench.svg" >"$work/www/badge.svg"
+curl -sf "$base/api/v1/businesses/bottega-bench/summary" >"$work/www/summary.json"
 chmod 755 "$work" && chmod -R a+rX "$work/www"
 cat >"$work/nginx.conf" <<CONF
 worker_processes auto;
@@ -84,12 +86,14 @@ for round in $(seq "$ROUNDS"); do
   results[nginx_widget]+="$(rps "http://127.0.0.1:$NGINX_PORT/widget.json") "
   results[pp_badge]+="$(rps "$base/badge/bottega-bench.svg") "
   results[nginx_badge]+="$(rps "http://127.0.0.1:$NGINX_PORT/badge.svg") "
+  results[pp_summary]+="$(rps "$base/api/v1/businesses/bottega-bench/summary") "
+  results[nginx_summary]+="$(rps "http://127.0.0.1:$NGINX_PORT/summary.json") "
 done
 echo
 echo "| response | passaparola req/s (median of $ROUNDS) | nginx, same bytes, req/s | ratio |"
 echo "|---|---:|---:|---:|"
-for what in widget badge; do
-  file=$([ "$what" = widget ] && echo widget.json || echo badge.svg)
+for what in widget badge summary; do
+  case $what in widget) file=widget.json ;; badge) file=badge.svg ;; *) file=summary.json ;; esac
   pp=$(tr ' ' '\n' <<<"${results[pp_$what]}" | grep . | median)
   ng=$(tr ' ' '\n' <<<"${results[nginx_$what]}" | grep . | median)
   printf '| %s (%s bytes) | %.0f | %.0f | %.2f |\n' "$what" "$(wc -c <"$work/www/$file")" \
@@ -101,7 +105,7 @@ done
 cat >"$work/stats.lua" <<'LUA'
 local paths = {}
 for _, period in ipairs({"7", "30", "90", "365", "all"}) do
-  for _, extra in ipairs({"", "&verified=true", "&product=P-07"}) do
+  for _, extra in ipairs({"", "&verified=true", "&product=P-05"}) do
     table.insert(paths, "/api/v1/businesses/bottega-bench/stats?period=" .. period .. extra)
   end
 end

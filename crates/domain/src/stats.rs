@@ -2,8 +2,8 @@
 //! running sums in time *cells* so that a read adds a few dozen rows and never scans reviews.
 //!
 //! A cell holds the sums of the reviews published (and the invitations sent) in one UTC day,
-//! one calendar month, or all time, for one business or product, relationship and verified
-//! flag. Every event moves the three cells of its day by the same [`CellDelta`]. A period of
+//! one ISO week, one calendar month, or all time, for one business or product, relationship
+//! and verified flag. Every event moves the four cells of its day by the same [`CellDelta`]. A period of
 //! the last N days is then read as the day cells of its first, partial month and the month
 //! cells after it (see [`Period::ranges`]): at most 31 + 12 rows, or one row for all time.
 //!
@@ -92,6 +92,8 @@ pub enum Span {
     Day = 1,
     Month = 2,
     All = 3,
+    /// An ISO week, from Monday: what the weekly trend reads.
+    Week = 4,
 }
 
 impl Span {
@@ -138,12 +140,13 @@ pub fn week_start(day: i64) -> i64 {
     day - (day + 3).rem_euclid(7)
 }
 
-/// The three cells an event of the day `day` moves.
-pub fn cells_of(day: i64) -> [(Span, i64); 3] {
+/// The cells an event of the day `day` moves: its day's, month's, all time's and week's.
+pub fn cells_of(day: i64) -> [(Span, i64); 4] {
     [
         (Span::Day, day),
         (Span::Month, month_start(day)),
         (Span::All, 0),
+        (Span::Week, week_start(day)),
     ]
 }
 
@@ -475,7 +478,7 @@ mod tests {
             let period = Period::CHOICES[which];
             let first = period.first_day(today).unwrap();
             let probe = first + offset;
-            let [(_, d), (_, m), _] = cells_of(probe);
+            let [(_, d), (_, m), _, _] = cells_of(probe);
             let covered = period.ranges(today).iter().any(|&(span, lo, hi)| {
                 let start = if span == Span::Day { d } else { m };
                 (lo..=hi).contains(&start)

@@ -39,14 +39,25 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_products",
         include_str!("../../migrations/sqlite/0007_products.sql"),
     ),
+    (
+        "0008_week_cells",
+        include_str!("../../migrations/sqlite/0008_week_cells.sql"),
+    ),
 ];
 
 /// The Rust steps, by migration name.
 const STEPS: &[(&str, Step)] = &[("0005_score", score_sums), ("0006_stats", stat_cells)];
 
 /// Adds the invitations and published reviews of before 0006 to the figures' time cells,
-/// through the write path's own `stats::apply`.
+/// through the write path's own `stats::apply`, to the spans 0006 knew (0008 adds weeks).
 fn stat_cells(tx: &rusqlite::Transaction) -> Result<()> {
+    use domain::stats::Span;
+    let apply3 = |tx: &rusqlite::Transaction,
+                  scope: &super::stats::Scope<'_>,
+                  day: i64,
+                  d: &domain::stats::CellDelta| {
+        super::stats::apply_spans(tx, scope, day, d, &[Span::Day, Span::Month, Span::All])
+    };
     use domain::review::{Nps, Rating};
     use domain::stats::{CellDelta, day_of};
     let bad = |what: &str| StoreError::Config(format!("a stored {what} is invalid"));
@@ -78,9 +89,9 @@ fn stat_cells(tx: &rusqlite::Transaction) -> Result<()> {
                 relationship,
                 verified: true,
             };
-            super::stats::apply(tx, &scope, day, &CellDelta::invited())?;
+            apply3(tx, &scope, day, &CellDelta::invited())?;
             if answered {
-                super::stats::apply(tx, &scope, day, &CellDelta::answered())?;
+                apply3(tx, &scope, day, &CellDelta::answered())?;
             }
         }
     }
@@ -111,9 +122,9 @@ fn stat_cells(tx: &rusqlite::Transaction) -> Result<()> {
             .transpose()?;
         let at = time(row.get(5)?)?;
         let day = day_of(at);
-        super::stats::apply(tx, &scope, day, &CellDelta::published(rating, nps, at))?;
+        apply3(tx, &scope, day, &CellDelta::published(rating, nps, at))?;
         if let Some(seconds) = row.get::<_, Option<i64>>(6)? {
-            super::stats::apply(tx, &scope, day, &CellDelta::first_reply(rating, seconds))?;
+            apply3(tx, &scope, day, &CellDelta::first_reply(rating, seconds))?;
         }
     }
     Ok(())

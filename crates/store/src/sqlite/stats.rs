@@ -19,14 +19,32 @@ pub(super) struct Scope<'a> {
     pub verified: bool,
 }
 
-/// Moves the three cells (day, month, all time) of `day` by `d`, in the caller's transaction.
+/// Moves the four cells (day, week, month, all time) of `day` by `d`, in the caller's
+/// transaction.
 pub(super) fn apply(c: &Connection, scope: &Scope<'_>, day: i64, d: &CellDelta) -> Result<()> {
+    apply_spans(
+        c,
+        scope,
+        day,
+        d,
+        &[Span::Day, Span::Week, Span::Month, Span::All],
+    )
+}
+
+/// [`apply`] to some of the cells only: migration 0006 predates the weeks (0008 adds them).
+pub(super) fn apply_spans(
+    c: &Connection,
+    scope: &Scope<'_>,
+    day: i64,
+    d: &CellDelta,
+    spans: &[Span],
+) -> Result<()> {
     if d.is_zero() {
         return Ok(());
     }
     let business = scope.business.to_string();
     let t = &d.tally;
-    for (span, start) in cells_of(day) {
+    for (span, start) in cells_of(day).into_iter().filter(|(s, _)| spans.contains(s)) {
         let key = params![
             business,
             scope.product,
@@ -216,7 +234,7 @@ pub(super) fn trend(
         }
     };
     let (span, bucket_of): (Span, fn(i64) -> i64) = match grain {
-        TrendGrain::Week => (Span::Day, week_start),
+        TrendGrain::Week => (Span::Week, |start| start),
         TrendGrain::Month => (Span::Month, |start| start),
     };
     let first = starts.first().copied().unwrap_or(today);
