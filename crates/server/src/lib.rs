@@ -34,9 +34,29 @@ use crate::tokens::InstanceKey;
 /// (20 kB of UTF-8 at worst); 64 KiB leaves room for the rest and nothing for abuse.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// What every handler can reach.
+/// What every handler can reach. Cloned for every request (axum's `State`), so it is one
+/// `Arc`: a clone is one counter, not one per field. Fields read through `Deref`; set-up code
+/// sets them through `DerefMut` (`Arc::make_mut`) before the state is shared.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppStateInner>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateInner;
+
+    fn deref(&self) -> &AppStateInner {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for AppState {
+    fn deref_mut(&mut self) -> &mut AppStateInner {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+/// The fields of [`AppState`].
+#[derive(Debug, Clone)]
+pub struct AppStateInner {
     pub store: Arc<dyn Store>,
     pub instance_key: InstanceKey,
     /// Where the public reaches this instance; links in responses start with it.
@@ -60,7 +80,7 @@ impl AppState {
         base_url: Url,
         log_verifier_key: Option<&str>,
     ) -> Self {
-        Self {
+        Self(Arc::new(AppStateInner {
             store,
             instance_key,
             base_url: Arc::new(base_url),
@@ -69,7 +89,7 @@ impl AppState {
             logins: Arc::default(),
             live: live::Live::default(),
             behind_proxy: false,
-        }
+        }))
     }
 
     /// An absolute link to `path` (which starts with `/`) on this instance.
