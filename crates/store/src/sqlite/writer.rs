@@ -153,9 +153,11 @@ impl Writer {
 /// How often the WAL is copied back into the database file.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// Past this many frames (about 64 MiB of 4 KiB pages) the WAL is truncated (see
-/// [`checkpoints`]).
-const WAL_FRAMES_LIMIT: i64 = 16_384;
+/// Past this many frames (about 1 GiB of 4 KiB pages) the WAL is truncated (see
+/// [`checkpoints`]). High, because truncating stalls the writes for a few hundred
+/// milliseconds: at 16,384 frames that happened every few seconds under full load and
+/// tripled p99 (BENCHMARKS.md); at this size it is a rare event that bounds the disk.
+const WAL_FRAMES_LIMIT: i64 = 262_144;
 
 /// Checkpoints the WAL every [`CHECKPOINT_EVERY`] until the writer stops. PASSIVE: it never
 /// waits for readers or the writer, and copies what it can; the WAL starts over once a
@@ -166,7 +168,7 @@ const WAL_FRAMES_LIMIT: i64 = 16_384;
 /// reviews seeded in one go). So once the WAL holds more than [`WAL_FRAMES_LIMIT`] frames, the
 /// next checkpoint is TRUNCATE: it waits (the connection's busy timeout) for the writer's
 /// current batch and the readers, copies the little the passive one left, and empties the
-/// file. Writes wait for that copy, a fraction of a second, once per ~64 MiB written.
+/// file. Writes wait for that copy, a fraction of a second, once per ~1 GiB written.
 fn checkpoints(conn: Connection, writer: std::sync::mpsc::Receiver<()>) {
     use std::sync::mpsc::RecvTimeoutError;
     loop {
