@@ -302,16 +302,7 @@ pub struct Cell {
 impl Cell {
     /// Adds another cell's sums.
     pub fn add(&mut self, o: &Cell) {
-        let t = &mut self.tally;
-        t.reviews += o.tally.reviews;
-        for (s, x) in t.stars.iter_mut().zip(o.tally.stars) {
-            *s += x;
-        }
-        t.promoters += o.tally.promoters;
-        t.passives += o.tally.passives;
-        t.detractors += o.tally.detractors;
-        t.replied += o.tally.replied;
-        t.score = t.score.plus(o.tally.score);
+        self.tally.add(&o.tally);
         self.replied_low += o.replied_low;
         self.invitations_sent += o.invitations_sent;
         self.invitations_answered += o.invitations_answered;
@@ -400,9 +391,7 @@ pub fn figures(cell: &Cell, all: &Delays, low: &Delays, now: DateTime<Utc>) -> F
 }
 
 fn ratio(a: u64, b: u64, decimals: i32) -> Option<f64> {
-    let f = 10f64.powi(decimals);
-    // Counts stay far below 2^53, where u64 -> f64 is exact.
-    (b > 0).then(|| (a as f64 / b as f64 * f).round() / f)
+    crate::summary::ratio(a, b).map(|r| crate::summary::round(r, decimals))
 }
 
 #[cfg(test)]

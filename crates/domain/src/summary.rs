@@ -99,6 +99,19 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// Adds another set of tallies (of other reviews).
+    pub fn add(&mut self, o: &Tally) {
+        self.reviews += o.reviews;
+        for (s, x) in self.stars.iter_mut().zip(o.stars) {
+            *s += x;
+        }
+        self.promoters += o.promoters;
+        self.passives += o.passives;
+        self.detractors += o.detractors;
+        self.replied += o.replied;
+        self.score = self.score.plus(o.score);
+    }
+
     /// Applies a delta. Tallies never go negative: a delta that would make them so is a bug
     /// in the caller, and saturating keeps the damage visible but bounded.
     pub fn apply(&mut self, d: TallyDelta) {
@@ -141,12 +154,12 @@ impl Tally {
     }
 }
 
-fn ratio(a: u64, b: u64) -> Option<f64> {
+pub(crate) fn ratio(a: u64, b: u64) -> Option<f64> {
     // Counts stay far below 2^53, where u64 -> f64 is exact.
     (b > 0).then(|| a as f64 / b as f64)
 }
 
-fn round(v: f64, decimals: i32) -> f64 {
+pub(crate) fn round(v: f64, decimals: i32) -> f64 {
     let f = 10f64.powi(decimals);
     (v * f).round() / f
 }
