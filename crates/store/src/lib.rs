@@ -3,7 +3,7 @@
 //! internals are shared between backends.
 //!
 //! Every change to a review goes through [`Store::write_review`]: one function, one
-//! transaction, in which the review's row, its history event and the summary tallies move
+//! transaction, in which the review's row, its history event and the figures' cells move
 //! together or not at all.
 
 pub mod model;
@@ -201,7 +201,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn list_reviews(&self, business: BusinessId, query: ReviewQuery) -> Result<Vec<Review>>;
     /// The score's inputs: every published review of the business, oldest first.
     async fn ratings(&self, business: BusinessId) -> Result<Vec<RatingRow>>;
-    /// The business's summary for one relationship, from the running tallies.
+    /// The business's summary for one relationship, from the all-time time cells.
     async fn summary(&self, business: BusinessId, relationship: Relationship) -> Result<Summary>;
     /// A business's (or product's) figures for a period and filter, from the time cells.
     async fn stats(

@@ -5,10 +5,9 @@ use domain::ids::{BusinessId, ReviewId};
 use domain::invitation::{Locale, Relationship};
 use domain::lifecycle::{self, Erasure, EventKind, InvitationState, ReviewState, Withdrawal};
 use domain::review::{Nps, Rating, ReviewStatus};
-use domain::score::ScoreSums;
 use domain::secret::TokenHash;
 use domain::stats::{CellDelta, day_of as stats_day};
-use domain::summary::{Tally, TallyDelta, median_of_middle};
+use domain::summary::median_of_middle;
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::json;
@@ -21,7 +20,7 @@ use crate::{
 };
 
 /// Applies one review command. Runs inside the writer's transaction: the review row, its
-/// history event and the summary tallies change together or not at all.
+/// history event and the figures' cells change together or not at all.
 pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrite> {
     let (id, created) = match command {
         ReviewCommand::Submit {
@@ -79,12 +78,6 @@ pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrit
                 &json!({"rating": rating.get(), "title": title, "body": body}),
             )?;
             if rating != current.rating {
-                tally(
-                    c,
-                    current.state.business,
-                    current.relationship,
-                    TallyDelta::rating_changed(current.rating, rating, current.created_at),
-                )?;
                 current.move_cells(c, false, |old| {
                     CellDelta::rating_changed(old, rating, current.reply_delay, current.created_at)
                 })?;
@@ -113,17 +106,6 @@ pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrit
                         EventKind::ReviewWithdrawn,
                         at,
                         &json!({}),
-                    )?;
-                    tally(
-                        c,
-                        current.state.business,
-                        current.relationship,
-                        TallyDelta::removed(
-                            current.rating,
-                            current.nps,
-                            current.state.has_reply,
-                            current.created_at,
-                        ),
                     )?;
                     current.move_cells(c, true, |rating| {
                         CellDelta::removed(
@@ -216,7 +198,6 @@ pub(super) fn write(c: &Connection, command: ReviewCommand) -> Result<ReviewWrit
                     at,
                     &snapshot,
                 )?;
-                tally(c, business, current.relationship, TallyDelta::first_reply())?;
                 current.move_cells(c, true, |rating| CellDelta::first_reply(rating, delay))?;
                 (review, true)
             }
@@ -385,12 +366,6 @@ fn submit(
             .collect();
     }
     record(c, id, business, EventKind::ReviewPublished, at, &snapshot)?;
-    tally(
-        c,
-        business,
-        relationship,
-        TallyDelta::published(draft.rating, draft.nps, at),
-    )?;
     // The review counts on its day; the invitation's answer on the day it was sent, for the
     // business and for each product it listed. Usually that is the same day (the same
     // cells): then one change carries both, and each cell is written once. The writer is
@@ -449,17 +424,6 @@ fn erase(
     if counted {
         c.prepare_cached("DELETE FROM reply_delays WHERE review_id = ?1")?
             .execute([&id])?;
-        tally(
-            c,
-            current.state.business,
-            current.relationship,
-            TallyDelta::removed(
-                current.rating,
-                current.nps,
-                current.state.has_reply,
-                current.created_at,
-            ),
-        )?;
         current.move_cells(c, true, |rating| {
             CellDelta::removed(rating, current.nps, current.reply_delay, current.created_at)
         })?;
@@ -655,57 +619,6 @@ fn record(
     data: &serde_json::Value,
 ) -> Result<()> {
     super::log::record_event(c, review, business, kind, at, data).map(|_| ())
-}
-
-fn tally(
-    c: &Connection,
-    business: BusinessId,
-    relationship: Relationship,
-    d: TallyDelta,
-) -> Result<()> {
-    if d.is_zero() {
-        return Ok(());
-    }
-    c.prepare_cached(
-        "INSERT INTO summary_tallies (business_id, relationship, reviews, stars_1, stars_2,
-             stars_3, stars_4, stars_5, promoters, passives, detractors, replied,
-             score_w, score_wr, score_wrr, score_ww)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-         ON CONFLICT (business_id, relationship) DO UPDATE SET
-             reviews = reviews + excluded.reviews,
-             stars_1 = stars_1 + excluded.stars_1,
-             stars_2 = stars_2 + excluded.stars_2,
-             stars_3 = stars_3 + excluded.stars_3,
-             stars_4 = stars_4 + excluded.stars_4,
-             stars_5 = stars_5 + excluded.stars_5,
-             promoters = promoters + excluded.promoters,
-             passives = passives + excluded.passives,
-             detractors = detractors + excluded.detractors,
-             replied = replied + excluded.replied,
-             score_w = score_w + excluded.score_w,
-             score_wr = score_wr + excluded.score_wr,
-             score_wrr = score_wrr + excluded.score_wrr,
-             score_ww = score_ww + excluded.score_ww",
-    )?
-    .execute(params![
-        business.to_string(),
-        relationship.as_str(),
-        d.reviews,
-        d.stars[0],
-        d.stars[1],
-        d.stars[2],
-        d.stars[3],
-        d.stars[4],
-        d.promoters,
-        d.passives,
-        d.detractors,
-        d.replied,
-        d.score.w,
-        d.score.wr,
-        d.score.wrr,
-        d.score.ww,
-    ])?;
-    Ok(())
 }
 
 pub(super) const REVIEW_SELECT: &str = "
@@ -1057,34 +970,8 @@ pub(super) fn summary(
     // One read transaction, so the tallies and the median describe the same moment.
     let now = Utc::now();
     let tx = c.unchecked_transaction()?;
-    let tally = tx
-        .prepare_cached(
-            "SELECT reviews, stars_1, stars_2, stars_3, stars_4, stars_5, promoters, passives,
-                    detractors, replied, score_w, score_wr, score_wrr, score_ww
-             FROM summary_tallies WHERE business_id = ?1 AND relationship = ?2",
-        )?
-        .query_row(params![business.to_string(), relationship.as_str()], |r| {
-            let n = |i: usize| -> rusqlite::Result<u64> {
-                let v: i64 = r.get(i)?;
-                u64::try_from(v).map_err(|e| bad(i, e))
-            };
-            Ok(Tally {
-                reviews: n(0)?,
-                stars: [n(1)?, n(2)?, n(3)?, n(4)?, n(5)?],
-                promoters: n(6)?,
-                passives: n(7)?,
-                detractors: n(8)?,
-                replied: n(9)?,
-                score: ScoreSums {
-                    w: r.get(10)?,
-                    wr: r.get(11)?,
-                    wrr: r.get(12)?,
-                    ww: r.get(13)?,
-                },
-            })
-        })
-        .optional()?
-        .unwrap_or_default();
+    // The all-time cells of the whole business, verified or not: the figures' own sums.
+    let tally = super::stats::all_time(&tx, business, relationship)?;
     let middle: Vec<i64> = if tally.replied == 0 {
         Vec::new()
     } else {

@@ -161,6 +161,24 @@ fn cell_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Cell> {
     })
 }
 
+/// The all-time tallies of a business for one relationship: the summary's.
+pub(super) fn all_time(
+    c: &Connection,
+    business: BusinessId,
+    relationship: Relationship,
+) -> Result<Tally> {
+    let cell = c
+        .prepare_cached(&format!(
+            "SELECT {CELL_SUMS} FROM stat_cells
+             WHERE business_id = ?1 AND product = '' AND relationship = ?2 AND span = 3"
+        ))?
+        .query_row(
+            params![business.to_string(), relationship.as_str()],
+            cell_of,
+        )?;
+    Ok(cell.tally)
+}
+
 /// The figures of one period and filter, from at most a few dozen cells.
 pub(super) fn figures_of(
     c: &Connection,
