@@ -276,7 +276,7 @@ async fn run(cli: Cli) -> Result<()> {
 
             tracing::info!(%local, base_url = %base_url, "Passaparola is listening");
             println!("Passaparola is listening on http://{local}");
-            server::serve(listener, server::app(state), shutdown).await?;
+            server::serve(listener, state, shutdown).await?;
             Ok(())
         }
         Command::Migrate => {

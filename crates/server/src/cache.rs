@@ -3,6 +3,13 @@
 //! write changes the business. This is what lets a summary be served about as fast as a
 //! static file: no database, no serialisation, on the hot path.
 //!
+//! In front of the router sits a second, smaller layer: the finished responses of those reads,
+//! headers and all, by URI ([`PublicCache::ready`]). A repeated read is answered from it before
+//! any routing, middleware or handler runs, which is what brings a widget or a badge near a
+//! static file server's speed (BENCHMARKS.md). A handler opts in by marking its response
+//! [`Shareable`]: it promises that the response depends on the URI and the business's data
+//! alone, never on the request's other headers.
+//!
 //! Consistency: each business has a generation number, bumped by every invalidation. A
 //! reader notes the generation before it reads the database and stores its result only if
 //! the generation is unchanged, so a read that raced a write can never put stale bytes back.
@@ -14,13 +21,18 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use axum::http::HeaderValue;
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Uri, header};
+use axum::response::Response;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
 /// The most entries kept across all businesses; past it the cache starts afresh. Crude, but
 /// it bounds memory, and the entries are cheap to rebuild.
 const MAX_ENTRIES: usize = 10_000;
+
+/// The longest URI kept as a ready response; longer ones are always routed.
+const MAX_READY_URI: usize = 512;
 
 /// How long an entry may be served without a write of this process invalidating it.
 pub const TTL: Duration = Duration::from_secs(10);
@@ -47,6 +59,26 @@ impl Cached {
     }
 }
 
+/// A response extension: this response is the cached `entry` of the business `slug` as of
+/// `generation`, and depends on nothing but its URI. [`PublicCache::keep`] looks for it.
+#[derive(Debug, Clone)]
+pub struct Shareable {
+    pub slug: Arc<str>,
+    pub generation: u64,
+    pub entry: Arc<Cached>,
+}
+
+/// A finished response, ready to be sent again to the same URI.
+#[derive(Debug)]
+struct Ready {
+    slug: Arc<str>,
+    generation: u64,
+    /// When its entry was computed: a ready response expires with it.
+    created: Instant,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
 #[derive(Debug, Default)]
 struct Business {
     generation: u64,
@@ -56,7 +88,28 @@ struct Business {
 #[derive(Debug, Default)]
 struct Inner {
     businesses: HashMap<String, Business>,
+    /// Finished responses by URI (path and query).
+    ready: HashMap<Box<str>, Arc<Ready>>,
+    /// Entries and ready responses together.
     entries: usize,
+}
+
+impl Inner {
+    fn generation(&self, slug: &str) -> u64 {
+        self.businesses.get(slug).map_or(0, |b| b.generation)
+    }
+
+    /// Makes room for one more entry: past [`MAX_ENTRIES`] everything is dropped but the
+    /// generations, which alone guard against stale inserts.
+    fn make_room(&mut self) {
+        if self.entries >= MAX_ENTRIES {
+            for b in self.businesses.values_mut() {
+                b.entries.clear();
+            }
+            self.ready.clear();
+            self.entries = 0;
+        }
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -75,15 +128,16 @@ impl PublicCache {
         }
     }
 
-    /// The cached entry and, on a miss, the generation to hand back to [`Self::insert`].
-    pub fn get(&self, slug: &str, key: &str) -> Result<Arc<Cached>, u64> {
+    /// The cached entry with the generation it belongs to, or on a miss the generation to hand
+    /// back to [`Self::insert`].
+    pub fn get(&self, slug: &str, key: &str) -> Result<(Arc<Cached>, u64), u64> {
         let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
         match inner.businesses.get(slug) {
             Some(b) => b
                 .entries
                 .get(key)
                 .filter(|e| e.created.elapsed() < TTL)
-                .cloned()
+                .map(|e| (e.clone(), b.generation))
                 .ok_or(b.generation),
             None => Err(0),
         }
@@ -95,13 +149,7 @@ impl PublicCache {
             return;
         }
         let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        if inner.entries >= MAX_ENTRIES {
-            // Keep the generations: only they guard against stale inserts.
-            for b in inner.businesses.values_mut() {
-                b.entries.clear();
-            }
-            inner.entries = 0;
-        }
+        inner.make_room();
         let business = inner.businesses.entry(slug.to_owned()).or_default();
         // An expired entry is replaced in place, so it does not count twice.
         if business.generation == generation
@@ -118,6 +166,67 @@ impl PublicCache {
         business.generation += 1;
         let dropped = std::mem::take(&mut business.entries).len();
         inner.entries -= dropped;
+        // Its ready responses are left to fail their generation check, or to be replaced.
+    }
+
+    /// The ready response to `request`, if a handler marked the same URI's response
+    /// [`Shareable`] and the business has not changed since. Only plain `GET`s qualify: a
+    /// revalidation (`If-None-Match`) and `HEAD` go through the router.
+    pub fn ready<B>(&self, request: &Request<B>) -> Option<Response> {
+        if request.method() != Method::GET || request.headers().contains_key(header::IF_NONE_MATCH)
+        {
+            return None;
+        }
+        let uri = request.uri().path_and_query()?.as_str();
+        let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        let ready = inner.ready.get(uri)?;
+        if ready.created.elapsed() >= TTL || inner.generation(&ready.slug) != ready.generation {
+            return None;
+        }
+        let mut response = Response::new(Body::from(ready.body.clone()));
+        *response.headers_mut() = ready.headers.clone();
+        Some(response)
+    }
+
+    /// Keeps `response`, the router's answer to a `GET` of `uri`, for [`Self::ready`] if its
+    /// handler marked it [`Shareable`] and it is still current.
+    pub fn keep(&self, uri: &Uri, response: &Response) {
+        let Some(shareable) = response.extensions().get::<Shareable>() else {
+            return;
+        };
+        let Some(uri) = uri.path_and_query().map(|p| p.as_str()) else {
+            return;
+        };
+        let headers = response.headers();
+        // Only the entry's own bytes, as the handler made them: no layer may have re-encoded
+        // them, and nothing may vary with the request.
+        let untouched = axum::body::HttpBody::size_hint(response.body()).exact()
+            == Some(shareable.entry.body.len() as u64)
+            && !headers.contains_key(header::CONTENT_ENCODING)
+            && !headers.contains_key(header::VARY)
+            && !headers.contains_key(header::SET_COOKIE);
+        if self.disabled
+            || response.status() != StatusCode::OK
+            || !untouched
+            || uri.len() > MAX_READY_URI
+        {
+            return;
+        }
+        let ready = Arc::new(Ready {
+            slug: shareable.slug.clone(),
+            generation: shareable.generation,
+            created: shareable.entry.created,
+            headers: headers.clone(),
+            body: shareable.entry.body.clone(),
+        });
+        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        if inner.generation(&ready.slug) != ready.generation {
+            return;
+        }
+        inner.make_room();
+        if inner.ready.insert(uri.into(), ready).is_none() {
+            inner.entries += 1;
+        }
     }
 }
 
@@ -134,7 +243,7 @@ mod tests {
         let cache = PublicCache::default();
         let generation = cache.get("gino", "summary").unwrap_err();
         cache.insert("gino", "summary", generation, entry("a"));
-        assert_eq!(cache.get("gino", "summary").unwrap().body, "a");
+        assert_eq!(cache.get("gino", "summary").unwrap().0.body, "a");
         cache.invalidate("gino");
         assert!(cache.get("gino", "summary").is_err());
     }
@@ -154,6 +263,115 @@ mod tests {
         let generation = cache.get("gino", "summary").unwrap_err();
         cache.insert("gino", "summary", generation, entry("a"));
         assert!(cache.get("gino", "summary").is_err());
+    }
+
+    /// A response as `cached_as` makes it for `entry`, `generation` of business "gino".
+    fn shareable(entry: &Arc<Cached>, generation: u64) -> Response {
+        let mut response = Response::new(Body::from(entry.body.clone()));
+        response
+            .headers_mut()
+            .insert(header::ETAG, entry.etag.clone());
+        response.extensions_mut().insert(Shareable {
+            slug: "gino".into(),
+            generation,
+            entry: entry.clone(),
+        });
+        response
+    }
+
+    fn get(uri: &str) -> Request<()> {
+        Request::get(uri).body(()).unwrap()
+    }
+
+    #[test]
+    fn a_kept_response_is_ready_until_its_business_changes() {
+        let cache = PublicCache::default();
+        let uri: Uri = "/badge/gino.svg?lang=it".parse().unwrap();
+        let generation = cache.get("gino", "badge:it").unwrap_err();
+        let e = entry("<svg/>");
+        cache.insert("gino", "badge:it", generation, e.clone());
+        cache.keep(&uri, &shareable(&e, generation));
+
+        let ready = cache.ready(&get("/badge/gino.svg?lang=it")).unwrap();
+        assert_eq!(ready.status(), StatusCode::OK);
+        assert_eq!(ready.headers()[header::ETAG], e.etag);
+        assert!(
+            cache.ready(&get("/badge/gino.svg?lang=en")).is_none(),
+            "the query is part of the key"
+        );
+        assert!(
+            cache
+                .ready(&Request::head(&uri).body(()).unwrap())
+                .is_none(),
+            "HEAD is routed"
+        );
+        let revalidation = Request::get(&uri)
+            .header(header::IF_NONE_MATCH, e.etag.clone())
+            .body(())
+            .unwrap();
+        assert!(cache.ready(&revalidation).is_none(), "so is If-None-Match");
+
+        cache.invalidate("gino");
+        assert!(cache.ready(&get("/badge/gino.svg?lang=it")).is_none());
+        // A response computed before the write comes back too late: not kept.
+        cache.keep(&uri, &shareable(&e, generation));
+        assert!(cache.ready(&get("/badge/gino.svg?lang=it")).is_none());
+    }
+
+    #[test]
+    fn only_untouched_shareable_responses_are_kept() {
+        let cache = PublicCache::default();
+        let uri: Uri = "/api/v1/businesses/gino/summary".parse().unwrap();
+        let e = entry("{}");
+        let mut plain = shareable(&e, 0);
+        plain.extensions_mut().remove::<Shareable>();
+        cache.keep(&uri, &plain);
+        let mut varying = shareable(&e, 0);
+        varying
+            .headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("accept-language"));
+        cache.keep(&uri, &varying);
+        let mut reencoded = shareable(&e, 0);
+        *reencoded.body_mut() = Body::from("{ }");
+        cache.keep(&uri, &reencoded);
+        let mut not_ok = shareable(&e, 0);
+        *not_ok.status_mut() = StatusCode::NOT_MODIFIED;
+        cache.keep(&uri, &not_ok);
+        assert!(
+            cache
+                .ready(&get("/api/v1/businesses/gino/summary"))
+                .is_none()
+        );
+
+        let disabled = PublicCache::disabled();
+        disabled.keep(&uri, &shareable(&e, 0));
+        assert!(
+            disabled
+                .ready(&get("/api/v1/businesses/gino/summary"))
+                .is_none()
+        );
+
+        cache.keep(&uri, &shareable(&e, 0));
+        assert!(
+            cache
+                .ready(&get("/api/v1/businesses/gino/summary"))
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn ready_responses_count_against_the_bound() {
+        let cache = PublicCache::default();
+        let e = entry("{}");
+        for i in 0..=MAX_ENTRIES {
+            let uri: Uri = format!("/api/v1/businesses/gino/summary?junk={i}")
+                .parse()
+                .unwrap();
+            cache.keep(&uri, &shareable(&e, 0));
+        }
+        let inner = cache.inner.read().unwrap();
+        assert!(inner.ready.len() <= MAX_ENTRIES, "{}", inner.ready.len());
+        assert_eq!(inner.entries, inner.ready.len());
     }
 
     #[test]

@@ -243,17 +243,21 @@ pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_sec
 /// How long shutdown waits for open requests to finish.
 const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Serves `app` on `listener` until `shutdown` completes, then drains open requests.
+/// Serves the application of `state` on `listener` until `shutdown` completes, then drains
+/// open requests.
 ///
 /// Hand-written around hyper rather than `axum::serve` because that sets no timeouts: here
-/// every connection has [`HEADER_READ_TIMEOUT`] (and the app a [`BODY_READ_TIMEOUT`]).
+/// every connection has [`HEADER_READ_TIMEOUT`] (and the app a [`BODY_READ_TIMEOUT`]). It is
+/// also where the public cache's ready responses are served, before any routing
+/// ([`cache::PublicCache::ready`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    app: Router,
+    state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     use hyper_util::rt::{TokioIo, TokioTimer};
-    let app = app.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+    let front = state.cache.clone();
+    let app = app(state).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
         BODY_READ_TIMEOUT,
     ));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -272,17 +276,29 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        // The peer's address, for the log-in limit (`extract::ClientIp`).
-        let service = tower::ServiceExt::map_request(
-            app.clone(),
+        let (app, front) = (app.clone(), front.clone());
+        let service = hyper::service::service_fn(
             move |mut request: axum::http::Request<hyper::body::Incoming>| {
-                request
-                    .extensions_mut()
-                    .insert(axum::extract::ConnectInfo(peer));
-                request
+                let (app, front) = (app.clone(), front.clone());
+                async move {
+                    if let Some(ready) = front.ready(&request) {
+                        return Ok::<_, std::convert::Infallible>(ready);
+                    }
+                    let get = (request.method() == axum::http::Method::GET)
+                        .then(|| request.uri().clone());
+                    // The peer's address, for the log-in limit (`extract::ClientIp`).
+                    request
+                        .extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    let response =
+                        tower::ServiceExt::oneshot(app, request.map(axum::body::Body::new)).await?;
+                    if let Some(uri) = get {
+                        front.keep(&uri, &response);
+                    }
+                    Ok(response)
+                }
             },
         );
-        let service = hyper_util::service::TowerToHyperService::new(service);
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(HEADER_READ_TIMEOUT)

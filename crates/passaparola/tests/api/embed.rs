@@ -286,3 +286,76 @@ async fn public_pages_revalidate_with_an_etag() {
         login.headers().get("etag").is_none() || login.headers()["cache-control"] == "no-store"
     );
 }
+
+/// What `get` answered, without the `date` header (the only one that may differ).
+async fn answer(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> (u16, Vec<String>, String) {
+    let resp = get(app, path, headers).await;
+    let status = resp.status().as_u16();
+    let mut fields: Vec<String> = resp
+        .headers()
+        .iter()
+        .filter(|(k, _)| *k != "date")
+        .map(|(k, v)| format!("{k}: {}", v.to_str().unwrap()))
+        .collect();
+    fields.sort();
+    (status, fields, resp.text().await.unwrap())
+}
+
+// The server answers a repeated public read from its finished response (`PublicCache::ready`),
+// before routing: it must be the routed answer exactly, and a write must show at once.
+#[tokio::test]
+async fn repeated_reads_are_answered_alike_and_a_write_shows_at_once() {
+    let app = TestApp::spawn().await;
+    app.review("RR-1", 5).await;
+    let paths = [
+        format!("/api/v1/businesses/{}/widget?lang=it", app.slug),
+        format!("/api/v1/businesses/{}/summary", app.slug),
+        format!("/badge/{}.svg", app.slug),
+        format!("/widget/{}?theme=dark&lang=en", app.slug),
+        format!("/b/{}/feed.atom", app.slug),
+    ];
+    for path in &paths {
+        let first = answer(&app, path, &[]).await;
+        assert_eq!(first.0, 200, "{path}");
+        for _ in 0..2 {
+            assert_eq!(answer(&app, path, &[]).await, first, "{path}");
+        }
+        // A revalidation and a HEAD, routed, agree with it.
+        let etag = first
+            .1
+            .iter()
+            .find_map(|h| h.strip_prefix("etag: "))
+            .unwrap();
+        let revalidated = get(&app, path, &[("if-none-match", etag)]).await;
+        assert_eq!(revalidated.status(), 304, "{path}");
+        let head = app
+            .client
+            .head(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.headers()["etag"], etag, "{path}");
+    }
+
+    // Pages vary with the language asked for: never answered from a ready response.
+    let page = format!("/b/{}", app.slug);
+    for lang in ["en", "it", "en"] {
+        let html = get(&app, &page, &[("accept-language", lang)]).await;
+        let html = html.text().await.unwrap();
+        assert!(html.contains(&format!("<html lang=\"{lang}\"")), "{lang}");
+    }
+    // An unknown business stays unknown, however often asked.
+    for _ in 0..2 {
+        assert_eq!(get(&app, "/badge/nessuno.svg", &[]).await.status(), 404);
+    }
+
+    // A new review shows in the very next plain read.
+    let before = answer(&app, &paths[0], &[]).await;
+    app.review("RR-2", 1).await;
+    let widget: serde_json::Value = get(&app, &paths[0], &[]).await.json().await.unwrap();
+    assert_eq!(widget["review_count"], 2);
+    let after = answer(&app, &paths[0], &[]).await;
+    assert_ne!(after.1, before.1, "a new ETag");
+    let badge = answer(&app, &paths[2], &[]).await;
+    assert!(badge.2.contains("2 recensioni"), "{}", badge.2);
+}

@@ -103,11 +103,7 @@ impl TestApp {
             Some(&log_key),
         );
         state.behind_proxy = behind_proxy;
-        tokio::spawn(server::serve(
-            listener,
-            server::app(state),
-            std::future::pending(),
-        ));
+        tokio::spawn(server::serve(listener, state, std::future::pending()));
         let mut app = Self {
             address,
             client: reqwest::Client::new(),

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use store::{Position, ReviewQuery, Sort};
 use utoipa::IntoParams;
 
-use crate::cache::Cached;
+use crate::cache::{Cached, Shareable};
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::views::{BusinessView, ReviewPage, ReviewView, SummaryView};
@@ -186,18 +186,28 @@ where
     F: FnOnce(store::Business) -> Fut,
     Fut: Future<Output = Result<Vec<u8>, ApiError>>,
 {
-    let generation = match state.cache.get(slug, key) {
-        Ok(hit) => return Ok(public_read(headers, &hit, content_type)),
-        Err(generation) => generation,
+    let (entry, generation) = match state.cache.get(slug, key) {
+        Ok(hit) => hit,
+        Err(generation) => {
+            let business = state
+                .store
+                .business_by_slug(slug)
+                .await?
+                .ok_or(ApiError::NotFound("business"))?;
+            let entry = Arc::new(Cached::new(Bytes::from(compute(business).await?)));
+            state.cache.insert(slug, key, generation, entry.clone());
+            (entry, generation)
+        }
     };
-    let business = state
-        .store
-        .business_by_slug(slug)
-        .await?
-        .ok_or(ApiError::NotFound("business"))?;
-    let entry = Arc::new(Cached::new(Bytes::from(compute(business).await?)));
-    state.cache.insert(slug, key, generation, entry.clone());
-    Ok(public_read(headers, &entry, content_type))
+    let mut response = public_read(headers, &entry, content_type);
+    // The bytes depend on the slug and `key` alone, which the URI determines: the server's
+    // front may answer the same URI with them until the business changes.
+    response.extensions_mut().insert(Shareable {
+        slug: slug.into(),
+        generation,
+        entry,
+    });
+    Ok(response)
 }
 
 pub(crate) fn to_json(value: &impl Serialize) -> Result<Vec<u8>, ApiError> {
