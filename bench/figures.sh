@@ -63,6 +63,11 @@ error_log $work/nginx.err;
 events { worker_connections 1024; }
 http {
   access_log off;
+  # nginx at its best for static files: descriptors kept open, bodies sent with sendfile.
+  open_file_cache max=100 inactive=60s;
+  open_file_cache_valid 60s;
+  sendfile on;
+  tcp_nopush on;
   types { application/json json; image/svg+xml svg; }
   server { listen 127.0.0.1:$NGINX_PORT; root $work/www; etag on; }
 }
