@@ -286,6 +286,26 @@ impl CellDelta {
     pub fn is_zero(&self) -> bool {
         *self == Self::default()
     }
+
+    /// Adds another change to the same cell, so that one write carries both. Delay counts
+    /// of the same bucket are merged, and dropped when they cancel out.
+    pub fn add(&mut self, o: &CellDelta) {
+        self.tally.add(&o.tally);
+        self.replied_low += o.replied_low;
+        self.invitations_sent += o.invitations_sent;
+        self.invitations_answered += o.invitations_answered;
+        for d in &o.delays {
+            match self
+                .delays
+                .iter_mut()
+                .find(|e| e.bucket == d.bucket && e.low == d.low)
+            {
+                Some(e) => e.by += d.by,
+                None => self.delays.push(*d),
+            }
+        }
+        self.delays.retain(|d| d.by != 0);
+    }
 }
 
 /// The sums of one or more cells.
@@ -401,6 +421,34 @@ mod tests {
 
     fn day(y: i32, m: u32, d: u32) -> i64 {
         day_number(NaiveDate::from_ymd_opt(y, m, d).unwrap())
+    }
+
+    #[test]
+    fn changes_to_one_cell_add_up_and_cancel_out() {
+        let at = DateTime::<Utc>::from_timestamp(1_750_000_000, 0).unwrap();
+        let (four, two) = (Rating::new(4).unwrap(), Rating::new(2).unwrap());
+        let mut d = CellDelta::published(four, None, at);
+        d.add(&CellDelta::answered());
+        d.add(&CellDelta::first_reply(four, 3_600));
+        d.add(&CellDelta::first_reply(two, 3_600));
+        assert_eq!(d.tally.reviews, 1);
+        assert_eq!(d.tally.stars, [0, 0, 0, 1, 0]);
+        assert_eq!((d.tally.replied, d.replied_low), (2, 1));
+        assert_eq!(d.invitations_answered, 1);
+        // Same bucket, different severity: two counts.
+        assert_eq!(d.delays.len(), 2);
+        d.add(&CellDelta::removed(four, None, Some(3_600), at));
+        assert_eq!(d.tally.reviews, 0);
+        assert_eq!(d.tally.stars, [0; 5]);
+        assert_eq!(
+            d.delays,
+            vec![DelayCount {
+                bucket: delay_bucket(3_600),
+                low: true,
+                by: 1
+            }],
+            "the cancelled count is dropped"
+        );
     }
 
     #[test]

@@ -22,6 +22,19 @@ pub struct TallyDelta {
 }
 
 impl TallyDelta {
+    /// Adds another change, so that one write carries both.
+    pub fn add(&mut self, o: &TallyDelta) {
+        self.reviews += o.reviews;
+        for (s, x) in self.stars.iter_mut().zip(o.stars) {
+            *s += x;
+        }
+        self.promoters += o.promoters;
+        self.passives += o.passives;
+        self.detractors += o.detractors;
+        self.replied += o.replied;
+        self.score = self.score.plus(o.score);
+    }
+
     /// A review written at `at` is published.
     pub fn published(rating: Rating, nps: Option<Nps>, at: DateTime<Utc>) -> Self {
         let mut d = Self {

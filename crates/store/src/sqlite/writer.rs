@@ -8,6 +8,7 @@
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
+use super::stats;
 use crate::{Result, StoreError};
 
 /// The most writes committed together. Large enough to amortise the `fsync`, small enough
@@ -70,19 +71,21 @@ impl<T: Send> Finish for Ran<T> {
 fn in_savepoint<T>(conn: &Connection, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
     conn.execute_batch("SAVEPOINT job")
         .map_err(StoreError::from)?;
-    match work(conn) {
-        Ok(value) => {
-            conn.execute_batch("RELEASE job")
-                .map_err(StoreError::from)?;
-            Ok(value)
-        }
+    let result = match work(conn) {
+        Ok(value) => conn
+            .execute_batch("RELEASE job")
+            .map(|()| value)
+            .map_err(StoreError::from),
         Err(e) => {
             // Undo this write only; the batch's other writes stay.
             conn.execute_batch("ROLLBACK TO job; RELEASE job")
                 .map_err(StoreError::from)?;
             Err(e)
         }
-    }
+    };
+    // Its cell changes go with its rows.
+    stats::Batch::write_ended(result.is_ok());
+    result
 }
 
 fn backend(e: &rusqlite::Error) -> StoreError {
@@ -220,6 +223,7 @@ fn run(
             batch.drain(..).for_each(|job| job.abort(&e));
             continue;
         }
+        let cells = stats::Batch::begin();
         let mut ran = Vec::with_capacity(batch.len());
         for job in batch.drain(..) {
             if conn.is_autocommit() {
@@ -233,10 +237,14 @@ fn run(
                 ran.push(job.run(&conn));
             }
         }
+        // Each cell the batch moved is written once, then the log's checkpoint is signed.
         let sealed = match before_commit.as_mut() {
-            Some(hook) if !conn.is_autocommit() => hook(&conn).map_err(|e| e.to_string()),
-            _ => Ok(()),
-        };
+            _ if conn.is_autocommit() => Ok(()),
+            Some(hook) => cells.flush(&conn).and_then(|()| hook(&conn)),
+            None => cells.flush(&conn),
+        }
+        .map_err(|e| e.to_string());
+        drop(cells);
         let commit = sealed.and_then(|()| conn.execute_batch("COMMIT").map_err(|e| e.to_string()));
         if let Err(e) = &commit {
             tracing::error!(error = %e, writes = ran.len(), "commit failed");
@@ -249,5 +257,63 @@ fn run(
         for r in ran {
             r.finish(commit.as_ref().map(|_| ()).map_err(String::as_str));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a panic in a test is a failing test")]
+
+    use domain::ids::BusinessId;
+    use domain::invitation::Relationship;
+    use domain::stats::CellDelta;
+
+    use super::super::stats::{self, Scope};
+    use crate::StoreError;
+
+    /// Writes in one batch, each moving the same cell: a refused write's change goes with
+    /// its rows, and the kept ones are summed into one write of the cell.
+    #[tokio::test]
+    async fn a_refused_writes_cell_changes_are_dropped_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let store = super::super::SqliteStore::open(&path, None).unwrap();
+        let business = BusinessId::generate();
+        let write = |kept: bool| {
+            store.writer.write(move |c| {
+                let scope = Scope {
+                    business,
+                    product: "",
+                    relationship: Relationship::Customer,
+                    verified: true,
+                };
+                stats::apply(c, &scope, 20_000, &CellDelta::invited())?;
+                if kept {
+                    Ok(())
+                } else {
+                    Err(StoreError::Backend("refused".into()))
+                }
+            })
+        };
+        // While the writer sleeps in a first write, the three queue up: its next batch.
+        let sleep = store.writer.write(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            Ok(())
+        });
+        let (_, a, b, c) = tokio::join!(sleep, write(true), write(false), write(true));
+        assert!(a.is_ok() && b.is_err() && c.is_ok());
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let sent: Vec<(i64, i64)> = conn
+            .prepare("SELECT span, invitations_sent FROM stat_cells ORDER BY span")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            sent,
+            vec![(1, 2), (2, 2), (3, 2), (4, 2)],
+            "day, month, all, week"
+        );
     }
 }
