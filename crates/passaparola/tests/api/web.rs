@@ -1570,6 +1570,21 @@ async fn the_inbox_hears_its_own_news_live() {
     .expect(200);
     let news = next_event(&mut stream, &mut buffer).await;
     assert_eq!(news.0, "gone");
+
+    // Logged out, the stream hears nothing more: the next news ends it.
+    let out = post_with(&app, "/logout", &cookie, &[("csrf", &csrf)]).await;
+    assert_eq!(out.status(), 303);
+    app.review("ORD-3", 2).await;
+    let end = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        let mut rest = String::new();
+        while let Some(chunk) = stream.chunk().await.unwrap() {
+            rest.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+        rest
+    })
+    .await
+    .expect("the stream ends");
+    assert!(!end.contains("event:"), "{end}");
 }
 
 /// A log-in post from the client `forwarded` (as a reverse proxy would say).

@@ -563,6 +563,9 @@ pub async fn item(
     }
 }
 
+/// How often an open event stream checks, between pieces of news, that its session holds.
+const STREAM_SESSION_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// `GET /inbox/events`: the inbox's news as server-sent events, for the page's script to
 /// show a new review without a reload. Each event's data is the review's id.
 pub async fn events(State(state): State<AppState>, tr: Tr, headers: HeaderMap) -> Response {
@@ -574,17 +577,42 @@ pub async fn events(State(state): State<AppState>, tr: Tr, headers: HeaderMap) -
         Err(e) => return e.page(tr),
     };
     let listener = state.live.listen(s.user.business.id);
-    let stream = futures_util::stream::unfold(listener, |mut listener| async move {
-        let event = match listener.next().await {
-            Heard::News(news) => Event::default()
-                .event(news.name())
-                .data(news.review().to_string()),
-            // The script reloads the list from the page.
-            Heard::Missed => Event::default().event("reload").data(""),
-            Heard::Closed => return None,
-        };
-        Some((Ok::<_, std::convert::Infallible>(event), listener))
-    });
+    // The stream lives no longer than its session: it is checked before each piece of news
+    // is told, and every `STREAM_SESSION_CHECK` in between, so that after a log-out (or
+    // the session's expiry) nothing more is heard. A failed check ends the stream too; the
+    // browser reconnects, and a valid session gets a new one.
+    let token = TokenHash::of(&s.token);
+    let store = state.store.clone();
+    let check = tokio::time::interval_at(
+        tokio::time::Instant::now() + STREAM_SESSION_CHECK,
+        STREAM_SESSION_CHECK,
+    );
+    let stream =
+        futures_util::stream::unfold((listener, check), move |(mut listener, mut check)| {
+            let store = store.clone();
+            async move {
+                let signed_in =
+                    || async { matches!(store.session_user(token, Utc::now()).await, Ok(Some(_))) };
+                let event = loop {
+                    tokio::select! {
+                        heard = listener.next() => break match heard {
+                            Heard::News(news) if signed_in().await => Event::default()
+                                .event(news.name())
+                                .data(news.review().to_string()),
+                            // The script reloads the list from the page.
+                            Heard::Missed if signed_in().await => {
+                                Event::default().event("reload").data("")
+                            }
+                            Heard::News(_) | Heard::Missed | Heard::Closed => return None,
+                        },
+                        _ = check.tick() => if !signed_in().await {
+                            return None;
+                        },
+                    }
+                };
+                Some((Ok::<_, std::convert::Infallible>(event), (listener, check)))
+            }
+        });
     let mut response = Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(20)))
         .into_response();
