@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Passaparola's pages in a real browser (Debian's Chromium, driven by playwright-core):
-#   tests/browser/run.sh
+#   tests/browser/run.sh                            (every tests/browser/*.test.mjs)
+#   PP_TESTS=web.test.mjs tests/browser/run.sh      (one file)
 # Builds the server, starts it on a fresh data directory with the demo data and a business
 # user, runs the tests in tests/browser/*.test.mjs against it, and stops it. Screenshots go
 # to docs/screenshots/. Installs what it needs from Debian if missing (chromium, curl, nodejs
@@ -35,4 +36,4 @@ password=$("$bin" --data-dir "$work" user create --business trattoria-da-gino \
 export PP_BASE="http://127.0.0.1:$port" PP_API_KEY="$api_key" PP_EMAIL=giulia@trattoria.example \
   PP_PASSWORD="$password" PP_SCREENSHOTS="$PWD/docs/screenshots"
 mkdir -p "$PP_SCREENSHOTS"
-cd tests/browser && node --test --test-concurrency=1
+cd tests/browser && node --test --test-concurrency=1 ${PP_TESTS:-}

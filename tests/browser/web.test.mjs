@@ -148,6 +148,36 @@ test('a new review appears in the open inbox without a reload, and a draft is ke
   await page.context().close();
 });
 
+test('eight inbox tabs of one browser share one stream, and each hears the news', async () => {
+  // A browser keeps six connections to a site: eight streams of their own would stall it.
+  const first = await loggedIn('en-GB');
+  const tabs = [first];
+  for (let i = 1; i < 8; i++) {
+    const tab = await first.context().newPage();
+    await tab.goto(`${BASE}/inbox`);
+    tabs.push(tab);
+  }
+  const created = await api('POST', '/api/v1/reviews', {
+    token: await invite('BROWSER-TABS'), rating: 2, title: 'Eight tabs',
+    body: 'Every open tab should show this review.', author_name: 'Tab Tester',
+  });
+  assert.equal(created.status, 201);
+  for (const tab of tabs) await tab.waitForSelector(`#i-${created.body.id}`, { timeout: 10000 });
+  // And the site still answers this browser's other requests.
+  const other = await first.context().newPage();
+  const response = await other.goto(`${BASE}/inbox`, { timeout: 5000 });
+  assert.equal(response.status(), 200);
+  // The tab holding the stream goes: another takes it over, and hears the next review.
+  await first.close();
+  const next = await api('POST', '/api/v1/reviews', {
+    token: await invite('BROWSER-TABS-2'), rating: 2, title: 'After the first tab',
+    body: 'The other tabs still hear the news.', author_name: 'Tab Tester',
+  });
+  assert.equal(next.status, 201);
+  for (const tab of tabs.slice(1)) await tab.waitForSelector(`#i-${next.body.id}`, { timeout: 10000 });
+  await other.context().close();
+});
+
 test('the language switch changes the page and is remembered', async () => {
   const page = await visitor('it-IT');
   await page.goto(`${BASE}/b/trattoria-da-gino`);

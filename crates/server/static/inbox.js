@@ -83,18 +83,45 @@
     }
   }
 
+  // What the stream says, wherever it was heard.
+  function heard(type, data) {
+    if (type === "open" || type === "reload") refresh(false); // whatever was missed, once
+    else if (type === "review") refresh(true);
+    else if (type === "replied") gone(data, live.dataset.replied);
+    else if (type === "gone") gone(data, live.dataset.gone);
+  }
+  const TYPES = ["open", "review", "replied", "gone", "reload"];
+  function open(relay) {
+    const source = new EventSource("/inbox/events");
+    TYPES.forEach((type) => source.addEventListener(type, (e) => {
+      heard(type, e.data);
+      if (relay) relay.postMessage({ type, data: e.data || "" });
+    }));
+    return source;
+  }
+
+  // A browser keeps only six connections to a site; an event stream holds one for good. So
+  // the inbox tabs of one browser share one stream: the tab that holds the lock opens it and
+  // tells the others over a BroadcastChannel; when that tab goes, the lock (and the stream)
+  // passes to another. (Web Locks need a secure context: HTTPS, or localhost.)
+  if (navigator.locks && "BroadcastChannel" in window) {
+    const channel = new BroadcastChannel("passaparola-inbox");
+    channel.onmessage = (e) => {
+      if (e.data && TYPES.includes(e.data.type)) heard(e.data.type, String(e.data.data));
+    };
+    navigator.locks.request("passaparola-inbox-events", () => {
+      open(channel);
+      // Held until this page goes.
+      return new Promise(() => {});
+    });
+    return;
+  }
+
+  // Otherwise each tab has its own stream, and a hidden or closed tab gives it back.
   let source = null;
   function connect() {
-    if (source) return;
-    source = new EventSource("/inbox/events");
-    // (Re)connected: whatever happened while no stream was open is fetched once.
-    source.addEventListener("open", () => refresh(false));
-    source.addEventListener("review", () => refresh(true));
-    source.addEventListener("replied", (e) => gone(e.data, live.dataset.replied));
-    source.addEventListener("gone", (e) => gone(e.data, live.dataset.gone));
-    source.addEventListener("reload", () => refresh(false));
+    if (!source) source = open(null);
   }
-  // A hidden or closed tab gives its connection back (browsers allow a few per site).
   document.addEventListener("visibilitychange", () => {
     if (document.hidden) {
       if (source) { source.close(); source = null; }
