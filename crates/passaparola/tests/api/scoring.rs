@@ -207,8 +207,10 @@ async fn anyone_can_recompute_the_score_from_the_csv() {
 
 #[tokio::test]
 async fn the_score_survives_a_restart_and_an_upgrade_from_before_it() {
-    // Reviews written before migration 0005 get their sums from its Rust step: simulate by
-    // zeroing the sums and the schema version, then reopening.
+    // Reviews written before migration 0005 get their sums from its Rust step, and the
+    // figures' cells from 0006's: simulate by putting back the tables of version 4 (the
+    // summary's own, dropped by 0009, without the sums) and its schema version, then
+    // reopening.
     let app = TestApp::spawn().await;
     for (i, rating) in [5, 4, 2, 5].into_iter().enumerate() {
         app.review(&format!("M-{i}"), rating).await;
@@ -218,11 +220,12 @@ async fn the_score_survives_a_restart_and_an_upgrade_from_before_it() {
     {
         let db = app.db();
         db.execute_batch(
-            "UPDATE summary_tallies SET score_w = 0, score_wr = 0, score_wrr = 0, score_ww = 0;
-             ALTER TABLE summary_tallies DROP COLUMN score_w;
-             ALTER TABLE summary_tallies DROP COLUMN score_wr;
-             ALTER TABLE summary_tallies DROP COLUMN score_wrr;
-             ALTER TABLE summary_tallies DROP COLUMN score_ww;
+            "CREATE TABLE summary_tallies (
+                 business_id  TEXT    NOT NULL REFERENCES businesses (id),
+                 relationship TEXT    NOT NULL,
+                 reviews      INTEGER NOT NULL DEFAULT 0,
+                 PRIMARY KEY (business_id, relationship)
+             ) STRICT, WITHOUT ROWID;
              DROP TABLE stat_cells;
              DROP TABLE stat_delays;
              DROP TABLE product_reviews;

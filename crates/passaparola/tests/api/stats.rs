@@ -569,13 +569,19 @@ async fn every_figure_matches_a_recomputation_from_raw_rows() {
         .await
         .unwrap();
     // The same figures after an upgrade from before the cells (and before products, which
-    // came after them): migration 0006's Rust step rebuilds them from the reviews and
-    // invitations.
+    // came after them, and with the summary's own table, which 0009 drops): migration 0006's
+    // Rust step rebuilds them from the reviews and invitations.
     {
         let db = app.db();
         db.execute_batch(
             "DROP TABLE stat_cells; DROP TABLE stat_delays; DROP TABLE product_reviews;
-             DROP TABLE products; PRAGMA user_version = 5;",
+             DROP TABLE products;
+             CREATE TABLE summary_tallies (
+                 business_id TEXT NOT NULL REFERENCES businesses (id),
+                 relationship TEXT NOT NULL,
+                 PRIMARY KEY (business_id, relationship)
+             ) STRICT, WITHOUT ROWID;
+             PRAGMA user_version = 5;",
         )
         .unwrap();
     }

@@ -43,6 +43,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_week_cells",
         include_str!("../../migrations/sqlite/0008_week_cells.sql"),
     ),
+    (
+        "0009_drop_summary_tallies",
+        include_str!("../../migrations/sqlite/0009_drop_summary_tallies.sql"),
+    ),
 ];
 
 /// The Rust steps, by migration name.
