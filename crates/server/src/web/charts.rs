@@ -438,7 +438,7 @@ fn element_id(id: &str) -> String {
 
 /// Text for XML content and attribute values: the five special characters as references,
 /// and the characters XML 1.0 does not allow at all (most control characters) dropped.
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
