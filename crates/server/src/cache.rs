@@ -1,5 +1,6 @@
-//! The public read cache. Public reads (a business's profile, summary and first page of
-//! reviews) are served from memory, as ready bytes with their ETag, and dropped the moment a
+//! The public read cache. Public reads (a business's profile, summary, first page of
+//! reviews, figures and trends, `ratings.csv`, and what other sites embed) are served from
+//! memory, as ready bytes with their ETag, and dropped the moment a
 //! write changes the business. This is what lets a summary be served about as fast as a
 //! static file: no database, no serialisation, on the hot path.
 //!
@@ -30,6 +31,9 @@ use sha2::{Digest, Sha256};
 /// The most entries kept across all businesses; past it the cache starts afresh. Crude, but
 /// it bounds memory, and the entries are cheap to rebuild.
 const MAX_ENTRIES: usize = 10_000;
+
+/// The most bytes of bodies kept across all businesses; past it the cache starts afresh too.
+const MAX_BYTES: usize = 256 << 20;
 
 /// The longest URI kept as a ready response; longer ones are always routed.
 const MAX_READY_URI: usize = 512;
@@ -92,6 +96,8 @@ struct Inner {
     ready: HashMap<Box<str>, Arc<Ready>>,
     /// Entries and ready responses together.
     entries: usize,
+    /// The entries' bodies (ready responses share them).
+    bytes: usize,
 }
 
 impl Inner {
@@ -99,15 +105,16 @@ impl Inner {
         self.businesses.get(slug).map_or(0, |b| b.generation)
     }
 
-    /// Makes room for one more entry: past [`MAX_ENTRIES`] everything is dropped but the
-    /// generations, which alone guard against stale inserts.
-    fn make_room(&mut self) {
-        if self.entries >= MAX_ENTRIES {
+    /// Makes room for one more entry of `bytes`: past [`MAX_ENTRIES`] or [`MAX_BYTES`]
+    /// everything is dropped but the generations, which alone guard against stale inserts.
+    fn make_room(&mut self, bytes: usize) {
+        if self.entries >= MAX_ENTRIES || self.bytes + bytes > MAX_BYTES {
             for b in self.businesses.values_mut() {
                 b.entries.clear();
             }
             self.ready.clear();
             self.entries = 0;
+            self.bytes = 0;
         }
     }
 }
@@ -143,19 +150,29 @@ impl PublicCache {
         }
     }
 
-    /// Stores `value` unless the business changed since `generation` was read.
+    /// Stores `value` unless the business changed since `generation` was read. A body over
+    /// a quarter of [`MAX_BYTES`] is not kept: it would push out everything else.
     pub fn insert(&self, slug: &str, key: &str, generation: u64, value: Arc<Cached>) {
         if self.disabled {
             return;
         }
+        let size = value.body.len();
+        if size > MAX_BYTES / 4 {
+            return;
+        }
         let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        inner.make_room();
+        inner.make_room(size);
         let business = inner.businesses.entry(slug.to_owned()).or_default();
+        if business.generation != generation {
+            return;
+        }
         // An expired entry is replaced in place, so it does not count twice.
-        if business.generation == generation
-            && business.entries.insert(key.to_owned(), value).is_none()
-        {
-            inner.entries += 1;
+        match business.entries.insert(key.to_owned(), value) {
+            Some(old) => inner.bytes = inner.bytes - old.body.len() + size,
+            None => {
+                inner.entries += 1;
+                inner.bytes += size;
+            }
         }
     }
 
@@ -164,8 +181,9 @@ impl PublicCache {
         let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
         let business = inner.businesses.entry(slug.to_owned()).or_default();
         business.generation += 1;
-        let dropped = std::mem::take(&mut business.entries).len();
-        inner.entries -= dropped;
+        let dropped = std::mem::take(&mut business.entries);
+        inner.entries -= dropped.len();
+        inner.bytes -= dropped.values().map(|e| e.body.len()).sum::<usize>();
         // Its ready responses are left to fail their generation check, or to be replaced.
     }
 
@@ -223,7 +241,7 @@ impl PublicCache {
         if inner.generation(&ready.slug) != ready.generation {
             return;
         }
-        inner.make_room();
+        inner.make_room(0);
         if inner.ready.insert(uri.into(), ready).is_none() {
             inner.entries += 1;
         }
@@ -372,6 +390,24 @@ mod tests {
         let inner = cache.inner.read().unwrap();
         assert!(inner.ready.len() <= MAX_ENTRIES, "{}", inner.ready.len());
         assert_eq!(inner.entries, inner.ready.len());
+    }
+
+    #[test]
+    fn the_bodies_kept_are_bounded_in_bytes() {
+        let cache = PublicCache::default();
+        let big = Arc::new(Cached::new(Bytes::from(vec![b'x'; MAX_BYTES / 5])));
+        for i in 0..6 {
+            cache.insert("gino", &format!("k{i}"), 0, big.clone());
+            let inner = cache.inner.read().unwrap();
+            assert!(inner.bytes <= MAX_BYTES, "{}", inner.bytes);
+        }
+        assert!(cache.get("gino", "k5").is_ok(), "the latest stays");
+        cache.invalidate("gino");
+        assert_eq!(cache.inner.read().unwrap().bytes, 0);
+        let huge = Arc::new(Cached::new(Bytes::from(vec![b'x'; MAX_BYTES / 3])));
+        let generation = cache.get("gino", "huge").unwrap_err();
+        cache.insert("gino", "huge", generation, huge);
+        assert!(cache.get("gino", "huge").is_err(), "too big to keep");
     }
 
     #[test]

@@ -313,6 +313,7 @@ async fn repeated_reads_are_answered_alike_and_a_write_shows_at_once() {
         format!("/badge/{}.svg", app.slug),
         format!("/widget/{}?theme=dark&lang=en", app.slug),
         format!("/b/{}/feed.atom", app.slug),
+        format!("/api/v1/businesses/{}/ratings.csv", app.slug),
     ];
     for path in &paths {
         let first = answer(&app, path, &[]).await;
@@ -358,4 +359,6 @@ async fn repeated_reads_are_answered_alike_and_a_write_shows_at_once() {
     assert_ne!(after.1, before.1, "a new ETag");
     let badge = answer(&app, &paths[2], &[]).await;
     assert!(badge.2.contains("2 recensioni"), "{}", badge.2);
+    let csv = answer(&app, &paths[5], &[]).await;
+    assert_eq!(csv.2.lines().count(), 3, "a header and two rows: {}", csv.2);
 }

@@ -294,35 +294,38 @@ pub async fn ratings_csv(
     headers: HeaderMap,
     ApiPath(slug): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let business = state
-        .store
-        .business_by_slug(&slug)
-        .await?
-        .ok_or(ApiError::NotFound("business"))?;
-    let rows = state.store.ratings(business.id).await?;
-    // Every field is a date, a number, a fixed word or a boolean: nothing to quote, so no
-    // CSV library is needed to write it.
-    let mut csv = String::with_capacity(48 * (rows.len() + 1));
-    csv.push_str("published_at,rating,relationship,verified\r\n");
-    for r in &rows {
-        use std::fmt::Write;
-        let at = r
-            .created_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let _ = write!(
-            csv,
-            "{at},{},{},{}\r\n",
-            r.rating,
-            r.relationship.as_str(),
-            r.verified
-        );
-    }
-    let entry = Cached::new(Bytes::from(csv));
-    Ok(crate::public_read(
+    // Cached like every public read (a million reviews make some 45 MB of CSV): computed
+    // once per change of the business, however often it is downloaded.
+    let store = state.store.clone();
+    cached_as(
+        &state,
         &headers,
-        &entry,
+        &slug,
+        "ratings.csv",
         "text/csv; charset=utf-8; header=present",
-    ))
+        |business| async move {
+            let rows = store.ratings(business.id).await?;
+            // Every field is a date, a number, a fixed word or a boolean: nothing to quote,
+            // so no CSV library is needed to write it.
+            let mut csv = String::with_capacity(48 * (rows.len() + 1));
+            csv.push_str("published_at,rating,relationship,verified\r\n");
+            for r in &rows {
+                use std::fmt::Write;
+                let at = r
+                    .created_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+                let _ = write!(
+                    csv,
+                    "{at},{},{},{}\r\n",
+                    r.rating,
+                    r.relationship.as_str(),
+                    r.verified
+                );
+            }
+            Ok(csv.into_bytes())
+        },
+    )
+    .await
 }
 
 /// A business's published reviews, one page at a time.
