@@ -19,7 +19,8 @@
 //! write can go unseen.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::future::Future;
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -119,9 +120,15 @@ impl Inner {
     }
 }
 
+/// The lock of each entry being computed, by business and key.
+type Flights = HashMap<(String, String), Weak<tokio::sync::Mutex<()>>>;
+
 #[derive(Debug, Default, Clone)]
 pub struct PublicCache {
     inner: Arc<RwLock<Inner>>,
+    /// The entries being computed: concurrent misses of one entry wait for one computation
+    /// ([`PublicCache::get_or_compute`]).
+    flights: Arc<Mutex<Flights>>,
     /// Never keeps anything: every read goes to the database.
     disabled: bool,
 }
@@ -148,6 +155,53 @@ impl PublicCache {
                 .ok_or(b.generation),
             None => Err(0),
         }
+    }
+
+    /// The cached entry, or else the one `compute` makes (and the cache keeps), with the
+    /// generation it belongs to. After a write, the many readers of a popular entry miss it
+    /// together: the first computes it, and the others wait for it rather than each reading
+    /// the database for the same bytes. (A disabled cache computes every time.)
+    pub async fn get_or_compute<F, Fut, E>(
+        &self,
+        slug: &str,
+        key: &str,
+        compute: F,
+    ) -> Result<(Arc<Cached>, u64), E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Arc<Cached>, E>>,
+    {
+        if let Ok(hit) = self.get(slug, key) {
+            return Ok(hit);
+        }
+        let _flight = if self.disabled {
+            None
+        } else {
+            Some(self.flight(slug, key).lock_owned().await)
+        };
+        // Whoever held the flight before may have computed it.
+        let generation = match self.get(slug, key) {
+            Ok(hit) => return Ok(hit),
+            Err(generation) => generation,
+        };
+        let entry = compute().await?;
+        self.insert(slug, key, generation, entry.clone());
+        Ok((entry, generation))
+    }
+
+    /// The lock of one entry's computation.
+    fn flight(&self, slug: &str, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
+        let id = (slug.to_owned(), key.to_owned());
+        if let Some(lock) = flights.get(&id).and_then(Weak::upgrade) {
+            return lock;
+        }
+        if flights.len() >= MAX_ENTRIES {
+            flights.retain(|_, lock| lock.strong_count() > 0);
+        }
+        let lock = Arc::new(tokio::sync::Mutex::new(()));
+        flights.insert(id, Arc::downgrade(&lock));
+        lock
     }
 
     /// Stores `value` unless the business changed since `generation` was read. A body over
@@ -408,6 +462,40 @@ mod tests {
         let generation = cache.get("gino", "huge").unwrap_err();
         cache.insert("gino", "huge", generation, huge);
         assert!(cache.get("gino", "huge").is_err(), "too big to keep");
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_compute_once() {
+        let computed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let run = |cache: PublicCache| {
+            let computed = computed.clone();
+            async move {
+                let tasks: Vec<_> = (0..8)
+                    .map(|_| {
+                        let (cache, computed) = (cache.clone(), computed.clone());
+                        tokio::spawn(async move {
+                            cache
+                                .get_or_compute("gino", "summary", || async {
+                                    computed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                                    tokio::time::sleep(Duration::from_millis(50)).await;
+                                    Ok::<_, ()>(entry("a"))
+                                })
+                                .await
+                        })
+                    })
+                    .collect();
+                for t in tasks {
+                    assert_eq!(t.await.unwrap().unwrap().0.body, "a");
+                }
+                computed.swap(0, std::sync::atomic::Ordering::SeqCst)
+            }
+        };
+        assert_eq!(run(PublicCache::default()).await, 1);
+        assert_eq!(
+            run(PublicCache::disabled()).await,
+            8,
+            "nothing kept, nothing awaited"
+        );
     }
 
     #[test]

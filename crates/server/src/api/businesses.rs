@@ -186,19 +186,17 @@ where
     F: FnOnce(store::Business) -> Fut,
     Fut: Future<Output = Result<Vec<u8>, ApiError>>,
 {
-    let (entry, generation) = match state.cache.get(slug, key) {
-        Ok(hit) => hit,
-        Err(generation) => {
+    let (entry, generation) = state
+        .cache
+        .get_or_compute(slug, key, || async {
             let business = state
                 .store
                 .business_by_slug(slug)
                 .await?
                 .ok_or(ApiError::NotFound("business"))?;
-            let entry = Arc::new(Cached::new(Bytes::from(compute(business).await?)));
-            state.cache.insert(slug, key, generation, entry.clone());
-            (entry, generation)
-        }
-    };
+            Ok::<_, ApiError>(Arc::new(Cached::new(Bytes::from(compute(business).await?))))
+        })
+        .await?;
     let mut response = public_read(headers, &entry, content_type);
     // The bytes depend on the slug and `key` alone, which the URI determines: the server's
     // front may answer the same URI with them until the business changes.
