@@ -54,13 +54,25 @@ const STEPS: &[(&str, Step)] = &[("0005_score", score_sums), ("0006_stats", stat
 
 /// Adds the invitations and published reviews of before 0006 to the figures' time cells,
 /// through the write path's own `stats::apply`, to the spans 0006 knew (0008 adds weeks).
+/// As in the writer's batches, the changes are summed in memory and each cell is written
+/// once: on millions of rows that is one upsert per cell, not several per row.
 fn stat_cells(tx: &rusqlite::Transaction) -> Result<()> {
+    let cells = super::stats::Batch::begin();
+    stat_cell_changes(tx)?;
+    cells.flush(tx)
+}
+
+/// [`stat_cells`]' changes, one row at a time.
+fn stat_cell_changes(tx: &rusqlite::Transaction) -> Result<()> {
     use domain::stats::Span;
     let apply3 = |tx: &rusqlite::Transaction,
                   scope: &super::stats::Scope<'_>,
                   day: i64,
                   d: &domain::stats::CellDelta| {
-        super::stats::apply_spans(tx, scope, day, d, &[Span::Day, Span::Month, Span::All])
+        super::stats::apply_spans(tx, scope, day, d, &[Span::Day, Span::Month, Span::All])?;
+        // Into the batch's sums at once, so that only one row's changes are ever listed.
+        super::stats::Batch::write_ended(true);
+        Ok::<_, StoreError>(())
     };
     use domain::review::{Nps, Rating};
     use domain::stats::{CellDelta, day_of};
