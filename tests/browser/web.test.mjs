@@ -178,6 +178,36 @@ test('eight inbox tabs of one browser share one stream, and each hears the news'
   await other.context().close();
 });
 
+test('an inbox left open through a log-out and a new log-in hears the news again', async () => {
+  const inbox = await loggedIn('en-GB');
+  const other = await inbox.context().newPage();
+  await other.goto(`${BASE}/inbox`);
+  // Log out in the other tab: the open inbox's stream ends at the next news, and its
+  // reconnection is refused (403).
+  await Promise.all([other.waitForNavigation(), other.click('form[action="/logout"] button')]);
+  const refused = inbox.waitForResponse(
+    (r) => r.url().endsWith('/inbox/events') && r.status() === 403, { timeout: 20000 });
+  const unseen = await api('POST', '/api/v1/reviews', {
+    token: await invite('BROWSER-RELOGIN-1'), rating: 3, title: 'While logged out',
+    body: 'Nobody is logged in to hear this one.', author_name: 'Tab Tester',
+  });
+  assert.equal(unseen.status, 201);
+  await refused; // EventSource gives up on a refused stream for good
+  // Log in again: the inbox (never reloaded) picks the stream up again by itself.
+  await other.goto(`${BASE}/inbox`);
+  await other.fill('#f-email', process.env.PP_EMAIL);
+  await other.fill('#f-password', process.env.PP_PASSWORD);
+  await Promise.all([other.waitForNavigation(), other.click('form.review-form button[type=submit]')]);
+  await other.close();
+  const next = await api('POST', '/api/v1/reviews', {
+    token: await invite('BROWSER-RELOGIN-2'), rating: 2, title: 'After logging in again',
+    body: 'The open inbox hears this one.', author_name: 'Tab Tester',
+  });
+  assert.equal(next.status, 201);
+  await inbox.waitForSelector(`#i-${next.body.id}`, { timeout: 20000 });
+  await inbox.context().close();
+});
+
 test('the language switch changes the page and is remembered', async () => {
   const page = await visitor('it-IT');
   await page.goto(`${BASE}/b/trattoria-da-gino`);

@@ -64,69 +64,127 @@ impl Cached {
     }
 }
 
-/// A response extension: this response is the cached `entry` of the business `slug` as of
-/// `generation`, and depends on nothing but its URI. [`PublicCache::keep`] looks for it.
+/// A response extension: this response is the cached `entry` of the business `slug`, under
+/// `key`, as of `generation`, and depends on nothing but its URI. [`PublicCache::keep`]
+/// looks for it.
 #[derive(Debug, Clone)]
 pub struct Shareable {
     pub slug: Arc<str>,
+    pub key: Arc<str>,
     pub generation: u64,
     pub entry: Arc<Cached>,
 }
 
-/// A finished response, ready to be sent again to the same URI.
+/// A finished response, ready to be sent again to the same URI while its entry is the
+/// business's current one.
 #[derive(Debug)]
 struct Ready {
     slug: Arc<str>,
-    generation: u64,
-    /// When its entry was computed: a ready response expires with it.
-    created: Instant,
+    key: Arc<str>,
+    entry: Arc<Cached>,
     headers: HeaderMap,
-    body: Bytes,
 }
+
+/// The most URIs answered from one entry. A query parameter the handlers ignore makes another
+/// URI for the same entry; past this, such URIs are routed rather than kept.
+const MAX_READY_PER_ENTRY: usize = 4;
 
 #[derive(Debug, Default)]
 struct Business {
     generation: u64,
     entries: HashMap<String, Arc<Cached>>,
+    /// The URIs answered from each entry (by its key), to drop with it.
+    ready: HashMap<Arc<str>, Vec<Box<str>>>,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
     businesses: HashMap<String, Business>,
-    /// Finished responses by URI (path and query).
-    ready: HashMap<Box<str>, Arc<Ready>>,
-    /// Entries and ready responses together.
+    /// Finished responses by URI (path and query). Each shares its entry's body and goes
+    /// with it, so the bounds on entries bound these too.
+    ready: HashMap<Box<str>, Ready>,
     entries: usize,
-    /// The entries' bodies (ready responses share them).
+    /// The entries' bodies.
     bytes: usize,
 }
 
 impl Inner {
-    fn generation(&self, slug: &str) -> u64 {
-        self.businesses.get(slug).map_or(0, |b| b.generation)
-    }
-
     /// Makes room for one more entry of `bytes`: past [`MAX_ENTRIES`] or [`MAX_BYTES`]
     /// everything is dropped but the generations, which alone guard against stale inserts.
     fn make_room(&mut self, bytes: usize) {
         if self.entries >= MAX_ENTRIES || self.bytes + bytes > MAX_BYTES {
             for b in self.businesses.values_mut() {
                 b.entries.clear();
+                b.ready.clear();
             }
             self.ready.clear();
             self.entries = 0;
             self.bytes = 0;
         }
     }
+
+    /// Drops the ready responses of `slug`'s entries (of one `key`, or all of them).
+    fn drop_ready(&mut self, slug: &str, key: Option<&str>) {
+        let Some(business) = self.businesses.get_mut(slug) else {
+            return;
+        };
+        let uris: Vec<Box<str>> = match key {
+            Some(key) => business.ready.remove(key).unwrap_or_default(),
+            None => business.ready.drain().flat_map(|(_, uris)| uris).collect(),
+        };
+        for uri in uris {
+            self.ready.remove(&uri);
+        }
+    }
 }
 
-/// The lock of each entry being computed, by business and key.
-type Flights = HashMap<(String, String), Weak<tokio::sync::Mutex<()>>>;
+/// How one computation of an entry ended, for those who waited for it: the entry and the
+/// generation it was computed at, or `None` if it failed (or was given up).
+type Outcome = Option<(Arc<Cached>, u64)>;
+
+/// One entry's computation, shared by the readers that missed it together: the first
+/// computes, the others wait for its outcome (`None` until there is one).
+#[derive(Debug)]
+struct Flight {
+    outcome: tokio::sync::watch::Sender<Option<Outcome>>,
+}
+
+/// The computations under way, by business and key.
+type Flights = HashMap<(String, String), Weak<Flight>>;
+
+/// A reader's hold on a [`Flight`]. If the reader computing it goes away (its request was
+/// cancelled) before there is an outcome, the others are told it failed; and the last reader
+/// to let go removes the flight.
+struct Boarding<'a> {
+    flight: Arc<Flight>,
+    computes: bool,
+    id: (String, String),
+    flights: &'a Mutex<Flights>,
+}
+
+impl Boarding<'_> {
+    fn land(&self, outcome: Outcome) {
+        self.flight.outcome.send_replace(Some(outcome));
+    }
+}
+
+impl Drop for Boarding<'_> {
+    fn drop(&mut self) {
+        if self.computes && self.flight.outcome.borrow().is_none() {
+            self.land(None);
+        }
+        let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
+        // New readers board under this lock: if nobody else holds it now, nobody will.
+        if Arc::strong_count(&self.flight) == 1 {
+            flights.remove(&self.id);
+        }
+    }
+}
 
 #[derive(Debug, Default, Clone)]
 pub struct PublicCache {
     inner: Arc<RwLock<Inner>>,
-    /// The entries being computed: concurrent misses of one entry wait for one computation
+    /// The entries being computed: concurrent misses of one entry share one computation
     /// ([`PublicCache::get_or_compute`]).
     flights: Arc<Mutex<Flights>>,
     /// Never keeps anything: every read goes to the database.
@@ -159,8 +217,10 @@ impl PublicCache {
 
     /// The cached entry, or else the one `compute` makes (and the cache keeps), with the
     /// generation it belongs to. After a write, the many readers of a popular entry miss it
-    /// together: the first computes it, and the others wait for it rather than each reading
-    /// the database for the same bytes. (A disabled cache computes every time.)
+    /// together: the first computes it, and the others take its result rather than each
+    /// reading the database for the same bytes. If that computation fails, or began before a
+    /// write the reader has seen, the reader computes its own, without waiting for anyone.
+    /// (A disabled cache computes every time.)
     pub async fn get_or_compute<F, Fut, E>(
         &self,
         slug: &str,
@@ -171,37 +231,64 @@ impl PublicCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Arc<Cached>, E>>,
     {
-        if let Ok(hit) = self.get(slug, key) {
-            return Ok(hit);
-        }
-        let _flight = if self.disabled {
-            None
-        } else {
-            Some(self.flight(slug, key).lock_owned().await)
-        };
-        // Whoever held the flight before may have computed it.
         let generation = match self.get(slug, key) {
             Ok(hit) => return Ok(hit),
             Err(generation) => generation,
         };
-        let entry = compute().await?;
-        self.insert(slug, key, generation, entry.clone());
-        Ok((entry, generation))
+        if self.disabled {
+            return Ok((compute().await?, generation));
+        }
+        let boarding = self.board(slug, key);
+        if !boarding.computes {
+            let mut outcome = boarding.flight.outcome.subscribe();
+            let landed = outcome
+                .wait_for(Option::is_some)
+                .await
+                .ok()
+                .and_then(|o| o.clone().flatten());
+            // Only an outcome computed at the generation this reader saw will do; after a
+            // failure, or a write since, it computes its own, without waiting for anyone.
+            if let Some((entry, at)) = landed.filter(|(_, at)| *at == generation) {
+                return Ok((entry, at));
+            }
+        }
+        match compute().await {
+            Ok(entry) => {
+                self.insert(slug, key, generation, entry.clone());
+                if boarding.computes {
+                    boarding.land(Some((entry.clone(), generation)));
+                }
+                Ok((entry, generation))
+            }
+            Err(e) => {
+                if boarding.computes {
+                    boarding.land(None);
+                }
+                Err(e)
+            }
+        }
     }
 
-    /// The lock of one entry's computation.
-    fn flight(&self, slug: &str, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+    /// Joins the flight of one entry, or starts it (and then computes it).
+    fn board(&self, slug: &str, key: &str) -> Boarding<'_> {
         let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
         let id = (slug.to_owned(), key.to_owned());
-        if let Some(lock) = flights.get(&id).and_then(Weak::upgrade) {
-            return lock;
+        let (flight, computes) = match flights.get(&id).and_then(Weak::upgrade) {
+            Some(flight) => (flight, false),
+            None => {
+                let flight = Arc::new(Flight {
+                    outcome: tokio::sync::watch::channel(None).0,
+                });
+                flights.insert(id.clone(), Arc::downgrade(&flight));
+                (flight, true)
+            }
+        };
+        Boarding {
+            flight,
+            computes,
+            id,
+            flights: &self.flights,
         }
-        if flights.len() >= MAX_ENTRIES {
-            flights.retain(|_, lock| lock.strong_count() > 0);
-        }
-        let lock = Arc::new(tokio::sync::Mutex::new(()));
-        flights.insert(id, Arc::downgrade(&lock));
-        lock
     }
 
     /// Stores `value` unless the business changed since `generation` was read. A body over
@@ -220,9 +307,13 @@ impl PublicCache {
         if business.generation != generation {
             return;
         }
-        // An expired entry is replaced in place, so it does not count twice.
+        // An expired entry is replaced in place, so it does not count twice; the responses
+        // made from it go with it.
         match business.entries.insert(key.to_owned(), value) {
-            Some(old) => inner.bytes = inner.bytes - old.body.len() + size,
+            Some(old) => {
+                inner.bytes = inner.bytes - old.body.len() + size;
+                inner.drop_ready(slug, Some(key));
+            }
             None => {
                 inner.entries += 1;
                 inner.bytes += size;
@@ -233,17 +324,17 @@ impl PublicCache {
     /// Forgets everything cached about the business.
     pub fn invalidate(&self, slug: &str) {
         let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        inner.drop_ready(slug, None);
         let business = inner.businesses.entry(slug.to_owned()).or_default();
         business.generation += 1;
         let dropped = std::mem::take(&mut business.entries);
         inner.entries -= dropped.len();
         inner.bytes -= dropped.values().map(|e| e.body.len()).sum::<usize>();
-        // Its ready responses are left to fail their generation check, or to be replaced.
     }
 
     /// The ready response to `request`, if a handler marked the same URI's response
-    /// [`Shareable`] and the business has not changed since. Only plain `GET`s qualify: a
-    /// revalidation (`If-None-Match`) and `HEAD` go through the router.
+    /// [`Shareable`] and its entry is still the business's current one. Only plain `GET`s
+    /// qualify: a revalidation (`If-None-Match`) and `HEAD` go through the router.
     pub fn ready<B>(&self, request: &Request<B>) -> Option<Response> {
         if request.method() != Method::GET || request.headers().contains_key(header::IF_NONE_MATCH)
         {
@@ -252,16 +343,21 @@ impl PublicCache {
         let uri = request.uri().path_and_query()?.as_str();
         let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
         let ready = inner.ready.get(uri)?;
-        if ready.created.elapsed() >= TTL || inner.generation(&ready.slug) != ready.generation {
+        let current = inner
+            .businesses
+            .get(&*ready.slug)?
+            .entries
+            .get(&*ready.key)?;
+        if !Arc::ptr_eq(current, &ready.entry) || current.created.elapsed() >= TTL {
             return None;
         }
-        let mut response = Response::new(Body::from(ready.body.clone()));
+        let mut response = Response::new(Body::from(ready.entry.body.clone()));
         *response.headers_mut() = ready.headers.clone();
         Some(response)
     }
 
     /// Keeps `response`, the router's answer to a `GET` of `uri`, for [`Self::ready`] if its
-    /// handler marked it [`Shareable`] and it is still current.
+    /// handler marked it [`Shareable`] and its entry is still the current one.
     pub fn keep(&self, uri: &Uri, response: &Response) {
         let Some(shareable) = response.extensions().get::<Shareable>() else {
             return;
@@ -284,21 +380,33 @@ impl PublicCache {
         {
             return;
         }
-        let ready = Arc::new(Ready {
-            slug: shareable.slug.clone(),
-            generation: shareable.generation,
-            created: shareable.entry.created,
-            headers: headers.clone(),
-            body: shareable.entry.body.clone(),
-        });
         let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        if inner.generation(&ready.slug) != ready.generation {
+        if inner.ready.contains_key(uri) {
+            return; // kept by a concurrent reader
+        }
+        let Some(business) = inner.businesses.get_mut(&*shareable.slug) else {
+            return;
+        };
+        let current = business.entries.get(&*shareable.key);
+        if business.generation != shareable.generation
+            || !current.is_some_and(|c| Arc::ptr_eq(c, &shareable.entry))
+        {
             return;
         }
-        inner.make_room(0);
-        if inner.ready.insert(uri.into(), ready).is_none() {
-            inner.entries += 1;
+        let uris = business.ready.entry(shareable.key.clone()).or_default();
+        if uris.len() >= MAX_READY_PER_ENTRY {
+            return;
         }
+        uris.push(uri.into());
+        inner.ready.insert(
+            uri.into(),
+            Ready {
+                slug: shareable.slug.clone(),
+                key: shareable.key.clone(),
+                entry: shareable.entry.clone(),
+                headers: headers.clone(),
+            },
+        );
     }
 }
 
@@ -345,6 +453,7 @@ mod tests {
             .insert(header::ETAG, entry.etag.clone());
         response.extensions_mut().insert(Shareable {
             slug: "gino".into(),
+            key: "k".into(),
             generation,
             entry: entry.clone(),
         });
@@ -359,9 +468,9 @@ mod tests {
     fn a_kept_response_is_ready_until_its_business_changes() {
         let cache = PublicCache::default();
         let uri: Uri = "/badge/gino.svg?lang=it".parse().unwrap();
-        let generation = cache.get("gino", "badge:it").unwrap_err();
+        let generation = cache.get("gino", "k").unwrap_err();
         let e = entry("<svg/>");
-        cache.insert("gino", "badge:it", generation, e.clone());
+        cache.insert("gino", "k", generation, e.clone());
         cache.keep(&uri, &shareable(&e, generation));
 
         let ready = cache.ready(&get("/badge/gino.svg?lang=it")).unwrap();
@@ -385,9 +494,22 @@ mod tests {
 
         cache.invalidate("gino");
         assert!(cache.ready(&get("/badge/gino.svg?lang=it")).is_none());
+        assert!(
+            cache.inner.read().unwrap().ready.is_empty(),
+            "dropped with it"
+        );
         // A response computed before the write comes back too late: not kept.
         cache.keep(&uri, &shareable(&e, generation));
         assert!(cache.ready(&get("/badge/gino.svg?lang=it")).is_none());
+
+        // An entry replaced (its TTL ran out) takes its responses with it.
+        let generation = cache.get("gino", "k").unwrap_err();
+        cache.insert("gino", "k", generation, e.clone());
+        cache.keep(&uri, &shareable(&e, generation));
+        assert!(cache.ready(&get("/badge/gino.svg?lang=it")).is_some());
+        cache.insert("gino", "k", generation, entry("<svg>new</svg>"));
+        assert!(cache.ready(&get("/badge/gino.svg?lang=it")).is_none());
+        assert!(cache.inner.read().unwrap().ready.is_empty());
     }
 
     #[test]
@@ -416,6 +538,7 @@ mod tests {
         );
 
         let disabled = PublicCache::disabled();
+        disabled.insert("gino", "k", 0, e.clone());
         disabled.keep(&uri, &shareable(&e, 0));
         assert!(
             disabled
@@ -423,6 +546,10 @@ mod tests {
                 .is_none()
         );
 
+        // Not the current entry (there is none yet): not kept.
+        cache.keep(&uri, &shareable(&e, 0));
+        assert!(cache.inner.read().unwrap().ready.is_empty());
+        cache.insert("gino", "k", 0, e.clone());
         cache.keep(&uri, &shareable(&e, 0));
         assert!(
             cache
@@ -432,18 +559,22 @@ mod tests {
     }
 
     #[test]
-    fn ready_responses_count_against_the_bound() {
+    fn made_up_uris_of_one_entry_neither_pile_up_nor_push_out_others() {
         let cache = PublicCache::default();
         let e = entry("{}");
+        cache.insert("gino", "k", 0, e.clone());
+        cache.insert("gino", "other", 0, entry("[]"));
         for i in 0..=MAX_ENTRIES {
             let uri: Uri = format!("/api/v1/businesses/gino/summary?junk={i}")
                 .parse()
                 .unwrap();
             cache.keep(&uri, &shareable(&e, 0));
         }
-        let inner = cache.inner.read().unwrap();
-        assert!(inner.ready.len() <= MAX_ENTRIES, "{}", inner.ready.len());
-        assert_eq!(inner.entries, inner.ready.len());
+        assert_eq!(cache.inner.read().unwrap().ready.len(), MAX_READY_PER_ENTRY);
+        assert!(
+            cache.get("gino", "other").is_ok(),
+            "nothing else was dropped"
+        );
     }
 
     #[test]
@@ -462,6 +593,83 @@ mod tests {
         let generation = cache.get("gino", "huge").unwrap_err();
         cache.insert("gino", "huge", generation, huge);
         assert!(cache.get("gino", "huge").is_err(), "too big to keep");
+    }
+
+    /// Eight readers miss at once; each computation takes 50 ms and then fails. Returns how
+    /// many computations ran, and the most that ran at the same time.
+    async fn eight_failing_misses(cache: PublicCache) -> (usize, usize) {
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        let (ran, running, most) = (
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+        );
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let cache = cache.clone();
+                let (ran, running, most) = (ran.clone(), running.clone(), most.clone());
+                tokio::spawn(async move {
+                    cache
+                        .get_or_compute("gino", "summary", || async {
+                            ran.fetch_add(1, SeqCst);
+                            most.fetch_max(running.fetch_add(1, SeqCst) + 1, SeqCst);
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            running.fetch_sub(1, SeqCst);
+                            Err::<Arc<Cached>, ()>(())
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert!(t.await.unwrap().is_err());
+        }
+        (ran.load(SeqCst), most.load(SeqCst))
+    }
+
+    #[tokio::test]
+    async fn a_failed_computation_does_not_make_the_others_queue() {
+        // The first fails; the seven who waited for it then compute side by side.
+        let (ran, most) = eight_failing_misses(PublicCache::default()).await;
+        assert_eq!(ran, 8);
+        assert!(most >= 2, "{most} at a time");
+    }
+
+    #[tokio::test]
+    async fn a_computation_given_up_does_not_leave_the_others_waiting() {
+        let cache = PublicCache::default();
+        let first = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                cache
+                    .get_or_compute("gino", "summary", || async {
+                        tokio::time::sleep(Duration::from_secs(3600)).await;
+                        Ok::<_, ()>(entry("never"))
+                    })
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let second = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                cache
+                    .get_or_compute("gino", "summary", || async { Ok::<_, ()>(entry("b")) })
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        first.abort(); // its client went away
+        let got = tokio::time::timeout(Duration::from_secs(10), second)
+            .await
+            .expect("the second reader is not left waiting")
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.0.body, "b");
+        assert!(
+            cache.flights.lock().unwrap().is_empty(),
+            "no flight left behind"
+        );
     }
 
     #[tokio::test]

@@ -109,11 +109,21 @@
     channel.onmessage = (e) => {
       if (e.data && TYPES.includes(e.data.type)) heard(e.data.type, String(e.data.data));
     };
-    navigator.locks.request("passaparola-inbox-events", () => {
-      open(channel);
-      // Held until this page goes.
-      return new Promise(() => {});
-    });
+    let wait = 1000;
+    const lead = () => navigator.locks.request("passaparola-inbox-events", () => new Promise((release) => {
+      // Held until this page goes, or its stream dies.
+      const source = open(channel);
+      source.addEventListener("open", () => { wait = 1000; });
+      // EventSource never retries a stream refused with an error status (403 after a
+      // log-out, 5xx while the server restarts): hand the stream on after a while, and
+      // queue for it again, waiting longer each time.
+      source.addEventListener("error", () => {
+        if (source.readyState !== EventSource.CLOSED) return;
+        window.setTimeout(() => { release(); lead(); }, wait);
+        wait = Math.min(2 * wait, 60000);
+      });
+    }));
+    lead();
     return;
   }
 

@@ -202,6 +202,7 @@ where
     // front may answer the same URI with them until the business changes.
     response.extensions_mut().insert(Shareable {
         slug: slug.into(),
+        key: key.into(),
         generation,
         entry,
     });

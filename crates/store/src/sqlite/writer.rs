@@ -79,8 +79,8 @@ fn in_savepoint<T>(conn: &Connection, work: impl FnOnce(&Connection) -> Result<T
         Err(e) => {
             // Undo this write only; the batch's other writes stay.
             conn.execute_batch("ROLLBACK TO job; RELEASE job")
-                .map_err(StoreError::from)?;
-            Err(e)
+                .map_err(StoreError::from)
+                .and(Err(e))
         }
     };
     // Its cell changes go with its rows.
