@@ -149,8 +149,8 @@ struct Flight {
     outcome: tokio::sync::watch::Sender<Option<Outcome>>,
 }
 
-/// The computations under way, by business and key.
-type Flights = HashMap<(String, String), Weak<Flight>>;
+/// The computations under way, by business, key and the generation they started at.
+type Flights = HashMap<(String, String, u64), Weak<Flight>>;
 
 /// A reader's hold on a [`Flight`]. If the reader computing it goes away (its request was
 /// cancelled) before there is an outcome, the others are told it failed; and the last reader
@@ -158,7 +158,7 @@ type Flights = HashMap<(String, String), Weak<Flight>>;
 struct Boarding<'a> {
     flight: Arc<Flight>,
     computes: bool,
-    id: (String, String),
+    id: (String, String, u64),
     flights: &'a Mutex<Flights>,
 }
 
@@ -218,9 +218,11 @@ impl PublicCache {
     /// The cached entry, or else the one `compute` makes (and the cache keeps), with the
     /// generation it belongs to. After a write, the many readers of a popular entry miss it
     /// together: the first computes it, and the others take its result rather than each
-    /// reading the database for the same bytes. If that computation fails, or began before a
-    /// write the reader has seen, the reader computes its own, without waiting for anyone.
-    /// (A disabled cache computes every time.)
+    /// reading the database for the same bytes. Readers share a computation only with those
+    /// that saw the same generation, so a reader never gets bytes from before a write it has
+    /// seen; under steady writes that is one computation per entry per batch of writes. If a
+    /// computation fails, those who waited compute their own, side by side. (A disabled
+    /// cache computes every time.)
     pub async fn get_or_compute<F, Fut, E>(
         &self,
         slug: &str,
@@ -238,7 +240,7 @@ impl PublicCache {
         if self.disabled {
             return Ok((compute().await?, generation));
         }
-        let boarding = self.board(slug, key);
+        let boarding = self.board(slug, key, generation);
         if !boarding.computes {
             let mut outcome = boarding.flight.outcome.subscribe();
             let landed = outcome
@@ -246,8 +248,7 @@ impl PublicCache {
                 .await
                 .ok()
                 .and_then(|o| o.clone().flatten());
-            // Only an outcome computed at the generation this reader saw will do; after a
-            // failure, or a write since, it computes its own, without waiting for anyone.
+            // After a failure, each computes its own, without waiting for anyone.
             if let Some((entry, at)) = landed.filter(|(_, at)| *at == generation) {
                 return Ok((entry, at));
             }
@@ -269,10 +270,10 @@ impl PublicCache {
         }
     }
 
-    /// Joins the flight of one entry, or starts it (and then computes it).
-    fn board(&self, slug: &str, key: &str) -> Boarding<'_> {
+    /// Joins the flight of one entry at `generation`, or starts it (and then computes it).
+    fn board(&self, slug: &str, key: &str, generation: u64) -> Boarding<'_> {
         let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
-        let id = (slug.to_owned(), key.to_owned());
+        let id = (slug.to_owned(), key.to_owned(), generation);
         let (flight, computes) = match flights.get(&id).and_then(Weak::upgrade) {
             Some(flight) => (flight, false),
             None => {
@@ -669,6 +670,37 @@ mod tests {
         assert!(
             cache.flights.lock().unwrap().is_empty(),
             "no flight left behind"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_reader_after_a_write_does_not_get_bytes_from_before_it() {
+        let cache = PublicCache::default();
+        let before = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                cache
+                    .get_or_compute("gino", "summary", || async {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        Ok::<_, ()>(entry("before the write"))
+                    })
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        cache.invalidate("gino"); // a write is acknowledged while that read computes
+        let after = cache
+            .get_or_compute("gino", "summary", || async {
+                Ok::<_, ()>(entry("after the write"))
+            })
+            .await
+            .unwrap();
+        assert_eq!(after.0.body, "after the write");
+        assert_eq!(before.await.unwrap().unwrap().0.body, "before the write");
+        assert_eq!(
+            cache.get("gino", "summary").unwrap().0.body,
+            "after the write",
+            "the older computation was not kept"
         );
     }
 
