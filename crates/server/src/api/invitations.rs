@@ -84,14 +84,7 @@ pub async fn create(
     )?;
     let id = InvitationId::generate();
     let token = state.instance_key.invitation_token(id);
-    let write = state
-        .store
-        .create_invitation(business.id, id, invitation, token.hash(), now)
-        .await?;
-    if write.created {
-        // The figures count invitations: the business's cached reads change.
-        state.cache.invalidate(&write.invitation.business_slug);
-    }
+    let write = create_and_tell(&state, business.id, id, invitation, token.hash(), now).await?;
     let inv = write.invitation;
     // For an existing invitation, derive its own token again from its id.
     let token = state.instance_key.invitation_token(inv.id);
@@ -165,4 +158,30 @@ pub async fn show(
         Json(body),
     )
         .into_response())
+}
+
+/// Creates an invitation and, if it is new, drops the business's cached reads (the figures
+/// count invitations). In a task of its own, as `reviews::write`: a client that goes away
+/// does not leave the cache stale.
+pub(crate) async fn create_and_tell(
+    state: &AppState,
+    business: domain::ids::BusinessId,
+    id: InvitationId,
+    invitation: NewInvitation,
+    token: TokenHash,
+    now: chrono::DateTime<Utc>,
+) -> Result<store::InvitationWrite, ApiError> {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let write = state
+            .store
+            .create_invitation(business, id, invitation, token, now)
+            .await?;
+        if write.created {
+            state.cache.invalidate(&write.invitation.business_slug);
+        }
+        Ok(write)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(Box::new(e)))?
 }

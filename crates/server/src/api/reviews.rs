@@ -95,11 +95,20 @@ fn review_id(raw: &str) -> Result<ReviewId, ApiError> {
 }
 
 /// Runs a review command through the one write path, then drops what the public cache held
-/// about the business.
+/// about the business and tells the open inboxes. In a task of its own: if the client goes
+/// away while the write is queued, the write still commits, and so must what follows it, or
+/// the cache would serve the old bytes until its TTL.
 pub(crate) async fn write(
     state: &AppState,
     command: ReviewCommand,
 ) -> Result<ReviewWrite, ApiError> {
+    let state = state.clone();
+    tokio::spawn(async move { write_and_tell(&state, command).await })
+        .await
+        .map_err(|e| ApiError::Internal(Box::new(e)))?
+}
+
+async fn write_and_tell(state: &AppState, command: ReviewCommand) -> Result<ReviewWrite, ApiError> {
     use crate::live::News;
     // What an open inbox must hear: a review arrives or leaves it.
     let news: Option<fn(ReviewId) -> News> = match &command {

@@ -838,15 +838,17 @@ pub async fn invite(
     };
     let id = InvitationId::generate();
     let token = state.instance_key.invitation_token(id);
-    match state
-        .store
-        .create_invitation(s.user.business.id, id, invitation, token.hash(), now)
-        .await
+    match crate::api::invitations::create_and_tell(
+        &state,
+        s.user.business.id,
+        id,
+        invitation,
+        token.hash(),
+        now,
+    )
+    .await
     {
         Ok(write) => {
-            if write.created {
-                state.cache.invalidate(&write.invitation.business_slug);
-            }
             let inv = write.invitation;
             let link = state.link(&format!(
                 "/r/{}",
