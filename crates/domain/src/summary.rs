@@ -93,10 +93,6 @@ impl TallyDelta {
             score: self.score.negated(),
         }
     }
-
-    pub fn is_zero(&self) -> bool {
-        *self == Self::default()
-    }
 }
 
 /// The running tallies of one business and relationship.

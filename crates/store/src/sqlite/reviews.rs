@@ -367,9 +367,8 @@ fn submit(
     }
     record(c, id, business, EventKind::ReviewPublished, at, &snapshot)?;
     // The review counts on its day; the invitation's answer on the day it was sent, for the
-    // business and for each product it listed. Usually that is the same day (the same
-    // cells): then one change carries both, and each cell is written once. The writer is
-    // single-threaded, so every statement saved is throughput.
+    // business and for each product it listed. (When both fall on one day, the writer's
+    // batch sums the two changes into one write of each cell: `stats::Batch`.)
     let scope = Scope {
         business,
         product: "",
@@ -378,35 +377,31 @@ fn submit(
     };
     let day = stats_day(at);
     let invited_day = stats_day(from_ms(invited_at)?);
-    let with_answer = |mut d: CellDelta| {
-        d.invitations_answered = 1;
-        d
-    };
-    let published = CellDelta::published(draft.rating, draft.nps, at);
-    if invited_day == day {
-        stats::apply(c, &scope, day, &with_answer(published))?;
-    } else {
-        stats::apply(c, &scope, day, &published)?;
-        stats::apply(c, &scope, invited_day, &CellDelta::answered())?;
-    }
+    stats::apply(
+        c,
+        &scope,
+        day,
+        &CellDelta::published(draft.rating, draft.nps, at),
+    )?;
+    stats::apply(c, &scope, invited_day, &CellDelta::answered())?;
     for sku in &skus {
         let scope = Scope {
             product: sku,
             ..scope
         };
-        let rated = draft
+        if let Some(p) = draft
             .products
             .iter()
             .find(|p| p.sku.as_str() == sku.as_str())
-            .map(|p| CellDelta::published(p.rating, draft.nps, at));
-        match rated {
-            Some(d) if invited_day == day => stats::apply(c, &scope, day, &with_answer(d))?,
-            Some(d) => {
-                stats::apply(c, &scope, day, &d)?;
-                stats::apply(c, &scope, invited_day, &CellDelta::answered())?;
-            }
-            None => stats::apply(c, &scope, invited_day, &CellDelta::answered())?,
+        {
+            stats::apply(
+                c,
+                &scope,
+                day,
+                &CellDelta::published(p.rating, draft.nps, at),
+            )?;
         }
+        stats::apply(c, &scope, invited_day, &CellDelta::answered())?;
     }
     Ok(())
 }
