@@ -28,7 +28,7 @@ cargo build --release --quiet --bin passaparola --example bench_seed
 big_db=target/bench-data/log-$BIG_LOG.db
 if [ ! -f "$big_db" ] || [ ! -f "target/bench-data/log-$BIG_LOG.key" ]; then
   echo "seeding a log of $BIG_LOG entries (and measuring receipts on it)…" >&2
-  cargo bench -p store --bench log_receipts -- receipt
+  cargo bench -p store-sqlite --bench log_receipts -- receipt
 fi
 
 work=$(mktemp -d)

@@ -25,8 +25,8 @@ use domain::ids::{InvitationId, ReviewId};
 use domain::invitation::{InvitationInput, NewInvitation};
 use domain::review::{ProductRatingInput, ReplyDraft, ReviewDraft, ReviewInput};
 use server::tokens::{self, InstanceKey};
-use store::sqlite::SqliteStore;
 use store::{ReviewCommand, Store};
+use store_sqlite::SqliteStore;
 
 const SLUG: &str = "bottega-bench";
 const TASKS: usize = 256;

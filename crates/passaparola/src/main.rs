@@ -9,13 +9,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use app::backend::Backend;
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 use domain::business::{NewBusiness, Slug};
 use ledger::note::LogSigner;
 use server::tokens::{self, InstanceKey};
 use store::Store;
-use store::sqlite::SqliteStore;
 use url::Url;
 
 /// Passaparola: certified customer reviews, every one published, with a verifiable history.
@@ -32,7 +32,8 @@ struct Cli {
     )]
     data_dir: PathBuf,
 
-    /// The database: `sqlite://PATH`. Defaults to `passaparola.db` in the data directory.
+    /// The database: `sqlite://PATH` (the embedded default). Defaults to `passaparola.db`
+    /// in the data directory.
     #[arg(long, global = true, env = "PASSAPAROLA_DATABASE_URL")]
     database_url: Option<String>,
 
@@ -191,13 +192,18 @@ fn main() -> ExitCode {
 
 /// Opens the store. With the log's signer (the server) it checks and seals the log; the
 /// other commands append their entries for the server to seal.
-fn open_store(cli: &Cli, signer: Option<LogSigner>) -> Result<SqliteStore> {
-    let path = match &cli.database_url {
-        Some(url) => store::sqlite::path_from_url(url)?,
-        None => cli.data_dir.join("passaparola.db"),
+fn open_store(cli: &Cli, signer: Option<LogSigner>) -> Result<Arc<dyn Store>> {
+    Ok(open_backend(cli, signer)?.store())
+}
+
+/// The backend that `--database-url` names (by default the SQLite file in the data
+/// directory).
+fn open_backend(cli: &Cli, signer: Option<LogSigner>) -> Result<Backend> {
+    let url = match &cli.database_url {
+        Some(url) => url.clone(),
+        None => Backend::default_url(&cli.data_dir),
     };
-    SqliteStore::open(&path, signer)
-        .with_context(|| format!("opening the database {}", path.display()))
+    Backend::open(&url, signer).with_context(|| format!("opening the database {url}"))
 }
 
 fn log_key_path(data_dir: &Path) -> PathBuf {
@@ -249,7 +255,7 @@ async fn run(cli: Cli) -> Result<()> {
                 );
             }
             let vkey = signer.verifier_key().to_owned();
-            let store = Arc::new(open_store(&cli, Some(signer))?);
+            let store = open_store(&cli, Some(signer))?;
             let key = instance_key(&cli.data_dir)?;
             if *demo {
                 let seeded = server::demo::seed(store.as_ref(), &key, Utc::now()).await?;
@@ -280,12 +286,8 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Migrate => {
-            let store = open_store(&cli, None)?;
-            let version = store.schema_version().await?;
-            println!(
-                "database {} is at schema version {version}",
-                store.path().display()
-            );
+            let backend = open_backend(&cli, None)?;
+            println!("{}", backend.describe().await?);
             Ok(())
         }
         Command::Business(BusinessCommand::Create {

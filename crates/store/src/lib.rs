@@ -6,8 +6,9 @@
 //! transaction, in which the review's row, its history event and the figures' cells move
 //! together or not at all.
 
+#[cfg(feature = "contract")]
+pub mod contract;
 pub mod model;
-pub mod sqlite;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

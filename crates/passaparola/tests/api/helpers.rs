@@ -9,7 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use server::tokens::{self, InstanceKey};
 use store::Store;
-use store::sqlite::SqliteStore;
+use store_sqlite::SqliteStore;
 
 pub struct TestApp {
     pub address: String,

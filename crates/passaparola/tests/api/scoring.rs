@@ -234,7 +234,7 @@ async fn the_score_survives_a_restart_and_an_upgrade_from_before_it() {
         )
         .unwrap();
     }
-    let reopened = store::sqlite::SqliteStore::open(&app.db_path, None).unwrap();
+    let reopened = store_sqlite::SqliteStore::open(&app.db_path, None).unwrap();
     let business = reopened.business_by_slug(&app.slug).await.unwrap().unwrap();
     let after = reopened
         .summary(business.id, domain::invitation::Relationship::Customer)

@@ -585,7 +585,7 @@ async fn every_figure_matches_a_recomputation_from_raw_rows() {
         )
         .unwrap();
     }
-    let reopened = store::sqlite::SqliteStore::open(&app.db_path, None).unwrap();
+    let reopened = store_sqlite::SqliteStore::open(&app.db_path, None).unwrap();
     let business = reopened.business_by_slug(&app.slug).await.unwrap().unwrap();
     let (reviews, invitations) = raw_rows(&app);
     let weeks_after = reopened

@@ -8,8 +8,9 @@
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
-use super::stats;
-use crate::{Result, StoreError};
+use crate::Result;
+use crate::stats;
+use store::StoreError;
 
 /// The most writes committed together. Large enough to amortise the `fsync`, small enough
 /// that the first write in a batch does not wait long for the last.
@@ -62,7 +63,7 @@ impl<T: Send> Finish for Ran<T> {
         let outcome = match (self.result, commit) {
             (Ok(value), Ok(())) => Ok(value),
             (Err(refused), _) => Err(refused),
-            (Ok(_), Err(e)) => Err(StoreError::Backend(e.to_owned().into())),
+            (Ok(_), Err(e)) => Err(StoreError::Backend(e.to_owned().into()).into()),
         };
         let _ = self.reply.send(outcome);
     }
@@ -70,16 +71,16 @@ impl<T: Send> Finish for Ran<T> {
 
 fn in_savepoint<T>(conn: &Connection, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
     conn.execute_batch("SAVEPOINT job")
-        .map_err(StoreError::from)?;
+        .map_err(crate::Error::from)?;
     let result = match work(conn) {
         Ok(value) => conn
             .execute_batch("RELEASE job")
             .map(|()| value)
-            .map_err(StoreError::from),
+            .map_err(crate::Error::from),
         Err(e) => {
             // Undo this write only; the batch's other writes stay.
             conn.execute_batch("ROLLBACK TO job; RELEASE job")
-                .map_err(StoreError::from)
+                .map_err(crate::Error::from)
                 .and(Err(e))
         }
     };
@@ -88,8 +89,8 @@ fn in_savepoint<T>(conn: &Connection, work: impl FnOnce(&Connection) -> Result<T
     result
 }
 
-fn backend(e: &rusqlite::Error) -> StoreError {
-    StoreError::Backend(e.to_string().into())
+fn backend(e: &rusqlite::Error) -> crate::Error {
+    StoreError::Backend(e.to_string().into()).into()
 }
 
 /// The handle through which async code queues writes.
@@ -137,7 +138,7 @@ impl Writer {
     }
 
     /// Runs `work` inside a write transaction and returns once it is durable.
-    pub(crate) async fn write<T, F>(&self, work: F) -> Result<T>
+    pub(crate) async fn write<T, F>(&self, work: F) -> store::Result<T>
     where
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
         T: Send + 'static,
@@ -150,6 +151,7 @@ impl Writer {
         answer
             .await
             .map_err(|_| StoreError::Backend("the writer dropped a write".into()))?
+            .map_err(StoreError::from)
     }
 }
 
@@ -269,7 +271,7 @@ mod tests {
     use domain::stats::CellDelta;
 
     use super::super::stats::{self, Scope};
-    use crate::StoreError;
+    use store::StoreError;
 
     /// Writes in one batch, each moving the same cell: a refused write's change goes with
     /// its rows, and the kept ones are summed into one write of the cell.
@@ -291,7 +293,7 @@ mod tests {
                 if kept {
                     Ok(())
                 } else {
-                    Err(StoreError::Backend("refused".into()))
+                    Err(StoreError::Backend("refused".into()).into())
                 }
             })
         };

@@ -24,7 +24,7 @@ use ledger::note::LogSigner;
 use ledger::rebuild::Rebuild;
 use rand::Rng;
 use store::Store;
-use store::sqlite::SqliteStore;
+use store_sqlite::SqliteStore;
 
 const ORIGIN: &str = "bench.example/log";
 

@@ -12,10 +12,11 @@ use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::json;
 
-use super::stats::{self, Scope};
-use super::{corrupt, from_ms, parse_uuid, to_ms};
-use crate::{
-    BusinessRef, Entity, Eraser, FollowUp, Opening, Position, Reply, Result, Review, ReviewCommand,
+use crate::Result;
+use crate::stats::{self, Scope};
+use crate::{corrupt, from_ms, parse_uuid, to_ms};
+use store::{
+    BusinessRef, Entity, Eraser, FollowUp, Opening, Position, Reply, Review, ReviewCommand,
     ReviewContent, ReviewEvent, ReviewQuery, ReviewWrite, Sort, StoreError,
 };
 
@@ -590,7 +591,7 @@ impl Current {
         if &self.edit_token == token.as_bytes() {
             Ok(self)
         } else {
-            Err(StoreError::BadEditToken)
+            Err(StoreError::BadEditToken.into())
         }
     }
 }
@@ -651,7 +652,7 @@ fn opt_time(row: &Row<'_>, col: usize) -> rusqlite::Result<Option<DateTime<Utc>>
 
 /// The product ratings of a review, from `json_group_array(json_array(sku, name, rating,
 /// body))`.
-fn product_reviews(row: &Row<'_>, col: usize) -> rusqlite::Result<Vec<crate::ProductReview>> {
+fn product_reviews(row: &Row<'_>, col: usize) -> rusqlite::Result<Vec<store::ProductReview>> {
     let json: Option<String> = row.get(col)?;
     let raw: Vec<(String, String, u8, Option<String>)> = match json {
         Some(j) => serde_json::from_str(&j).map_err(|e| bad(col, e))?,
@@ -659,7 +660,7 @@ fn product_reviews(row: &Row<'_>, col: usize) -> rusqlite::Result<Vec<crate::Pro
     };
     Ok(raw
         .into_iter()
-        .map(|(sku, name, rating, body)| crate::ProductReview {
+        .map(|(sku, name, rating, body)| store::ProductReview {
             sku,
             name,
             rating,
@@ -933,7 +934,7 @@ pub(super) fn of_product(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-pub(super) fn ratings(c: &Connection, business: BusinessId) -> Result<Vec<crate::RatingRow>> {
+pub(super) fn ratings(c: &Connection, business: BusinessId) -> Result<Vec<store::RatingRow>> {
     let mut stmt = c.prepare_cached(
         "SELECT created_at, rating, relationship, verified FROM reviews
          WHERE business_id = ?1 AND status = 'published'
@@ -942,11 +943,11 @@ pub(super) fn ratings(c: &Connection, business: BusinessId) -> Result<Vec<crate:
     let rows = stmt.query_map([business.to_string()], |r| {
         let ms: i64 = r.get(0)?;
         let relationship: String = r.get(2)?;
-        Ok(crate::RatingRow {
+        Ok(store::RatingRow {
             created_at: DateTime::from_timestamp_millis(ms).ok_or_else(|| {
                 bad(
                     0,
-                    crate::StoreError::Config("a date is out of range".into()),
+                    store::StoreError::Config("a date is out of range".into()),
                 )
             })?,
             rating: r.get(1)?,

@@ -11,7 +11,8 @@ use domain::stats::{Cell, CellDelta, Delays, Figures, Span, cells_of, figures, w
 use domain::summary::Tally;
 use rusqlite::{Connection, params};
 
-use crate::{Result, StatsFilter, TrendGrain, TrendPoint};
+use crate::Result;
+use store::{StatsFilter, TrendGrain, TrendPoint};
 
 /// Whose figures a cell holds.
 pub(super) struct Scope<'a> {
@@ -425,7 +426,7 @@ pub(super) fn products(
     c: &Connection,
     business: BusinessId,
     relationship: Relationship,
-) -> Result<Vec<crate::ProductSummary>> {
+) -> Result<Vec<store::ProductSummary>> {
     let mut stmt = c.prepare_cached(
         "SELECT p.sku, p.name, TOTAL(s.reviews),
                 TOTAL(s.stars_1 + 2 * s.stars_2 + 3 * s.stars_3 + 4 * s.stars_4 + 5 * s.stars_5)
@@ -440,7 +441,7 @@ pub(super) fn products(
     let rows = stmt.query_map(params![business.to_string(), relationship.as_str()], |r| {
         let reviews: f64 = r.get(2)?;
         let total: f64 = r.get(3)?;
-        Ok(crate::ProductSummary {
+        Ok(store::ProductSummary {
             sku: r.get(0)?,
             name: r.get(1)?,
             reviews: reviews.max(0.0) as u64,

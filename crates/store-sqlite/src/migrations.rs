@@ -5,47 +5,33 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use crate::{Result, StoreError};
+use crate::Result;
+use store::StoreError;
 
 /// A migration's Rust step, run after its SQL in the same transaction.
 type Step = fn(&rusqlite::Transaction) -> Result<()>;
 
 const MIGRATIONS: &[(&str, &str)] = &[
-    (
-        "0001_init",
-        include_str!("../../migrations/sqlite/0001_init.sql"),
-    ),
-    (
-        "0002_log",
-        include_str!("../../migrations/sqlite/0002_log.sql"),
-    ),
+    ("0001_init", include_str!("../migrations/0001_init.sql")),
+    ("0002_log", include_str!("../migrations/0002_log.sql")),
     (
         "0003_erasure",
-        include_str!("../../migrations/sqlite/0003_erasure.sql"),
+        include_str!("../migrations/0003_erasure.sql"),
     ),
-    (
-        "0004_users",
-        include_str!("../../migrations/sqlite/0004_users.sql"),
-    ),
-    (
-        "0005_score",
-        include_str!("../../migrations/sqlite/0005_score.sql"),
-    ),
-    (
-        "0006_stats",
-        include_str!("../../migrations/sqlite/0006_stats.sql"),
-    ),
+    ("0004_users", include_str!("../migrations/0004_users.sql")),
+    ("0005_score", include_str!("../migrations/0005_score.sql")),
+    ("0006_stats", include_str!("../migrations/0006_stats.sql")),
     (
         "0007_products",
-        include_str!("../../migrations/sqlite/0007_products.sql"),
+        include_str!("../migrations/0007_products.sql"),
     ),
     (
         "0008_week_cells",
-        include_str!("../../migrations/sqlite/0008_week_cells.sql"),
+        include_str!("../migrations/0008_week_cells.sql"),
     ),
     (
         "0009_drop_summary_tallies",
-        include_str!("../../migrations/sqlite/0009_drop_summary_tallies.sql"),
+        include_str!("../migrations/0009_drop_summary_tallies.sql"),
     ),
 ];
 
@@ -186,7 +172,8 @@ pub(crate) fn apply(conn: &mut Connection) -> Result<()> {
             return Err(StoreError::Config(format!(
                 "the database is at schema version {current}, newer than this build's \
                  {LATEST}: upgrade Passaparola"
-            )));
+            ))
+            .into());
         }
         let Some((name, sql)) = usize::try_from(current)
             .ok()

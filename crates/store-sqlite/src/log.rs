@@ -19,8 +19,9 @@ use ledger::tiles::{self, TileKind, TilePath};
 use ledger::{Hash, HashReader, prove_record, record_hash, stored_hash_index, tree_hash};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{corrupt, to_ms};
-use crate::{Result, StoreError};
+use crate::Result;
+use crate::{corrupt, to_ms};
+use store::StoreError;
 
 /// Reads stored hashes from the connection (inside whatever transaction it is in).
 pub(super) struct Reader<'a>(pub &'a Connection);
@@ -46,8 +47,8 @@ impl HashReader for Reader<'_> {
     }
 }
 
-fn ledger_error(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
-    StoreError::Backend(Box::new(e))
+fn ledger_error(e: impl std::error::Error + Send + Sync + 'static) -> crate::Error {
+    StoreError::Backend(Box::new(e)).into()
 }
 
 /// Entries in the log.
@@ -193,7 +194,8 @@ pub(super) fn check(c: &Connection, signer: &LogSigner) -> Result<()> {
     let Some((signed_size, signed)) = latest_checkpoint(c)? else {
         return Ok(());
     };
-    let refuse = |why: String| StoreError::Config(format!("{why}; refusing to start"));
+    let refuse =
+        |why: String| crate::Error::from(StoreError::Config(format!("{why}; refusing to start")));
     let checkpoint = open_checkpoint(&signed, signer.verifier_key()).map_err(|e| {
         refuse(format!(
             "the log's latest checkpoint does not verify with this instance's log key ({e})"

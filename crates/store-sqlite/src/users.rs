@@ -5,9 +5,10 @@ use domain::ids::BusinessId;
 use domain::secret::TokenHash;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::reviews::REVIEW_SELECT;
-use super::{parse_uuid, to_ms};
-use crate::{BusinessRef, Entity, NewUser, Result, Review, StoreError, User};
+use crate::Result;
+use crate::reviews::REVIEW_SELECT;
+use crate::{parse_uuid, to_ms};
+use store::{BusinessRef, Entity, NewUser, Review, StoreError, User};
 
 const USER_COLUMNS: &str = "u.id, b.id, b.slug, b.name, u.email, u.name, u.role";
 
@@ -67,9 +68,9 @@ pub(super) fn create(
         ],
     )?;
     if inserted == 0 {
-        return Err(StoreError::EmailTaken);
+        return Err(StoreError::EmailTaken.into());
     }
-    by_id(c, id)?.ok_or(StoreError::NotFound(Entity::User))
+    by_id(c, id)?.ok_or(StoreError::NotFound(Entity::User).into())
 }
 
 fn by_id(c: &Connection, id: uuid::Uuid) -> Result<Option<User>> {

@@ -6,8 +6,9 @@ use domain::ids::BusinessId;
 use domain::secret::TokenHash;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{from_ms, parse_uuid, to_ms};
-use crate::{Business, Entity, Result, StoreError};
+use crate::Result;
+use crate::{from_ms, parse_uuid, to_ms};
+use store::{Business, Entity, StoreError};
 
 const COLUMNS: &str = "b.id, b.slug, b.name, b.website, b.created_at";
 
@@ -52,7 +53,7 @@ pub(super) fn create(
         ],
     )?;
     if inserted == 0 {
-        return Err(StoreError::SlugTaken);
+        return Err(StoreError::SlugTaken.into());
     }
     c.execute(
         "INSERT INTO api_keys (hash, business_id, created_at) VALUES (?1, ?2, ?3)",
@@ -125,7 +126,7 @@ pub(super) fn search(c: &Connection, query: &str, limit: u32) -> Result<Vec<Busi
     .collect()
 }
 
-pub(super) fn api_keys(c: &Connection, business: BusinessId) -> Result<Vec<crate::ApiKeyRecord>> {
+pub(super) fn api_keys(c: &Connection, business: BusinessId) -> Result<Vec<store::ApiKeyRecord>> {
     let rows: Vec<(String, i64, Option<i64>)> = c
         .prepare_cached(
             "SELECT substr(hex(hash), 1, 16), created_at, revoked_at FROM api_keys
@@ -137,7 +138,7 @@ pub(super) fn api_keys(c: &Connection, business: BusinessId) -> Result<Vec<crate
         .collect::<rusqlite::Result<_>>()?;
     rows.into_iter()
         .map(|(id, created, revoked)| {
-            Ok(crate::ApiKeyRecord {
+            Ok(store::ApiKeyRecord {
                 id: id.to_ascii_lowercase(),
                 created_at: from_ms(created)?,
                 revoked_at: revoked.map(from_ms).transpose()?,

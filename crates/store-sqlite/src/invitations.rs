@@ -6,8 +6,9 @@ use domain::invitation::NewInvitation;
 use domain::secret::TokenHash;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{corrupt, from_ms, parse_uuid, to_ms};
-use crate::{Invitation, InvitationWrite, ProductRecord, Result};
+use crate::Result;
+use crate::{corrupt, from_ms, parse_uuid, to_ms};
+use store::{Invitation, InvitationWrite, ProductRecord};
 
 pub(super) fn create(
     c: &Connection,

@@ -24,8 +24,11 @@ use ledger::tiles::TilePath;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 
-use crate::{Result, StoreError};
+use store::StoreError;
 use writer::Writer;
+
+/// The contract's result, which the trait's methods return.
+type StoreResult<T> = store::Result<T>;
 
 /// How long a connection waits for a lock held by another connection or process.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -40,7 +43,7 @@ pub struct SqliteStore {
 
 /// Turns a `sqlite:` URL (`sqlite://data/passaparola.db`, `sqlite:///abs/path.db`,
 /// `sqlite:relative.db`) or a plain path into a file path.
-pub fn path_from_url(url: &str) -> Result<PathBuf> {
+pub fn path_from_url(url: &str) -> StoreResult<PathBuf> {
     let path = if let Some(rest) = url.strip_prefix("sqlite://") {
         rest
     } else if let Some(rest) = url.strip_prefix("sqlite:") {
@@ -71,7 +74,11 @@ impl SqliteStore {
     /// signed checkpoint, refusing a mismatch, and signs a checkpoint after every batch of
     /// writes. Without it (the command line), writes still append their log entries, and the
     /// server's next checkpoint covers them.
-    pub fn open(path: &Path, signer: Option<LogSigner>) -> Result<Self> {
+    pub fn open(path: &Path, signer: Option<LogSigner>) -> StoreResult<Self> {
+        Self::open_inner(path, signer).map_err(Into::into)
+    }
+
+    fn open_inner(path: &Path, signer: Option<LogSigner>) -> Result<Self> {
         create_private(path)?;
         let mut conn = Connection::open(path)
             .map_err(|e| StoreError::Config(format!("cannot open {}: {e}", path.display())))?;
@@ -126,13 +133,13 @@ impl SqliteStore {
     }
 
     /// The schema version the database is at.
-    pub async fn schema_version(&self) -> Result<i64> {
+    pub async fn schema_version(&self) -> StoreResult<i64> {
         self.read(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?))
             .await
     }
 
     /// Runs a read on a pooled read-only connection, off the async threads.
-    async fn read<T, F>(&self, f: F) -> Result<T>
+    async fn read<T, F>(&self, f: F) -> StoreResult<T>
     where
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
         T: Send + 'static,
@@ -140,7 +147,7 @@ impl SqliteStore {
         let pool = self.readers.clone();
         tokio::task::spawn_blocking(move || {
             let conn = pool.get().map_err(|e| StoreError::Backend(Box::new(e)))?;
-            f(&conn)
+            f(&conn).map_err(StoreError::from)
         })
         .await
         .map_err(|e| StoreError::Backend(Box::new(e)))?
@@ -170,7 +177,7 @@ fn create_private(path: &Path) -> Result<()> {
     match options.open(path) {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(failed(path, e)),
+        Err(e) => Err(failed(path, e).into()),
     }
 }
 
@@ -186,11 +193,34 @@ fn configure(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::Backend(Box::new(e))
+/// This backend's errors: the contract's own, or SQLite's (which the contract reports as
+/// [`StoreError::Backend`]). A type of its own because the orphan rule forbids converting
+/// `rusqlite::Error` into the contract's `StoreError` here, and `?` needs a conversion.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Error {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+impl From<domain::lifecycle::LifecycleError> for Error {
+    fn from(e: domain::lifecycle::LifecycleError) -> Self {
+        Error::Store(StoreError::Rule(e))
     }
 }
+
+impl From<Error> for StoreError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Store(e) => e,
+            Error::Sqlite(e) => StoreError::Backend(Box::new(e)),
+        }
+    }
+}
+
+/// The result of this backend's own functions; the contract's methods convert it.
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Milliseconds since the Unix epoch, the unit of every stored time.
 pub(crate) fn to_ms(t: DateTime<Utc>) -> i64 {
@@ -199,12 +229,12 @@ pub(crate) fn to_ms(t: DateTime<Utc>) -> i64 {
 
 pub(crate) fn from_ms(ms: i64) -> Result<DateTime<Utc>> {
     DateTime::from_timestamp_millis(ms)
-        .ok_or_else(|| StoreError::Backend(format!("stored time {ms} out of range").into()))
+        .ok_or_else(|| StoreError::Backend(format!("stored time {ms} out of range").into()).into())
 }
 
 /// A stored value that no longer parses: the database was changed behind our back.
-pub(crate) fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(format!("stored {what} \"{value}\" is invalid").into())
+pub(crate) fn corrupt(what: &str, value: impl std::fmt::Display) -> Error {
+    StoreError::Backend(format!("stored {what} \"{value}\" is invalid").into()).into()
 }
 
 pub(crate) fn parse_uuid(s: &str) -> Result<uuid::Uuid> {
@@ -212,13 +242,13 @@ pub(crate) fn parse_uuid(s: &str) -> Result<uuid::Uuid> {
 }
 
 #[async_trait]
-impl crate::Store for SqliteStore {
+impl store::Store for SqliteStore {
     async fn create_business(
         &self,
         new: domain::business::NewBusiness,
         api_key: domain::secret::TokenHash,
         at: DateTime<Utc>,
-    ) -> Result<crate::Business> {
+    ) -> StoreResult<store::Business> {
         self.writer
             .write(move |c| businesses::create(c, &new, &api_key, at))
             .await
@@ -229,19 +259,23 @@ impl crate::Store for SqliteStore {
         slug: &domain::business::Slug,
         api_key: domain::secret::TokenHash,
         at: DateTime<Utc>,
-    ) -> Result<crate::Business> {
+    ) -> StoreResult<store::Business> {
         let slug = slug.as_str().to_owned();
         self.writer
             .write(move |c| businesses::replace_keys(c, &slug, &api_key, at))
             .await
     }
 
-    async fn business_by_slug(&self, slug: &str) -> Result<Option<crate::Business>> {
+    async fn business_by_slug(&self, slug: &str) -> StoreResult<Option<store::Business>> {
         let slug = slug.to_owned();
         self.read(move |c| businesses::by_slug(c, &slug)).await
     }
 
-    async fn search_businesses(&self, query: &str, limit: u32) -> Result<Vec<crate::Business>> {
+    async fn search_businesses(
+        &self,
+        query: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<store::Business>> {
         let query = query.to_owned();
         self.read(move |c| businesses::search(c, &query, limit))
             .await
@@ -250,7 +284,7 @@ impl crate::Store for SqliteStore {
     async fn business_by_api_key(
         &self,
         api_key: domain::secret::TokenHash,
-    ) -> Result<Option<crate::Business>> {
+    ) -> StoreResult<Option<store::Business>> {
         self.read(move |c| businesses::by_api_key(c, &api_key))
             .await
     }
@@ -262,7 +296,7 @@ impl crate::Store for SqliteStore {
         invitation: domain::invitation::NewInvitation,
         token: domain::secret::TokenHash,
         at: DateTime<Utc>,
-    ) -> Result<crate::InvitationWrite> {
+    ) -> StoreResult<store::InvitationWrite> {
         self.writer
             .write(move |c| invitations::create(c, business, id, &invitation, &token, at))
             .await
@@ -271,7 +305,7 @@ impl crate::Store for SqliteStore {
     async fn invitation_by_token(
         &self,
         token: domain::secret::TokenHash,
-    ) -> Result<Option<crate::Invitation>> {
+    ) -> StoreResult<Option<store::Invitation>> {
         self.read(move |c| invitations::by_token(c, &token)).await
     }
 
@@ -279,16 +313,16 @@ impl crate::Store for SqliteStore {
         &self,
         business: domain::ids::BusinessId,
         limit: u32,
-    ) -> Result<Vec<crate::Invitation>> {
+    ) -> StoreResult<Vec<store::Invitation>> {
         self.read(move |c| invitations::latest(c, business, limit))
             .await
     }
 
-    async fn write_review(&self, command: crate::ReviewCommand) -> Result<crate::ReviewWrite> {
+    async fn write_review(&self, command: store::ReviewCommand) -> StoreResult<store::ReviewWrite> {
         self.writer.write(move |c| reviews::write(c, command)).await
     }
 
-    async fn review(&self, id: domain::ids::ReviewId) -> Result<Option<crate::Review>> {
+    async fn review(&self, id: domain::ids::ReviewId) -> StoreResult<Option<store::Review>> {
         self.read(move |c| reviews::by_id(c, id)).await
     }
 
@@ -296,7 +330,7 @@ impl crate::Store for SqliteStore {
         &self,
         id: domain::ids::ReviewId,
         edit_token: domain::secret::TokenHash,
-    ) -> Result<Option<crate::Review>> {
+    ) -> StoreResult<Option<store::Review>> {
         self.read(move |c| reviews::by_author(c, id, &edit_token))
             .await
     }
@@ -304,19 +338,22 @@ impl crate::Store for SqliteStore {
     async fn review_history(
         &self,
         id: domain::ids::ReviewId,
-    ) -> Result<Option<Vec<crate::ReviewEvent>>> {
+    ) -> StoreResult<Option<Vec<store::ReviewEvent>>> {
         self.read(move |c| reviews::history(c, id)).await
     }
 
     async fn list_reviews(
         &self,
         business: domain::ids::BusinessId,
-        query: crate::ReviewQuery,
-    ) -> Result<Vec<crate::Review>> {
+        query: store::ReviewQuery,
+    ) -> StoreResult<Vec<store::Review>> {
         self.read(move |c| reviews::list(c, business, &query)).await
     }
 
-    async fn ratings(&self, business: domain::ids::BusinessId) -> Result<Vec<crate::RatingRow>> {
+    async fn ratings(
+        &self,
+        business: domain::ids::BusinessId,
+    ) -> StoreResult<Vec<store::RatingRow>> {
         self.read(move |c| reviews::ratings(c, business)).await
     }
 
@@ -324,7 +361,7 @@ impl crate::Store for SqliteStore {
         &self,
         business: domain::ids::BusinessId,
         relationship: domain::invitation::Relationship,
-    ) -> Result<domain::summary::Summary> {
+    ) -> StoreResult<domain::summary::Summary> {
         self.read(move |c| reviews::summary(c, business, relationship))
             .await
     }
@@ -332,9 +369,9 @@ impl crate::Store for SqliteStore {
     async fn stats(
         &self,
         business: domain::ids::BusinessId,
-        filter: crate::StatsFilter,
+        filter: store::StatsFilter,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<domain::stats::Figures> {
+    ) -> StoreResult<domain::stats::Figures> {
         self.read(move |c| stats::figures_of(c, business, &filter, now))
             .await
     }
@@ -343,7 +380,7 @@ impl crate::Store for SqliteStore {
         &self,
         business: domain::ids::BusinessId,
         relationship: domain::invitation::Relationship,
-    ) -> Result<Vec<crate::ProductSummary>> {
+    ) -> StoreResult<Vec<store::ProductSummary>> {
         self.read(move |c| stats::products(c, business, relationship))
             .await
     }
@@ -352,7 +389,7 @@ impl crate::Store for SqliteStore {
         &self,
         business: domain::ids::BusinessId,
         sku: String,
-    ) -> Result<Option<String>> {
+    ) -> StoreResult<Option<String>> {
         self.read(move |c| {
             use rusqlite::OptionalExtension;
             Ok(
@@ -370,7 +407,7 @@ impl crate::Store for SqliteStore {
         sku: String,
         relationship: domain::invitation::Relationship,
         limit: u32,
-    ) -> Result<Vec<crate::Review>> {
+    ) -> StoreResult<Vec<store::Review>> {
         self.read(move |c| reviews::of_product(c, business, &sku, relationship, limit))
             .await
     }
@@ -378,11 +415,11 @@ impl crate::Store for SqliteStore {
     async fn trend(
         &self,
         business: domain::ids::BusinessId,
-        filter: crate::StatsFilter,
-        grain: crate::TrendGrain,
+        filter: store::StatsFilter,
+        grain: store::TrendGrain,
         points: usize,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Vec<crate::TrendPoint>> {
+    ) -> StoreResult<Vec<store::TrendPoint>> {
         self.read(move |c| stats::trend(c, business, &filter, grain, points, now))
             .await
     }
@@ -390,7 +427,7 @@ impl crate::Store for SqliteStore {
     async fn api_keys(
         &self,
         business: domain::ids::BusinessId,
-    ) -> Result<Vec<crate::ApiKeyRecord>> {
+    ) -> StoreResult<Vec<store::ApiKeyRecord>> {
         self.read(move |c| businesses::api_keys(c, business)).await
     }
 
@@ -399,7 +436,7 @@ impl crate::Store for SqliteStore {
         business: domain::ids::BusinessId,
         key: domain::secret::TokenHash,
         at: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> StoreResult<()> {
         self.writer
             .write(move |c| businesses::add_api_key(c, business, &key, at))
             .await
@@ -410,7 +447,7 @@ impl crate::Store for SqliteStore {
         business: domain::ids::BusinessId,
         id: &str,
         at: DateTime<Utc>,
-    ) -> Result<bool> {
+    ) -> StoreResult<bool> {
         let id = id.to_owned();
         self.writer
             .write(move |c| businesses::revoke_api_key(c, business, &id, at))
@@ -419,16 +456,16 @@ impl crate::Store for SqliteStore {
 
     async fn create_user(
         &self,
-        new: crate::NewUser,
+        new: store::NewUser,
         password_hash: String,
         at: DateTime<Utc>,
-    ) -> Result<crate::User> {
+    ) -> StoreResult<store::User> {
         self.writer
             .write(move |c| users::create(c, &new, &password_hash, at))
             .await
     }
 
-    async fn user_by_email(&self, email: &str) -> Result<Option<(crate::User, String)>> {
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<(store::User, String)>> {
         let email = email.to_owned();
         self.read(move |c| users::by_email(c, &email)).await
     }
@@ -439,7 +476,7 @@ impl crate::Store for SqliteStore {
         user: uuid::Uuid,
         at: DateTime<Utc>,
         expires_at: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> StoreResult<()> {
         self.writer
             .write(move |c| users::create_session(c, &token, user, at, expires_at))
             .await
@@ -449,12 +486,12 @@ impl crate::Store for SqliteStore {
         &self,
         token: domain::secret::TokenHash,
         now: DateTime<Utc>,
-    ) -> Result<Option<crate::User>> {
+    ) -> StoreResult<Option<store::User>> {
         self.read(move |c| users::session_user(c, &token, now))
             .await
     }
 
-    async fn delete_session(&self, token: domain::secret::TokenHash) -> Result<()> {
+    async fn delete_session(&self, token: domain::secret::TokenHash) -> StoreResult<()> {
         self.writer
             .write(move |c| users::delete_session(c, &token))
             .await
@@ -464,7 +501,7 @@ impl crate::Store for SqliteStore {
         &self,
         business: domain::ids::BusinessId,
         limit: u32,
-    ) -> Result<Vec<crate::Review>> {
+    ) -> StoreResult<Vec<store::Review>> {
         self.read(move |c| users::inbox(c, business, limit)).await
     }
 
@@ -472,25 +509,25 @@ impl crate::Store for SqliteStore {
         &self,
         business: domain::ids::BusinessId,
         limit: u32,
-    ) -> Result<Vec<crate::Review>> {
+    ) -> StoreResult<Vec<store::Review>> {
         self.read(move |c| users::answered(c, business, limit))
             .await
     }
 
-    async fn log_checkpoint(&self) -> Result<Option<Vec<u8>>> {
+    async fn log_checkpoint(&self) -> StoreResult<Option<Vec<u8>>> {
         self.read(|c| Ok(log::latest_checkpoint(c)?.map(|(_, signed)| signed)))
             .await
     }
 
-    async fn log_tile(&self, path: TilePath) -> Result<Option<Vec<u8>>> {
+    async fn log_tile(&self, path: TilePath) -> StoreResult<Option<Vec<u8>>> {
         self.read(move |c| log::tile(c, path)).await
     }
 
-    async fn review_receipt(&self, id: ReviewId) -> Result<Option<Vec<u8>>> {
+    async fn review_receipt(&self, id: ReviewId) -> StoreResult<Option<Vec<u8>>> {
         self.read(move |c| log::receipt(c, id)).await
     }
 
-    async fn log_receipt(&self, index: u64) -> Result<Option<Vec<u8>>> {
+    async fn log_receipt(&self, index: u64) -> StoreResult<Option<Vec<u8>>> {
         self.read(move |c| {
             let tx = c.unchecked_transaction()?;
             let receipt = log::entry_receipt(&tx, index)?;
@@ -500,7 +537,7 @@ impl crate::Store for SqliteStore {
         .await
     }
 
-    async fn seal_log(&self) -> Result<()> {
+    async fn seal_log(&self) -> StoreResult<()> {
         // An empty write: its batch runs the sealing hook like any other.
         self.writer.write(|_| Ok(())).await
     }

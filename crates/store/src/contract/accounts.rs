@@ -1,0 +1,252 @@
+//! Businesses, their API keys, invitations, users and sessions.
+
+use chrono::{Duration, Utc};
+use domain::ids::InvitationId;
+use domain::invitation::{Email, InvitationInput, NewInvitation, Relationship};
+use domain::review::ResponderName;
+use domain::secret::TokenHash;
+
+use super::{Open, business, invite};
+use crate::{NewUser, StoreError};
+
+pub async fn businesses_and_their_keys(open: Open) {
+    let fresh = open(None).await;
+    let store = fresh.store.as_ref();
+    let id = business(store, "bottega").await;
+    let again = store
+        .create_business(
+            domain::business::NewBusiness::parse("bottega", "Another", None).unwrap(),
+            TokenHash::of("other"),
+            Utc::now(),
+        )
+        .await;
+    assert!(matches!(again, Err(StoreError::SlugTaken)), "{again:?}");
+    business(store, "osteria").await;
+
+    let found = store.business_by_slug("bottega").await.unwrap().unwrap();
+    assert_eq!((found.id, found.name.as_str()), (id, "Bottega bottega"));
+    assert!(store.business_by_slug("nessuna").await.unwrap().is_none());
+    let by_key = store
+        .business_by_api_key(TokenHash::of("bottega-key"))
+        .await
+        .unwrap();
+    assert_eq!(by_key.map(|b| b.id), Some(id));
+    let names: Vec<_> = store
+        .search_businesses("", 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|b| b.slug)
+        .collect();
+    assert_eq!(names, ["bottega", "osteria"], "all of them, by name");
+    let hits = store.search_businesses("oste", 10).await.unwrap();
+    assert_eq!(hits.len(), 1);
+
+    // A second key works beside the first; a revoked one no longer does.
+    store
+        .add_api_key(id, TokenHash::of("second"), Utc::now())
+        .await
+        .unwrap();
+    let keys = store.api_keys(id).await.unwrap();
+    assert_eq!(keys.len(), 2);
+    assert!(keys.iter().all(|k| k.revoked_at.is_none()));
+    assert!(
+        store
+            .business_by_api_key(TokenHash::of("second"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let revoked = &keys[0].id;
+    assert!(store.revoke_api_key(id, revoked, Utc::now()).await.unwrap());
+    assert!(
+        !store.revoke_api_key(id, revoked, Utc::now()).await.unwrap(),
+        "a key is revoked once"
+    );
+    assert!(
+        !store
+            .revoke_api_key(id, "not-a-key-id", Utc::now())
+            .await
+            .unwrap()
+    );
+    let mut working = 0;
+    for key in ["bottega-key", "second"] {
+        if store
+            .business_by_api_key(TokenHash::of(key))
+            .await
+            .unwrap()
+            .is_some()
+        {
+            working += 1;
+        }
+    }
+    assert_eq!(
+        working, 1,
+        "the revoked key no longer works, the other does"
+    );
+    let live = store.api_keys(id).await.unwrap();
+    assert_eq!(live.iter().filter(|k| k.revoked_at.is_none()).count(), 1);
+
+    // Rotation revokes every key and installs one.
+    let slug = domain::business::Slug::parse("bottega").unwrap();
+    store
+        .replace_api_keys(&slug, TokenHash::of("rotated"), Utc::now())
+        .await
+        .unwrap();
+    for old in ["bottega-key", "second"] {
+        assert!(
+            store
+                .business_by_api_key(TokenHash::of(old))
+                .await
+                .unwrap()
+                .is_none(),
+            "{old} still works after rotation"
+        );
+    }
+    assert!(
+        store
+            .business_by_api_key(TokenHash::of("rotated"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let unknown = domain::business::Slug::parse("nessuna").unwrap();
+    let err = store
+        .replace_api_keys(&unknown, TokenHash::of("x"), Utc::now())
+        .await;
+    assert!(matches!(err, Err(StoreError::NotFound(_))), "{err:?}");
+}
+
+pub async fn invitations_are_idempotent_per_reference(open: Open) {
+    let fresh = open(None).await;
+    let store = fresh.store.as_ref();
+    let b = business(store, "bottega").await;
+    let other = business(store, "osteria").await;
+    let now = Utc::now();
+    let new = || {
+        NewInvitation::parse(
+            InvitationInput {
+                reference: "ORD-1",
+                relationship: Some("supplier"),
+                products: vec![("SKU-1", "Tagliatelle")],
+                ..Default::default()
+            },
+            now,
+        )
+        .unwrap()
+    };
+    let first = store
+        .create_invitation(b, InvitationId::generate(), new(), TokenHash::of("t1"), now)
+        .await
+        .unwrap();
+    assert!(first.created);
+    let again = store
+        .create_invitation(b, InvitationId::generate(), new(), TokenHash::of("t2"), now)
+        .await
+        .unwrap();
+    assert!(!again.created, "the same reference is the same invitation");
+    assert_eq!(again.invitation.id, first.invitation.id);
+    // Another business may use the same reference.
+    let theirs = store
+        .create_invitation(
+            other,
+            InvitationId::generate(),
+            new(),
+            TokenHash::of("t3"),
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(theirs.created);
+
+    let found = store
+        .invitation_by_token(TokenHash::of("t1"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, first.invitation.id);
+    assert_eq!(found.relationship, Relationship::Supplier);
+    assert_eq!(found.business_slug, "bottega");
+    assert_eq!(found.products.len(), 1);
+    assert_eq!(found.products[0].name, "Tagliatelle");
+    assert!(found.used_at.is_none());
+    assert!(
+        store
+            .invitation_by_token(TokenHash::of("t2"))
+            .await
+            .unwrap()
+            .is_none(),
+        "the second token was never stored"
+    );
+
+    invite(
+        store,
+        b,
+        "ORD-2",
+        "customer",
+        &[],
+        now + Duration::seconds(1),
+    )
+    .await;
+    let latest = store.latest_invitations(b, 10).await.unwrap();
+    let refs: Vec<_> = latest.iter().map(|i| i.reference.as_str()).collect();
+    assert_eq!(refs, ["ORD-2", "ORD-1"], "newest first, this business only");
+    assert_eq!(store.latest_invitations(b, 1).await.unwrap().len(), 1);
+}
+
+pub async fn users_and_sessions(open: Open) {
+    let fresh = open(None).await;
+    let store = fresh.store.as_ref();
+    let b = business(store, "bottega").await;
+    let new = |email: &str| NewUser {
+        business_slug: "bottega".into(),
+        email: Email::parse(email).unwrap(),
+        name: ResponderName::parse("Giulia Zanetti").unwrap(),
+        role: None,
+    };
+    let now = Utc::now();
+    let user = store
+        .create_user(new("giulia@example.it"), "$argon2id$hash".into(), now)
+        .await
+        .unwrap();
+    assert_eq!(user.business.id, b);
+    let taken = store
+        .create_user(new("GIULIA@example.it"), "x".into(), now)
+        .await;
+    assert!(matches!(taken, Err(StoreError::EmailTaken)), "{taken:?}");
+    let nobody = NewUser {
+        business_slug: "nessuna".into(),
+        ..new("luca@example.it")
+    };
+    let err = store.create_user(nobody, "x".into(), now).await;
+    assert!(matches!(err, Err(StoreError::NotFound(_))), "{err:?}");
+
+    let (found, hash) = store
+        .user_by_email("Giulia@Example.it")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((found.id, hash.as_str()), (user.id, "$argon2id$hash"));
+    assert!(
+        store
+            .user_by_email("luca@example.it")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let token = TokenHash::of("session");
+    store
+        .create_session(token, user.id, now, now + Duration::hours(1))
+        .await
+        .unwrap();
+    let live = store.session_user(token, now).await.unwrap();
+    assert_eq!(live.map(|u| u.id), Some(user.id));
+    let later = now + Duration::hours(2);
+    assert!(
+        store.session_user(token, later).await.unwrap().is_none(),
+        "an expired session is no session"
+    );
+    store.delete_session(token).await.unwrap();
+    assert!(store.session_user(token, now).await.unwrap().is_none());
+}
