@@ -8,6 +8,7 @@ pub mod ids;
 pub mod invitation;
 pub mod lifecycle;
 pub mod log_entry;
+pub mod plan;
 pub mod review;
 pub mod score;
 pub mod secret;

@@ -12,6 +12,7 @@ use store::{Invitation, InvitationWrite, ProductRecord};
 
 pub(super) fn create(
     c: &Connection,
+    cells: &mut crate::stats::Cells,
     business: BusinessId,
     id: InvitationId,
     new: &NewInvitation,
@@ -71,19 +72,8 @@ pub(super) fn create(
             p.name.as_str()
         ])?;
     }
-    // The figures count it on the day it was sent, for the business and each product.
-    let day = domain::stats::day_of(at);
-    let invited = domain::stats::CellDelta::invited();
-    let mut scope = super::stats::Scope {
-        business,
-        product: "",
-        relationship: new.relationship,
-        verified: true,
-    };
-    super::stats::apply(c, &scope, day, &invited)?;
-    for p in &new.products {
-        scope.product = p.sku.as_str();
-        super::stats::apply(c, &scope, day, &invited)?;
+    for m in domain::plan::invitation_cells(business, new, at) {
+        cells.push(&m);
     }
     Ok(InvitationWrite {
         invitation: one(c, "i.id = ?1", &id.to_string())?,

@@ -11,6 +11,7 @@ mod migrations;
 mod reviews;
 mod stats;
 mod users;
+mod write;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -204,9 +205,9 @@ pub(crate) enum Error {
     Sqlite(#[from] rusqlite::Error),
 }
 
-impl From<domain::lifecycle::LifecycleError> for Error {
-    fn from(e: domain::lifecycle::LifecycleError) -> Self {
-        Error::Store(StoreError::Rule(e))
+impl From<domain::plan::Refusal> for Error {
+    fn from(e: domain::plan::Refusal) -> Self {
+        Error::Store(e.into())
     }
 }
 
@@ -250,7 +251,7 @@ impl store::Store for SqliteStore {
         at: DateTime<Utc>,
     ) -> StoreResult<store::Business> {
         self.writer
-            .write(move |c| businesses::create(c, &new, &api_key, at))
+            .write(move |c, _| businesses::create(c, &new, &api_key, at))
             .await
     }
 
@@ -262,7 +263,7 @@ impl store::Store for SqliteStore {
     ) -> StoreResult<store::Business> {
         let slug = slug.as_str().to_owned();
         self.writer
-            .write(move |c| businesses::replace_keys(c, &slug, &api_key, at))
+            .write(move |c, _| businesses::replace_keys(c, &slug, &api_key, at))
             .await
     }
 
@@ -298,7 +299,9 @@ impl store::Store for SqliteStore {
         at: DateTime<Utc>,
     ) -> StoreResult<store::InvitationWrite> {
         self.writer
-            .write(move |c| invitations::create(c, business, id, &invitation, &token, at))
+            .write(move |c, cells| {
+                invitations::create(c, cells, business, id, &invitation, &token, at)
+            })
             .await
     }
 
@@ -319,7 +322,9 @@ impl store::Store for SqliteStore {
     }
 
     async fn write_review(&self, command: store::ReviewCommand) -> StoreResult<store::ReviewWrite> {
-        self.writer.write(move |c| reviews::write(c, command)).await
+        self.writer
+            .write(move |c, cells| write::review(c, cells, command))
+            .await
     }
 
     async fn review(&self, id: domain::ids::ReviewId) -> StoreResult<Option<store::Review>> {
@@ -438,7 +443,7 @@ impl store::Store for SqliteStore {
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
         self.writer
-            .write(move |c| businesses::add_api_key(c, business, &key, at))
+            .write(move |c, _| businesses::add_api_key(c, business, &key, at))
             .await
     }
 
@@ -450,7 +455,7 @@ impl store::Store for SqliteStore {
     ) -> StoreResult<bool> {
         let id = id.to_owned();
         self.writer
-            .write(move |c| businesses::revoke_api_key(c, business, &id, at))
+            .write(move |c, _| businesses::revoke_api_key(c, business, &id, at))
             .await
     }
 
@@ -461,7 +466,7 @@ impl store::Store for SqliteStore {
         at: DateTime<Utc>,
     ) -> StoreResult<store::User> {
         self.writer
-            .write(move |c| users::create(c, &new, &password_hash, at))
+            .write(move |c, _| users::create(c, &new, &password_hash, at))
             .await
     }
 
@@ -478,7 +483,7 @@ impl store::Store for SqliteStore {
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
         self.writer
-            .write(move |c| users::create_session(c, &token, user, at, expires_at))
+            .write(move |c, _| users::create_session(c, &token, user, at, expires_at))
             .await
     }
 
@@ -493,7 +498,7 @@ impl store::Store for SqliteStore {
 
     async fn delete_session(&self, token: domain::secret::TokenHash) -> StoreResult<()> {
         self.writer
-            .write(move |c| users::delete_session(c, &token))
+            .write(move |c, _| users::delete_session(c, &token))
             .await
     }
 
@@ -539,6 +544,6 @@ impl store::Store for SqliteStore {
 
     async fn seal_log(&self) -> StoreResult<()> {
         // An empty write: its batch runs the sealing hook like any other.
-        self.writer.write(|_| Ok(())).await
+        self.writer.write(|_, _| Ok(())).await
     }
 }

@@ -79,22 +79,20 @@ pub(super) fn record_event(
     c: &Connection,
     review: ReviewId,
     business: BusinessId,
-    kind: EventKind,
-    at: DateTime<Utc>,
-    snapshot: &serde_json::Value,
+    event: &domain::plan::Event,
 ) -> Result<u64> {
+    let (kind, at, snapshot, content) = (event.kind, event.at, &event.snapshot, &event.content);
     let previous: Option<i64> = c
         .prepare_cached("SELECT MAX(log_index) FROM review_events WHERE review_id = ?1")?
         .query_row([review.to_string()], |r| r.get(0))?;
     let salt: [u8; 32] = rand::random();
-    let content = canonical_content(snapshot);
     let entry = LogEntry {
         kind,
         at_ms: to_ms(at),
         business,
         review,
         previous: previous.map(|p| p as u64),
-        commitment: commitment(&salt, &content),
+        commitment: commitment(&salt, content),
     };
     let index = append(c, &entry.encode())?;
     c.prepare_cached(

@@ -43,22 +43,23 @@ const STEPS: &[(&str, Step)] = &[("0005_score", score_sums), ("0006_stats", stat
 /// As in the writer's batches, the changes are summed in memory and each cell is written
 /// once: on millions of rows that is one upsert per cell, not several per row.
 fn stat_cells(tx: &rusqlite::Transaction) -> Result<()> {
-    let cells = super::stats::Batch::begin();
-    stat_cell_changes(tx)?;
+    let mut cells = crate::stats::BatchCells::default();
+    stat_cell_changes(tx, &mut cells)?;
     cells.flush(tx)
 }
 
 /// [`stat_cells`]' changes, one row at a time.
-fn stat_cell_changes(tx: &rusqlite::Transaction) -> Result<()> {
+fn stat_cell_changes(
+    tx: &rusqlite::Transaction,
+    cells: &mut crate::stats::BatchCells,
+) -> Result<()> {
     use domain::stats::Span;
-    let apply3 = |tx: &rusqlite::Transaction,
-                  scope: &super::stats::Scope<'_>,
-                  day: i64,
-                  d: &domain::stats::CellDelta| {
-        super::stats::apply_spans(tx, scope, day, d, &[Span::Day, Span::Month, Span::All])?;
-        // Into the batch's sums at once, so that only one row's changes are ever listed.
-        super::stats::Batch::write_ended(true);
-        Ok::<_, StoreError>(())
+    let mut apply3 = |_: &rusqlite::Transaction,
+                      scope: &domain::plan::CellScope,
+                      day: i64,
+                      d: &domain::stats::CellDelta| {
+        cells.add(scope, day, d, &[Span::Day, Span::Month, Span::All]);
+        Ok::<_, crate::Error>(())
     };
     use domain::review::{Nps, Rating};
     use domain::stats::{CellDelta, day_of};
@@ -85,9 +86,9 @@ fn stat_cell_changes(tx: &rusqlite::Transaction) -> Result<()> {
         let products =
             std::iter::once("").chain(skus.as_deref().into_iter().flat_map(|s| s.split('\u{1f}')));
         for product in products {
-            let scope = super::stats::Scope {
+            let scope = domain::plan::CellScope {
                 business: domain::ids::BusinessId(business),
-                product,
+                product: product.to_owned(),
                 relationship,
                 verified: true,
             };
@@ -108,9 +109,9 @@ fn stat_cell_changes(tx: &rusqlite::Transaction) -> Result<()> {
     )?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
-        let scope = super::stats::Scope {
+        let scope = domain::plan::CellScope {
             business: domain::ids::BusinessId(super::parse_uuid(&row.get::<_, String>(0)?)?),
-            product: "",
+            product: String::new(),
             relationship: row
                 .get::<_, String>(1)?
                 .parse()

@@ -1,11 +1,11 @@
 //! The figures' time cells (`domain::stats`): moved by every write, read a few at a time.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use domain::ids::BusinessId;
 use domain::invitation::Relationship;
+use domain::plan::{CellMove, CellScope};
 use domain::score::ScoreSums;
 use domain::stats::{Cell, CellDelta, Delays, Figures, Span, cells_of, figures, week_start};
 use domain::summary::Tally;
@@ -14,61 +14,23 @@ use rusqlite::{Connection, params};
 use crate::Result;
 use store::{StatsFilter, TrendGrain, TrendPoint};
 
-/// Whose figures a cell holds.
-pub(super) struct Scope<'a> {
-    pub business: BusinessId,
-    /// `""` for the whole business, else a product's SKU.
-    pub product: &'a str,
-    pub relationship: Relationship,
-    pub verified: bool,
-}
+/// The figures' cell changes of one write (the moves of its plan), until its savepoint is
+/// released: then they join its batch's [`BatchCells`], and a refused write's go with its
+/// rolled-back rows.
+#[derive(Debug, Default)]
+pub(crate) struct Cells(Vec<CellMove>);
 
-/// Moves the four cells (day, week, month, all time) of `day` by `d`, in the caller's
-/// transaction.
-pub(super) fn apply(c: &Connection, scope: &Scope<'_>, day: i64, d: &CellDelta) -> Result<()> {
-    apply_spans(
-        c,
-        scope,
-        day,
-        d,
-        &[Span::Day, Span::Week, Span::Month, Span::All],
-    )
-}
-
-/// [`apply`] to some of the cells only: migration 0006 predates the weeks (0008 adds them).
-pub(super) fn apply_spans(
-    c: &Connection,
-    scope: &Scope<'_>,
-    day: i64,
-    d: &CellDelta,
-    spans: &[Span],
-) -> Result<()> {
-    if d.is_zero() {
-        return Ok(());
+impl Cells {
+    /// Adds a move of one day's four cells (day, week, month, all time).
+    pub fn push(&mut self, m: &CellMove) {
+        self.0.push(m.clone());
     }
-    for (span, start) in cells_of(day).into_iter().filter(|(s, _)| spans.contains(s)) {
-        let key = CellKey {
-            business: scope.business,
-            product: scope.product.to_owned(),
-            relationship: scope.relationship,
-            verified: scope.verified,
-            span,
-            start,
-        };
-        if !fold(&key, d) {
-            write_cell(c, &key, d)?;
-        }
-    }
-    Ok(())
 }
 
 /// Which cell: whose figures, which span, from which day.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct CellKey {
-    business: BusinessId,
-    product: String,
-    relationship: Relationship,
-    verified: bool,
+    scope: CellScope,
     span: Span,
     start: i64,
 }
@@ -77,63 +39,37 @@ struct CellKey {
 /// once per write, when the batch is about to commit. Hand-written because it is the write
 /// path's own accounting: a single writer runs every write, and with the figures' four
 /// cells per review (and per rated product) the upserts were a quarter of its time
-/// (BENCHMARKS.md).
-///
-/// It lives in a thread-local of the writer's thread, set for the length of a batch by
-/// [`Batch::begin`], so that the write functions keep taking a plain `&Connection`. Outside
-/// a batch (migrations, tests) [`apply`] writes at once. A write never reads the cells it
-/// moved: within a batch they are only summed, in memory.
+/// (BENCHMARKS.md). A write never reads the cells it moved: within a batch they are only
+/// summed, in memory. Migration 0006's backfill sums its changes the same way.
 #[derive(Debug, Default)]
-struct Folded {
-    /// The released writes' changes.
-    batch: HashMap<CellKey, CellDelta>,
-    /// The running write's changes, until its savepoint is released or rolled back.
-    job: Vec<(CellKey, CellDelta)>,
-}
+pub(crate) struct BatchCells(HashMap<CellKey, CellDelta>);
 
-thread_local! {
-    static FOLDED: RefCell<Option<Folded>> = const { RefCell::new(None) };
-}
-
-/// Adds `d` to the running write's changes; false outside a batch.
-fn fold(key: &CellKey, d: &CellDelta) -> bool {
-    FOLDED.with_borrow_mut(|f| match f {
-        Some(f) => {
-            f.job.push((key.clone(), d.clone()));
-            true
+impl BatchCells {
+    /// A released write's changes join the batch's sums.
+    pub fn keep(&mut self, cells: Cells) {
+        for m in cells.0 {
+            self.add(&m.scope, m.day, &m.delta, &ALL_SPANS);
         }
-        None => false,
-    })
-}
-
-/// A batch of the writer's: while it lives, cell changes on this thread are folded.
-#[derive(Debug)]
-pub(super) struct Batch(());
-
-impl Batch {
-    pub fn begin() -> Self {
-        FOLDED.set(Some(Folded::default()));
-        Batch(())
     }
 
-    /// The running write ended: its changes join the batch if it was `kept` (its savepoint
-    /// released), and are dropped with its rolled-back rows otherwise. Outside a batch,
-    /// nothing to do.
-    pub fn write_ended(kept: bool) {
-        FOLDED.with_borrow_mut(|f| {
-            let Some(f) = f else { return };
-            for (key, d) in f.job.drain(..) {
-                if kept {
-                    f.batch.entry(key).or_default().add(&d);
-                }
-            }
-        });
+    /// Adds `d` to the `spans` cells of `day`.
+    pub fn add(&mut self, scope: &CellScope, day: i64, d: &CellDelta, spans: &[Span]) {
+        if d.is_zero() {
+            return;
+        }
+        for (span, start) in cells_of(day).into_iter().filter(|(s, _)| spans.contains(s)) {
+            let key = CellKey {
+                scope: scope.clone(),
+                span,
+                start,
+            };
+            self.0.entry(key).or_default().add(d);
+        }
     }
 
     /// Writes every changed cell once, in the batch's transaction, before it commits.
-    pub fn flush(&self, c: &Connection) -> Result<()> {
-        let batch = FOLDED.with_borrow_mut(|f| f.as_mut().map(|f| std::mem::take(&mut f.batch)));
-        for (key, d) in batch.unwrap_or_default() {
+    pub fn flush(&mut self, c: &Connection) -> Result<()> {
+        for (key, d) in self.0.drain() {
             if !d.is_zero() {
                 write_cell(c, &key, &d)?;
             }
@@ -142,23 +78,20 @@ impl Batch {
     }
 }
 
-impl Drop for Batch {
-    fn drop(&mut self) {
-        FOLDED.set(None);
-    }
-}
+/// Every span a write moves.
+pub(crate) const ALL_SPANS: [Span; 4] = [Span::Day, Span::Week, Span::Month, Span::All];
 
 /// Moves one cell by `d`.
 fn write_cell(c: &Connection, key: &CellKey, d: &CellDelta) -> Result<()> {
     let t = &d.tally;
-    let business = key.business.to_string();
+    let business = key.scope.business.to_string();
     let key = params![
         business,
-        key.product,
-        key.relationship.as_str(),
+        key.scope.product,
+        key.scope.relationship.as_str(),
         key.span.code(),
         key.start,
-        key.verified
+        key.scope.verified
     ];
     c.prepare_cached(
         "INSERT INTO stat_cells (business_id, product, relationship, span, start, verified,

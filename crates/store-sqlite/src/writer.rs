@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::Result;
-use crate::stats;
+use crate::stats::{BatchCells, Cells};
 use store::StoreError;
 
 /// The most writes committed together. Large enough to amortise the `fsync`, small enough
@@ -18,8 +18,9 @@ const MAX_BATCH: usize = 512;
 
 /// A queued write.
 trait Job: Send {
-    /// Runs the write inside the open transaction and returns what to do after the commit.
-    fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Finish>;
+    /// Runs the write inside the open transaction, its figure changes joining `cells` if it
+    /// is kept, and returns what to do after the commit.
+    fn run(self: Box<Self>, conn: &Connection, cells: &mut BatchCells) -> Box<dyn Finish>;
     /// The transaction could not even start.
     fn abort(self: Box<Self>, error: &rusqlite::Error);
 }
@@ -41,15 +42,18 @@ struct Ran<T> {
 
 impl<F, T> Job for Pending<F, T>
 where
-    F: FnOnce(&Connection) -> Result<T> + Send,
+    F: FnOnce(&Connection, &mut Cells) -> Result<T> + Send,
     T: Send + 'static,
 {
-    fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Finish> {
-        let result = in_savepoint(conn, self.work);
-        Box::new(Ran {
-            result,
-            reply: self.reply,
-        })
+    fn run(self: Box<Self>, conn: &Connection, batch: &mut BatchCells) -> Box<dyn Finish> {
+        let Pending { work, reply } = *self;
+        let mut cells = Cells::default();
+        let result = in_savepoint(conn, |c| work(c, &mut cells));
+        if result.is_ok() {
+            // Its cell changes go with its rows: kept with them, or dropped with them.
+            batch.keep(cells);
+        }
+        Box::new(Ran { result, reply })
     }
 
     fn abort(self: Box<Self>, error: &rusqlite::Error) {
@@ -72,7 +76,7 @@ impl<T: Send> Finish for Ran<T> {
 fn in_savepoint<T>(conn: &Connection, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
     conn.execute_batch("SAVEPOINT job")
         .map_err(crate::Error::from)?;
-    let result = match work(conn) {
+    match work(conn) {
         Ok(value) => conn
             .execute_batch("RELEASE job")
             .map(|()| value)
@@ -83,10 +87,7 @@ fn in_savepoint<T>(conn: &Connection, work: impl FnOnce(&Connection) -> Result<T
                 .map_err(crate::Error::from)
                 .and(Err(e))
         }
-    };
-    // Its cell changes go with its rows.
-    stats::Batch::write_ended(result.is_ok());
-    result
+    }
 }
 
 fn backend(e: &rusqlite::Error) -> crate::Error {
@@ -140,7 +141,7 @@ impl Writer {
     /// Runs `work` inside a write transaction and returns once it is durable.
     pub(crate) async fn write<T, F>(&self, work: F) -> store::Result<T>
     where
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        F: FnOnce(&Connection, &mut Cells) -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
@@ -225,7 +226,7 @@ fn run(
             batch.drain(..).for_each(|job| job.abort(&e));
             continue;
         }
-        let cells = stats::Batch::begin();
+        let mut cells = BatchCells::default();
         let mut ran = Vec::with_capacity(batch.len());
         for job in batch.drain(..) {
             if conn.is_autocommit() {
@@ -236,7 +237,7 @@ fn run(
                     Some("the batch's transaction was rolled back".into()),
                 ));
             } else {
-                ran.push(job.run(&conn));
+                ran.push(job.run(&conn, &mut cells));
             }
         }
         // Each cell the batch moved is written once, then the log's checkpoint is signed.
@@ -246,7 +247,6 @@ fn run(
             None => cells.flush(&conn),
         }
         .map_err(|e| e.to_string());
-        drop(cells);
         let commit = sealed.and_then(|()| conn.execute_batch("COMMIT").map_err(|e| e.to_string()));
         if let Err(e) = &commit {
             tracing::error!(error = %e, writes = ran.len(), "commit failed");
@@ -268,9 +268,8 @@ mod tests {
 
     use domain::ids::BusinessId;
     use domain::invitation::Relationship;
+    use domain::plan::{CellMove, CellScope};
     use domain::stats::CellDelta;
-
-    use super::super::stats::{self, Scope};
     use store::StoreError;
 
     /// Writes in one batch, each moving the same cell: a refused write's change goes with
@@ -282,14 +281,17 @@ mod tests {
         let store = super::super::SqliteStore::open(&path, None).unwrap();
         let business = BusinessId::generate();
         let write = |kept: bool| {
-            store.writer.write(move |c| {
-                let scope = Scope {
-                    business,
-                    product: "",
-                    relationship: Relationship::Customer,
-                    verified: true,
-                };
-                stats::apply(c, &scope, 20_000, &CellDelta::invited())?;
+            store.writer.write(move |_, cells| {
+                cells.push(&CellMove {
+                    scope: CellScope {
+                        business,
+                        product: String::new(),
+                        relationship: Relationship::Customer,
+                        verified: true,
+                    },
+                    day: 20_000,
+                    delta: CellDelta::invited(),
+                });
                 if kept {
                     Ok(())
                 } else {
@@ -298,7 +300,7 @@ mod tests {
             })
         };
         // While the writer sleeps in a first write, the three queue up: its next batch.
-        let sleep = store.writer.write(|_| {
+        let sleep = store.writer.write(|_, _| {
             std::thread::sleep(std::time::Duration::from_millis(200));
             Ok(())
         });

@@ -20,6 +20,7 @@ use domain::review::{FollowUpBody, ReplyDraft, ReviewDraft, ReviewPatch};
 use domain::secret::TokenHash;
 use domain::summary::Summary;
 
+pub use domain::plan::Eraser;
 pub use model::*;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -47,6 +48,16 @@ pub enum StoreError {
     /// The database failed; the details are for the log, never for the client.
     #[error("storage failure: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<domain::plan::Refusal> for StoreError {
+    fn from(r: domain::plan::Refusal) -> Self {
+        match r {
+            domain::plan::Refusal::Rule(e) => Self::Rule(e),
+            domain::plan::Refusal::BadEditToken => Self::BadEditToken,
+            domain::plan::Refusal::Invalid(e) => Self::Invalid(e),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,24 +121,6 @@ pub enum ReviewCommand {
         by: Eraser,
         at: DateTime<Utc>,
     },
-}
-
-/// Who asks for an erasure.
-#[derive(Debug, Clone, Copy)]
-pub enum Eraser {
-    /// The author, proving it with the edit token.
-    Reviewer(TokenHash),
-    /// The instance's operator (the command line).
-    Operator,
-}
-
-impl Eraser {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Reviewer(_) => "reviewer",
-            Self::Operator => "operator",
-        }
-    }
 }
 
 /// What a review write did.
