@@ -19,12 +19,12 @@
 use std::io::Write;
 use std::sync::Arc;
 
+use app::tokens::{self, InstanceKey};
 use chrono::{Duration, Utc};
 use domain::business::NewBusiness;
 use domain::ids::{InvitationId, ReviewId};
 use domain::invitation::{InvitationInput, NewInvitation};
 use domain::review::{ProductRatingInput, ReplyDraft, ReviewDraft, ReviewInput};
-use server::tokens::{self, InstanceKey};
 use store::{ReviewCommand, Store};
 use store_sqlite::SqliteStore;
 

@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use app::backend::Backend;
+use app::tokens;
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 use domain::business::{NewBusiness, Slug};
 use ledger::note::LogSigner;
-use server::tokens::{self, InstanceKey};
 use store::Store;
 use url::Url;
 
@@ -210,12 +210,6 @@ fn log_key_path(data_dir: &Path) -> PathBuf {
     data_dir.join("log.key")
 }
 
-fn instance_key(data_dir: &Path) -> Result<InstanceKey> {
-    let path = data_dir.join("instance.key");
-    InstanceKey::load_or_create(&path)
-        .with_context(|| format!("reading the instance key {}", path.display()))
-}
-
 async fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Serve {
@@ -234,45 +228,28 @@ async fn run(cli: Cli) -> Result<()> {
                 Some(url) => url.clone(),
                 None => Url::parse(&format!("http://{local}"))?,
             };
-            let origin = log_origin
-                .clone()
-                .unwrap_or_else(|| tokens::log_origin(&base_url));
-            let key_path = log_key_path(&cli.data_dir);
-            let signer = tokens::load_or_create_log_key(&key_path, &origin)
-                .with_context(|| format!("reading the log key {}", key_path.display()))?;
-            if signer.origin() != origin {
-                if log_origin.is_some() {
-                    anyhow::bail!(
-                        "the log key {} belongs to the log {:?}, not {origin:?}: a log keeps \
-                         its name for life",
-                        key_path.display(),
-                        signer.origin()
-                    );
-                }
-                tracing::warn!(
-                    log = signer.origin(),
-                    "the log keeps the name it was created with, not this base URL's"
-                );
+            let config = app::Config {
+                data_dir: cli.data_dir.clone(),
+                database_url: cli.database_url.clone(),
+                base_url: base_url.clone(),
+                log_origin: log_origin.clone(),
+                demo: *demo,
+            };
+            let cache = if *no_public_cache {
+                server::cache::PublicCache::disabled()
+            } else {
+                server::cache::PublicCache::default()
+            };
+            let built = app::build(&config, Arc::new(cache.clone())).await?;
+            for b in &built.seeded {
+                // Printed, not logged: API keys never reach a log line.
+                println!("demo business {}: API key {}", b.slug, b.api_key.expose());
             }
-            let vkey = signer.verifier_key().to_owned();
-            let store = open_store(&cli, Some(signer))?;
-            let key = instance_key(&cli.data_dir)?;
-            if *demo {
-                let seeded = server::demo::seed(store.as_ref(), &key, Utc::now()).await?;
-                for b in &seeded {
-                    // Printed, not logged: API keys never reach a log line.
-                    println!("demo business {}: API key {}", b.slug, b.api_key.expose());
-                }
-                if seeded.is_empty() {
-                    tracing::info!("demo data already present");
-                }
+            if *demo && built.seeded.is_empty() {
+                tracing::info!("demo data already present");
             }
-            server::spawn_log_sealer(store.clone());
-            let mut state = server::AppState::new(store, key, base_url.clone(), Some(&vkey));
+            let mut state = server::AppState::new(built.app, cache);
             state.behind_proxy = *behind_proxy;
-            if *no_public_cache {
-                state.cache = server::cache::PublicCache::disabled();
-            }
             // Open inboxes' event streams end at shutdown, so that draining need not wait.
             let live = state.live.clone();
             let shutdown = async move {
@@ -345,8 +322,8 @@ async fn run(cli: Cli) -> Result<()> {
                     .transpose()
                     .map_err(|e| invalid("role", e))?,
             };
-            let password = server::passwords::generate();
-            let hash = server::passwords::hash(&password)
+            let password = app::passwords::generate();
+            let hash = app::passwords::hash(&password)
                 .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
             let store = open_store(&cli, None)?;
             let user = store

@@ -4,15 +4,14 @@
 
 pub mod api;
 pub mod cache;
-pub mod demo;
 pub mod embed;
 pub mod error;
 pub mod extract;
-pub mod live;
-pub mod passwords;
-pub mod tokens;
 pub mod views;
 pub mod web;
+
+// Moved to the use-case layer; named here until the pages' handlers import them from there.
+use app::{live, passwords, tokens};
 
 use std::sync::Arc;
 
@@ -20,23 +19,21 @@ use axum::Router;
 use axum::extract::{FromRef, MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use store::Store;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
-use url::Url;
 
 use crate::cache::PublicCache;
 use crate::error::ApiError;
-use crate::tokens::InstanceKey;
 
 /// The largest request body accepted, in bytes. A review's body is at most 5,000 characters
 /// (20 kB of UTF-8 at worst); 64 KiB leaves room for the rest and nothing for abuse.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// What every handler can reach. Cloned for every request (axum's `State`), so it is one
-/// `Arc`: a clone is one counter, not one per field. Fields read through `Deref`; set-up code
-/// sets them through `DerefMut` (`Arc::make_mut`) before the state is shared.
+/// What every handler can reach: the use cases' [`app::App`] (whose fields read through
+/// `Deref`: `state.store`, `state.live`, …) and what only HTTP needs. Cloned for every
+/// request (axum's `State`), so it is one `Arc`; set-up code sets fields through `DerefMut`
+/// (`Arc::make_mut`) before the state is shared.
 #[derive(Debug, Clone)]
 pub struct AppState(Arc<AppStateInner>);
 
@@ -57,44 +54,36 @@ impl std::ops::DerefMut for AppState {
 /// The fields of [`AppState`].
 #[derive(Debug, Clone)]
 pub struct AppStateInner {
-    pub store: Arc<dyn Store>,
-    pub instance_key: InstanceKey,
-    /// Where the public reaches this instance; links in responses start with it.
-    pub base_url: Arc<Url>,
+    pub app: app::App,
+    /// The public read cache (the same one the use cases drop on writes).
     pub cache: PublicCache,
-    /// The log's verifier key, served at `/log/key`.
-    pub log_verifier_key: Option<Arc<str>>,
-    /// Failed log-ins per e-mail address, to slow down password guessing.
-    pub logins: Arc<passwords::LoginLimiter>,
-    /// News for the open inboxes (server-sent events).
-    pub live: live::Live,
     /// Served behind a reverse proxy: the client's address is the last one in
     /// `X-Forwarded-For` (see [`extract::ClientIp`]).
     pub behind_proxy: bool,
 }
 
+impl std::ops::Deref for AppStateInner {
+    type Target = app::App;
+
+    fn deref(&self) -> &app::App {
+        &self.app
+    }
+}
+
 impl AppState {
-    pub fn new(
-        store: Arc<dyn Store>,
-        instance_key: InstanceKey,
-        base_url: Url,
-        log_verifier_key: Option<&str>,
-    ) -> Self {
+    /// The state of `app`, whose writes drop `cache` (the one [`app::build`] was given).
+    pub fn new(app: app::App, cache: PublicCache) -> Self {
         Self(Arc::new(AppStateInner {
-            store,
-            instance_key,
-            base_url: Arc::new(base_url),
-            cache: PublicCache::default(),
-            log_verifier_key: log_verifier_key.map(Arc::from),
-            logins: Arc::default(),
-            live: live::Live::default(),
+            app,
+            cache,
             behind_proxy: false,
         }))
     }
+}
 
-    /// An absolute link to `path` (which starts with `/`) on this instance.
-    pub fn link(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url.as_str().trim_end_matches('/'))
+impl app::Invalidate for PublicCache {
+    fn invalidate(&self, slug: &str) {
+        PublicCache::invalidate(self, slug);
     }
 }
 
@@ -103,7 +92,7 @@ impl FromRef<AppState> for () {
 }
 
 /// The whole application, ready to serve.
-pub fn app(state: AppState) -> Router {
+pub fn router(state: AppState) -> Router {
     let (api, _) = api::router().split_for_parts();
     api.merge(web::router())
         .route("/api/openapi.json", axum::routing::get(api::openapi_json))
@@ -218,23 +207,6 @@ async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
 
-/// How often the server checks for log entries appended by other processes (the command
-/// line's operator erasure) and signs a checkpoint over them.
-pub const SEAL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Starts the background task that seals entries appended by other processes.
-pub fn spawn_log_sealer(store: Arc<dyn Store>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(SEAL_INTERVAL);
-        loop {
-            tick.tick().await;
-            if let Err(e) = store.seal_log().await {
-                tracing::error!(error = %e, "could not seal the log");
-            }
-        }
-    })
-}
-
 /// How long a client may take to send a request's headers. A connection that sends nothing,
 /// or a byte at a time, is closed then rather than held open for ever (slowloris).
 pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
@@ -257,7 +229,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     use hyper_util::rt::{TokioIo, TokioTimer};
     let front = state.cache.clone();
-    let app = app(state).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+    let app = router(state).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
         BODY_READ_TIMEOUT,
     ));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();

@@ -176,3 +176,37 @@ pub(super) fn revoke_api_key(
     )?;
     Ok(changed > 0)
 }
+
+/// The slugs of the businesses whose reviews' events or invitations were written after
+/// `since` (by any connection), and where both sequences now stand. Review events and
+/// invitations only grow (an erasure adds an event), so their largest keys are the feed.
+pub(super) fn changes_since(
+    c: &Connection,
+    since: Option<store::ChangeCursor>,
+) -> Result<(Vec<String>, store::ChangeCursor)> {
+    let now: (i64, i64) = c
+        .prepare_cached(
+            "SELECT (SELECT COALESCE(MAX(seq), 0) FROM review_events),
+                    (SELECT COALESCE(MAX(rowid), 0) FROM invitations)",
+        )?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let cursor = store::ChangeCursor([now.0, now.1]);
+    let Some(store::ChangeCursor([events, invitations])) = since else {
+        return Ok((Vec::new(), cursor));
+    };
+    if (events, invitations) == now {
+        return Ok((Vec::new(), cursor));
+    }
+    let slugs = c
+        .prepare_cached(
+            "SELECT b.slug FROM businesses b
+             WHERE b.id IN (SELECT r.business_id FROM review_events e
+                            JOIN reviews r ON r.id = e.review_id
+                            WHERE e.seq > ?1 AND e.seq <= ?2)
+                OR b.id IN (SELECT business_id FROM invitations
+                            WHERE rowid > ?3 AND rowid <= ?4)",
+        )?
+        .query_map(params![events, now.0, invitations, now.1], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((slugs, cursor))
+}

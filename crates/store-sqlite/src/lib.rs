@@ -546,4 +546,12 @@ impl store::Store for SqliteStore {
         // An empty write: its batch runs the sealing hook like any other.
         self.writer.write(|_, _| Ok(())).await
     }
+
+    async fn changes_since(
+        &self,
+        since: Option<store::ChangeCursor>,
+    ) -> StoreResult<(Vec<String>, store::ChangeCursor)> {
+        self.read(move |c| businesses::changes_since(c, since))
+            .await
+    }
 }

@@ -79,6 +79,10 @@ impl std::fmt::Display for Entity {
     }
 }
 
+/// A position in a backend's feed of changes ([`Store::changes_since`]); opaque to callers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangeCursor(pub [i64; 2]);
+
 /// One change to a review, as the single write path receives it.
 #[derive(Debug, Clone)]
 pub enum ReviewCommand {
@@ -287,4 +291,13 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Signs a checkpoint over entries appended by other processes (the command line), if
     /// any; a no-op otherwise.
     async fn seal_log(&self) -> Result<()>;
+
+    /// The slugs of the businesses whose public data (reviews and their events,
+    /// invitations) changed after `since`, by any process, and where the feed now stands.
+    /// `None` asks only where it stands. A server polls it to drop its cache for writes made
+    /// elsewhere.
+    async fn changes_since(
+        &self,
+        since: Option<ChangeCursor>,
+    ) -> Result<(Vec<String>, ChangeCursor)>;
 }

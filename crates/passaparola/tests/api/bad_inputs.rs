@@ -809,7 +809,7 @@ async fn unauthorized_answers_say_how_to_authenticate() {
 #[tokio::test]
 async fn a_revoked_key_stops_working() {
     let app = TestApp::spawn().await;
-    let new_key = server::tokens::new_api_key();
+    let new_key = app::tokens::new_api_key();
     let slug = domain::business::Slug::parse(&app.slug).unwrap();
     store::Store::replace_api_keys(
         app.store.as_ref(),

@@ -182,7 +182,7 @@ fn business_commands_answer_clearly() {
         .query_row("SELECT password_hash FROM users", [], |r| r.get(0))
         .unwrap();
     assert!(stored.starts_with("$argon2id$") && !stored.contains(&password));
-    assert!(server::passwords::verify(&password, Some(&stored)));
+    assert!(app::passwords::verify(&password, Some(&stored)));
     for (email, business, says) in [
         (
             "GIULIA@example.it",
@@ -417,6 +417,82 @@ async fn the_operator_erases_beside_the_server_and_the_log_records_it() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     assert!(covered, "the erasure entry was never checkpointed");
+}
+
+/// A write by another process (the operator's erasure from the command line) reaches the
+/// server's cached public reads within a second, ready responses included.
+#[tokio::test]
+async fn an_erasure_from_the_command_line_leaves_the_public_reads_within_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let server = Server::start(dir.path(), &log);
+    let key = create_business(dir.path(), "bottega-prova");
+    let client = reqwest::Client::new();
+    let mut ids = Vec::new();
+    for (reference, rating) in [("ORD-1", 2), ("ORD-2", 5)] {
+        let inv = read(
+            client
+                .post(format!("{}/api/v1/invitations", server.address))
+                .bearer_auth(&key)
+                .json(&json!({"reference": reference}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+        .expect(201);
+        let review = read(
+            client
+                .post(format!("{}/api/v1/reviews", server.address))
+                .json(&review_body(inv.body["token"].as_str().unwrap(), rating))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+        .expect(201);
+        ids.push(review.body["id"].as_str().unwrap().to_owned());
+    }
+    let base = format!("{}/api/v1/businesses/bottega-prova", server.address);
+    let reads = |client: &reqwest::Client| {
+        let (summary, list) = (format!("{base}/summary"), format!("{base}/reviews"));
+        let client = client.clone();
+        async move {
+            let s = read(client.get(&summary).send().await.unwrap())
+                .await
+                .expect(200);
+            let l = read(client.get(&list).send().await.unwrap())
+                .await
+                .expect(200);
+            let listed: Vec<String> = l.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_owned())
+                .collect();
+            (s.body["review_count"].as_u64().unwrap(), listed)
+        }
+    };
+    // Read twice: the second answer comes from the cache's ready responses.
+    reads(&client).await;
+    let (count, listed) = reads(&client).await;
+    assert_eq!(count, 2);
+    assert!(listed.contains(&ids[0]));
+
+    let out = run(dir.path(), &["review", "erase", "--id", &ids[0]]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let erased = std::time::Instant::now();
+    loop {
+        let (count, listed) = reads(&client).await;
+        if count == 1 && !listed.contains(&ids[0]) {
+            break;
+        }
+        assert!(
+            erased.elapsed() < std::time::Duration::from_secs(1),
+            "still shown a second after the erasure: {count} reviews, {listed:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
 }
 
 #[tokio::test]

@@ -2,14 +2,12 @@
 
 use std::sync::Arc;
 
+use app::tokens;
 use chrono::Utc;
 use domain::business::NewBusiness;
-use ledger::note::LogSigner;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use server::tokens::{self, InstanceKey};
 use store::Store;
-use store_sqlite::SqliteStore;
 
 pub struct TestApp {
     pub address: String,
@@ -17,19 +15,11 @@ pub struct TestApp {
     /// The first business, with its API key.
     pub slug: String,
     pub api_key: String,
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
     pub db_path: std::path::PathBuf,
     /// The log's verifier key.
     pub log_key: String,
     _dir: tempfile::TempDir,
-}
-
-/// A seed for a test's log key, different in every test.
-fn rand_seed() -> [u8; 32] {
-    let mut seed = [0u8; 32];
-    let id = uuid::Uuid::now_v7();
-    seed[..16].copy_from_slice(id.as_bytes());
-    seed
 }
 
 /// A response, read whole.
@@ -91,17 +81,19 @@ impl TestApp {
         let db_path = dir.path().join("test.db");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
-        let base_url = url::Url::parse(&address).unwrap();
-        let signer =
-            LogSigner::from_seed(&server::tokens::log_origin(&base_url), rand_seed()).unwrap();
-        let log_key = signer.verifier_key().to_owned();
-        let store = Arc::new(SqliteStore::open(&db_path, Some(signer)).unwrap());
-        let mut state = server::AppState::new(
-            store.clone(),
-            InstanceKey::generate(),
-            base_url,
-            Some(&log_key),
-        );
+        // The same start-up as `passaparola serve`, on a fresh data directory.
+        let config = app::Config {
+            data_dir: dir.path().to_owned(),
+            database_url: Some(format!("sqlite://{}", db_path.display())),
+            base_url: url::Url::parse(&address).unwrap(),
+            log_origin: None,
+            demo: false,
+        };
+        let cache = server::cache::PublicCache::default();
+        let built = app::build(&config, Arc::new(cache.clone())).await.unwrap();
+        let store = built.app.store.clone();
+        let log_key = built.app.log_verifier_key.as_deref().unwrap().to_owned();
+        let mut state = server::AppState::new(built.app, cache);
         state.behind_proxy = behind_proxy;
         tokio::spawn(server::serve(listener, state, std::future::pending()));
         let mut app = Self {

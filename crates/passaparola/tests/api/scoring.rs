@@ -99,7 +99,7 @@ async fn anyone_can_recompute_the_score_from_the_csv() {
             at,
         )
         .unwrap();
-        let edit = server::tokens::new_edit_token();
+        let edit = app::tokens::new_edit_token();
         let review = app
             .store
             .write_review(ReviewCommand::Submit {

@@ -389,7 +389,7 @@ async fn random_history(app: &TestApp, rng: &mut StdRng, now: DateTime<Utc>) {
             at,
         )
         .unwrap();
-        let edit = server::tokens::new_edit_token();
+        let edit = app::tokens::new_edit_token();
         let id = ReviewId::generate();
         app.store
             .write_review(ReviewCommand::Submit {

@@ -924,14 +924,13 @@ fn hidden<'a>(html: &'a str, name: &str) -> &'a str {
 #[tokio::test]
 async fn a_business_logs_in_and_answers_from_its_inbox() {
     let app = TestApp::spawn().await;
-    let hash = server::passwords::hash("segreta-lunga-1").unwrap();
+    let hash = app::passwords::hash("segreta-lunga-1").unwrap();
     let new_user = |email: &str, slug: &str| store::NewUser {
         business_slug: slug.into(),
         email: domain::invitation::Email::parse(email).unwrap(),
         name: domain::review::ResponderName::parse("Giulia Bianchi").unwrap(),
         role: Some(domain::review::ResponderRole::parse("Titolare").unwrap()),
     };
-    use store::Store;
     app.store
         .create_user(
             new_user("giulia@example.it", &app.slug),
@@ -1143,9 +1142,8 @@ async fn a_business_logs_in_and_answers_from_its_inbox() {
 
 #[tokio::test]
 async fn a_business_invites_from_its_pages() {
-    use store::Store;
     let app = TestApp::spawn().await;
-    let hash = server::passwords::hash("segreta-lunga-2").unwrap();
+    let hash = app::passwords::hash("segreta-lunga-2").unwrap();
     app.store
         .create_user(
             store::NewUser {
@@ -1318,7 +1316,6 @@ async fn a_business_invites_from_its_pages() {
 
 /// A user of the test's business, logged in: (session cookie, CSRF token of its forms).
 async fn logged_in(app: &TestApp, email: &str) -> (String, String) {
-    use store::Store;
     let password = "segreta-lunga-1";
     app.store
         .create_user(
@@ -1328,7 +1325,7 @@ async fn logged_in(app: &TestApp, email: &str) -> (String, String) {
                 name: domain::review::ResponderName::parse("Giulia Bianchi").unwrap(),
                 role: None,
             },
-            server::passwords::hash(password).unwrap(),
+            app::passwords::hash(password).unwrap(),
             chrono::Utc::now(),
         )
         .await
@@ -1611,7 +1608,7 @@ async fn one_client_cannot_guess_across_many_accounts() {
     let password = "segreta-lunga-1";
     // Each address stays under its own limit; the client passes its own.
     let guesser = "203.0.113.9:51234";
-    for i in 0..server::passwords::MAX_CLIENT_FAILURES {
+    for i in 0..app::passwords::MAX_CLIENT_FAILURES {
         let email = format!("guess{i}@example.it");
         assert_eq!(login_from(&app, guesser, &email, "x").await, 401);
     }
@@ -1625,7 +1622,7 @@ async fn one_client_cannot_guess_across_many_accounts() {
     // limit, or every user would be locked out together (the per-address limit holds).
     let direct = TestApp::spawn().await;
     let (_, _) = logged_in(&direct, "giulia@example.it").await;
-    for i in 0..server::passwords::MAX_CLIENT_FAILURES {
+    for i in 0..app::passwords::MAX_CLIENT_FAILURES {
         let email = format!("guess{i}@example.it");
         assert_eq!(login_from(&direct, guesser, &email, "x").await, 401);
     }

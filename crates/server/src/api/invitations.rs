@@ -82,12 +82,9 @@ pub async fn create(
         },
         now,
     )?;
-    let id = InvitationId::generate();
-    let token = state.instance_key.invitation_token(id);
-    let write = create_and_tell(&state, business.id, id, invitation, token.hash(), now).await?;
+    let app::invitations::Invited { write, token } =
+        app::invitations::invite(&state.app, business.id, invitation, now).await?;
     let inv = write.invitation;
-    // For an existing invitation, derive its own token again from its id.
-    let token = state.instance_key.invitation_token(inv.id);
     let body = InvitationCreated {
         id: inv.id.to_string(),
         url: state.link(&format!("/r/{}", token.expose())),

@@ -12,7 +12,6 @@ use domain::ids::ReviewId;
 use domain::review::{
     FollowUpBody, ProductRatingInput, ReplyDraft, ReviewDraft, ReviewInput, ReviewPatch,
 };
-use domain::secret::TokenHash;
 use serde::Deserialize;
 use store::{ReviewCommand, ReviewWrite};
 use utoipa::ToSchema;
@@ -21,7 +20,7 @@ use crate::cache::Cached;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiPath, BusinessAuth, EditToken};
 use crate::views::{EventView, HistoryView, ReviewView, SubmittedReview};
-use crate::{AppState, public_json, tokens};
+use crate::{AppState, public_json};
 
 /// A review written from an invitation.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -102,44 +101,14 @@ pub(crate) async fn write(
     state: &AppState,
     command: ReviewCommand,
 ) -> Result<ReviewWrite, ApiError> {
-    let state = state.clone();
-    tokio::spawn(async move { write_and_tell(&state, command).await })
-        .await
-        .map_err(|e| ApiError::Internal(Box::new(e)))?
-}
-
-async fn write_and_tell(state: &AppState, command: ReviewCommand) -> Result<ReviewWrite, ApiError> {
-    use crate::live::News;
-    // What an open inbox must hear: a review arrives or leaves it.
-    let news: Option<fn(ReviewId) -> News> = match &command {
-        ReviewCommand::Submit { .. } => Some(News::Review),
-        ReviewCommand::Reply { .. } => Some(News::Replied),
-        ReviewCommand::Withdraw { .. } | ReviewCommand::Erase { .. } => Some(News::Gone),
-        ReviewCommand::Edit { .. } | ReviewCommand::FollowUp { .. } => None,
-    };
-    let write = state.store.write_review(command).await?;
-    state.cache.invalidate(&write.review.business.slug);
-    // Only when it happened now, not when a retry found it done.
-    if let Some(news) = news.filter(|_| write.created) {
-        let review = &write.review;
-        state.live.tell(review.business.id, news(review.id));
-    }
-    Ok(write)
+    Ok(app::reviews::write(&state.app, command).await?)
 }
 
 fn no_store() -> [(header::HeaderName, HeaderValue); 1] {
     [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))]
 }
 
-/// What a reviewer's submission produced.
-#[derive(Debug)]
-pub struct Submitted {
-    pub write: ReviewWrite,
-    /// Shown to the reviewer once; stored only as its hash.
-    pub edit_token: domain::secret::Secret,
-    /// The review's receipt (`c2sp.org/tlog-proof@v1`), if this instance keeps a log.
-    pub receipt: Option<String>,
-}
+pub use app::reviews::Submitted;
 
 /// Redeems the invitation `token` for `draft` through the one write path: the API's and the
 /// invitation form's submissions alike.
@@ -149,31 +118,7 @@ pub async fn submit_draft(
     draft: ReviewDraft,
     at: chrono::DateTime<Utc>,
 ) -> Result<Submitted, ApiError> {
-    let edit_token = tokens::new_edit_token();
-    let id = ReviewId::generate();
-    let write = write(
-        state,
-        ReviewCommand::Submit {
-            invitation: TokenHash::of(token),
-            id,
-            draft,
-            edit_token: edit_token.hash(),
-            at,
-        },
-    )
-    .await?;
-    // The batch that wrote the review was sealed by a checkpoint before it committed, so the
-    // receipt exists now (unless this instance runs without a log key).
-    let receipt = state
-        .store
-        .review_receipt(id)
-        .await?
-        .map(|r| String::from_utf8_lossy(&r).into_owned());
-    Ok(Submitted {
-        write,
-        edit_token,
-        receipt,
-    })
+    Ok(app::reviews::submit(&state.app, token, draft, at).await?)
 }
 
 /// Writes a verified review from an invitation.

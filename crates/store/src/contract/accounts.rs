@@ -250,3 +250,44 @@ pub async fn users_and_sessions(open: Open) {
     store.delete_session(token).await.unwrap();
     assert!(store.session_user(token, now).await.unwrap().is_none());
 }
+
+pub async fn changes_name_the_businesses_written(open: Open) {
+    let fresh = open(None).await;
+    let store = fresh.store.as_ref();
+    let bottega = business(store, "bottega").await;
+    let osteria = business(store, "osteria").await;
+    let (slugs, start) = store.changes_since(None).await.unwrap();
+    assert!(
+        slugs.is_empty(),
+        "asking where the feed stands names nothing"
+    );
+    let (slugs, same) = store.changes_since(Some(start)).await.unwrap();
+    assert!(slugs.is_empty());
+    assert_eq!(same, start, "no write, no move");
+
+    let now = Utc::now();
+    invite(store, osteria, "ORD-1", "customer", &[], now).await;
+    let (slugs, after_invite) = store.changes_since(Some(start)).await.unwrap();
+    assert_eq!(slugs, ["osteria"], "an invitation changes the figures");
+    let (id, edit) = super::reviewed(store, bottega, "ORD-2", 4, now).await;
+    let (mut slugs, after_review) = store.changes_since(Some(after_invite)).await.unwrap();
+    slugs.sort();
+    assert_eq!(
+        slugs,
+        ["bottega"],
+        "the review and its invitation are the same business's"
+    );
+    store
+        .write_review(crate::ReviewCommand::Erase {
+            review: id,
+            by: crate::Eraser::Reviewer(edit),
+            at: now,
+        })
+        .await
+        .unwrap();
+    let (slugs, _) = store.changes_since(Some(after_review)).await.unwrap();
+    assert_eq!(slugs, ["bottega"], "an erasure is a change");
+    let (mut all, _) = store.changes_since(Some(start)).await.unwrap();
+    all.sort();
+    assert_eq!(all, ["bottega", "osteria"]);
+}

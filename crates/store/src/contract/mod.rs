@@ -78,6 +78,7 @@ macro_rules! contract_suite {
             businesses_and_their_keys,
             invitations_are_idempotent_per_reference,
             users_and_sessions,
+            changes_name_the_businesses_written,
             a_refused_write_in_a_batch_does_not_undo_the_others,
             every_lifecycle_step_and_its_history,
             erasure_hides_content_and_keeps_the_log,
