@@ -15,3 +15,4 @@ mod products;
 mod scoring;
 mod stats;
 mod web;
+mod web_errors;

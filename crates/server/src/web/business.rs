@@ -71,16 +71,11 @@ fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
 
 /// The session behind a business page: logged in, else to the log-in page and then back to
 /// `back`.
-async fn viewing(
-    state: &AppState,
-    tr: Tr,
-    headers: &HeaderMap,
-    back: &str,
-) -> Result<Session, Response> {
+async fn viewing(state: &AppState, headers: &HeaderMap, back: &str) -> Result<Session, Response> {
     match session(state, headers).await {
         Ok(Some(s)) => Ok(s),
         Ok(None) => Err(see_other(&format!("/login?next={back}"), None)),
-        Err(e) => Err(e.page(tr)),
+        Err(e) => Err(e.into_response()),
     }
 }
 
@@ -88,14 +83,13 @@ async fn viewing(
 /// site, with the session's CSRF token.
 async fn posting(
     state: &AppState,
-    tr: Tr,
     headers: &HeaderMap,
     csrf: &str,
     back: &str,
 ) -> Result<Session, Response> {
-    let s = viewing(state, tr, headers, back).await?;
+    let s = viewing(state, headers, back).await?;
     if !same_site(headers, &state.base_url) || csrf != csrf_token(&s.token) {
-        return Err(PageError::Forbidden.page(tr));
+        return Err(PageError::Forbidden.into_response());
     }
     Ok(s)
 }
@@ -142,7 +136,7 @@ fn login_page(
         next: local(next).to_owned(),
         tr,
     };
-    private_page(status, &page, tr)
+    private_page(status, &page).into_response()
 }
 
 /// `GET /login`
@@ -173,7 +167,7 @@ pub async fn login(
     PageForm(form): PageForm<LoginForm>,
 ) -> Response {
     if !same_site(&headers, &state.base_url) {
-        return PageError::Forbidden.page(tr);
+        return PageError::Forbidden.into_response();
     }
     let email = form.email.trim().to_lowercase();
     if !state.logins.begin(&email, client) {
@@ -182,7 +176,7 @@ pub async fn login(
     }
     let found = match state.store.user_by_email(&email).await {
         Ok(found) => found,
-        Err(e) => return PageError::from(e).page(tr),
+        Err(e) => return PageError::from(e).into_response(),
     };
     let password = form.password;
     let (user, stored) = match found {
@@ -210,7 +204,7 @@ pub async fn login(
         )
         .await
     {
-        return PageError::from(e).page(tr);
+        return PageError::from(e).into_response();
     }
     tracing::info!(user = %user.id, "logged in");
     let cookie = session_cookie(&state, token.expose(), SESSION_DAYS * 86_400);
@@ -232,20 +226,19 @@ pub struct CsrfForm {
 /// `POST /logout`
 pub async fn logout(
     State(state): State<AppState>,
-    tr: Tr,
     headers: HeaderMap,
     PageForm(form): PageForm<CsrfForm>,
 ) -> Response {
     let current = match session(&state, &headers).await {
         Ok(current) => current,
-        Err(e) => return e.page(tr),
+        Err(e) => return e.into_response(),
     };
     if let Some(s) = current {
         if !same_site(&headers, &state.base_url) || form.csrf != csrf_token(&s.token) {
-            return PageError::Forbidden.page(tr);
+            return PageError::Forbidden.into_response();
         }
         if let Err(e) = state.store.delete_session(TokenHash::of(&s.token)).await {
-            return PageError::from(e).page(tr);
+            return PageError::from(e).into_response();
         }
     }
     see_other("/", Some(session_cookie(&state, "", 0)))
@@ -312,7 +305,7 @@ async fn inbox_page(
             .trend(business, filter, chosen.grain, points, now)
     ) {
         Ok(both) => both,
-        Err(e) => return PageError::from(e).page(tr),
+        Err(e) => return PageError::from(e).into_response(),
     };
     let status = if refused.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -357,7 +350,10 @@ async fn inbox_page(
             .collect(),
         tr,
     };
-    let mut response = private_page(status, &page, tr);
+    let mut response = match private_page(status, &page) {
+        Ok(response) => response,
+        Err(e) => return e.into_response(),
+    };
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(super::CSP_WITH_SCRIPT),
@@ -372,7 +368,7 @@ pub async fn inbox(
     headers: HeaderMap,
     Query(q): Query<Next>,
 ) -> Response {
-    match viewing(&state, tr, &headers, "/inbox").await {
+    match viewing(&state, &headers, "/inbox").await {
         Ok(s) => {
             let notice = q
                 .done
@@ -397,12 +393,12 @@ pub async fn reply(
     ApiPath(id): ApiPath<String>,
     PageForm(form): PageForm<CsrfForm>,
 ) -> Response {
-    let s = match posting(&state, tr, &headers, &form.csrf, "/inbox").await {
+    let s = match posting(&state, &headers, &form.csrf, "/inbox").await {
         Ok(s) => s,
         Err(page) => return page,
     };
     let Ok(review) = id.parse::<ReviewId>() else {
-        return PageError::NotFound.page(tr);
+        return PageError::NotFound.into_response();
     };
     let from_item = form.back == "item";
     let draft = match ReplyDraft::parse(&form.body, &s.user.name, s.user.role.as_deref()) {
@@ -425,7 +421,7 @@ pub async fn reply(
                 return item_page(&state, tr, &s, review, None, refused).await;
             }
             Ok(_) => {}
-            Err(e) => return PageError::from(e).page(tr),
+            Err(e) => return PageError::from(e).into_response(),
         }
     }
     let command = ReviewCommand::Reply {
@@ -437,7 +433,7 @@ pub async fn reply(
     match write(&state, command).await {
         Ok(_) if from_item => see_other(&format!("/inbox/{review}?done=reply"), None),
         Ok(_) => see_other("/inbox?done=reply", None),
-        Err(e) => PageError::from(e).page(tr),
+        Err(e) => PageError::from(e).into_response(),
     }
 }
 
@@ -478,12 +474,12 @@ async fn item_page(
     let (review, events) = match found {
         // Another business's review is not found, as if it did not exist.
         Ok((Some(r), Some(events))) if r.business.id == s.user.business.id => (r, events),
-        Ok(_) => return PageError::NotFound.page(tr),
-        Err(e) => return PageError::from(e).page(tr),
+        Ok(_) => return PageError::NotFound.into_response(),
+        Err(e) => return PageError::from(e).into_response(),
     };
     let Some(content) = &review.content else {
         // Withdrawn or erased: nothing to answer.
-        return PageError::Conflict.page(tr);
+        return PageError::Conflict.into_response();
     };
     let text = |v: &serde_json::Value, key: &str| v.get(key)?.as_str().map(str::to_owned);
     let versions = events
@@ -537,7 +533,7 @@ async fn item_page(
         versions,
         tr,
     };
-    private_page(status, &page, tr)
+    private_page(status, &page).into_response()
 }
 
 /// `GET /inbox/{id}`: one review, its reply's editor and the reply's versions.
@@ -549,9 +545,9 @@ pub async fn item(
     Query(q): Query<Next>,
 ) -> Response {
     let Ok(review) = id.parse::<ReviewId>() else {
-        return PageError::NotFound.page(tr);
+        return PageError::NotFound.into_response();
     };
-    match viewing(&state, tr, &headers, &format!("/inbox/{review}")).await {
+    match viewing(&state, &headers, &format!("/inbox/{review}")).await {
         Ok(s) => {
             let notice = q
                 .done
@@ -568,13 +564,13 @@ const STREAM_SESSION_CHECK: std::time::Duration = std::time::Duration::from_secs
 
 /// `GET /inbox/events`: the inbox's news as server-sent events, for the page's script to
 /// show a new review without a reload. Each event's data is the review's id.
-pub async fn events(State(state): State<AppState>, tr: Tr, headers: HeaderMap) -> Response {
+pub async fn events(State(state): State<AppState>, headers: HeaderMap) -> Response {
     use crate::live::Heard;
     use axum::response::sse::{Event, KeepAlive, Sse};
     let s = match session(&state, &headers).await {
         Ok(Some(s)) => s,
-        Ok(None) => return PageError::Forbidden.page(tr),
-        Err(e) => return e.page(tr),
+        Ok(None) => return PageError::Forbidden.into_response(),
+        Err(e) => return e.into_response(),
     };
     let listener = state.live.listen(s.user.business.id);
     // The stream lives no longer than its session: it is checked before each piece of news
@@ -671,7 +667,7 @@ async fn invitations_page(
         .await
     {
         Ok(latest) => latest,
-        Err(e) => return PageError::from(e).page(tr),
+        Err(e) => return PageError::from(e).into_response(),
     };
     let now = Utc::now();
     let rows = latest
@@ -780,12 +776,12 @@ async fn invitations_page(
         rows,
         tr,
     };
-    private_page(status, &page, tr)
+    private_page(status, &page).into_response()
 }
 
 /// `GET /invitations`: the form to invite someone, and the latest invitations with their links.
 pub async fn invitations(State(state): State<AppState>, tr: Tr, headers: HeaderMap) -> Response {
-    match viewing(&state, tr, &headers, "/invitations").await {
+    match viewing(&state, &headers, "/invitations").await {
         Ok(s) => {
             invitations_page(
                 &state,
@@ -808,7 +804,7 @@ pub async fn invite(
     headers: HeaderMap,
     PageForm(typed): PageForm<InvitationForm>,
 ) -> Response {
-    let s = match posting(&state, tr, &headers, &typed.csrf, "/invitations").await {
+    let s = match posting(&state, &headers, &typed.csrf, "/invitations").await {
         Ok(s) => s,
         Err(page) => return page,
     };
@@ -869,7 +865,7 @@ pub async fn invite(
             )
             .await
         }
-        Err(e) => PageError::from(e).page(tr),
+        Err(e) => PageError::from(e).into_response(),
     }
 }
 
@@ -901,7 +897,7 @@ async fn keys_page(
 ) -> Response {
     let keys = match state.store.api_keys(s.user.business.id).await {
         Ok(keys) => keys,
-        Err(e) => return PageError::from(e).page(tr),
+        Err(e) => return PageError::from(e).into_response(),
     };
     let page = KeysPage {
         meta: Meta::private(tr.t("keys-title"), tr.t("keys-intro"), "/keys".into()),
@@ -921,12 +917,12 @@ async fn keys_page(
             .collect(),
         tr,
     };
-    private_page(StatusCode::OK, &page, tr)
+    private_page(StatusCode::OK, &page).into_response()
 }
 
 /// `GET /keys`: the business's API keys (ids and dates, never the keys).
 pub async fn keys(State(state): State<AppState>, tr: Tr, headers: HeaderMap) -> Response {
-    match viewing(&state, tr, &headers, "/keys").await {
+    match viewing(&state, &headers, "/keys").await {
         Ok(s) => keys_page(&state, tr, &s, None, None).await,
         Err(page) => page,
     }
@@ -939,7 +935,7 @@ pub async fn create_key(
     headers: HeaderMap,
     PageForm(form): PageForm<CsrfForm>,
 ) -> Response {
-    let s = match posting(&state, tr, &headers, &form.csrf, "/keys").await {
+    let s = match posting(&state, &headers, &form.csrf, "/keys").await {
         Ok(s) => s,
         Err(page) => return page,
     };
@@ -949,7 +945,7 @@ pub async fn create_key(
         .add_api_key(s.user.business.id, key.hash(), Utc::now())
         .await
     {
-        return PageError::from(e).page(tr);
+        return PageError::from(e).into_response();
     }
     tracing::info!(user = %s.user.id, "created an API key");
     keys_page(
@@ -970,7 +966,7 @@ pub async fn revoke_key(
     ApiPath(id): ApiPath<String>,
     PageForm(form): PageForm<CsrfForm>,
 ) -> Response {
-    let s = match posting(&state, tr, &headers, &form.csrf, "/keys").await {
+    let s = match posting(&state, &headers, &form.csrf, "/keys").await {
         Ok(s) => s,
         Err(page) => return page,
     };
@@ -983,7 +979,7 @@ pub async fn revoke_key(
             tracing::info!(user = %s.user.id, "revoked an API key");
             keys_page(&state, tr, &s, Some(tr.t("key-revoked-notice")), None).await
         }
-        Ok(false) => PageError::NotFound.page(tr),
-        Err(e) => PageError::from(e).page(tr),
+        Ok(false) => PageError::NotFound.into_response(),
+        Err(e) => PageError::from(e).into_response(),
     }
 }

@@ -13,6 +13,8 @@ pub mod i18n;
 mod jsonld;
 pub mod pages;
 
+use std::sync::Arc;
+
 use askama::Template;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
@@ -114,8 +116,10 @@ struct ErrorPage {
 }
 
 impl PageError {
-    /// The error as a page in the visitor's language.
-    pub fn page(self, tr: Tr) -> Response {
+    /// The error as a page in the visitor's language. Only [`localised_errors`] (and the
+    /// app's fallback, for a path nothing matched) renders one: a handler returns its
+    /// `PageError`, so that every failure is logged in one place.
+    fn page(&self, tr: Tr) -> Response {
         let (status, heading, body) = match self {
             PageError::NotFound => (
                 StatusCode::NOT_FOUND,
@@ -125,7 +129,7 @@ impl PageError {
             PageError::BadRequest(what) => (
                 StatusCode::BAD_REQUEST,
                 tr.t("bad-request-title"),
-                tr.with("bad-request-body", "detail", &what),
+                tr.with("bad-request-body", "detail", what),
             ),
             PageError::Conflict => (
                 StatusCode::CONFLICT,
@@ -141,15 +145,12 @@ impl PageError {
                 status,
                 heading,
                 body,
-            } => (status, heading, body),
-            PageError::Internal(_) => {
-                // Logged where it happened (`into_response`).
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    tr.t("error-title"),
-                    tr.t("error-body"),
-                )
-            }
+            } => (*status, heading.clone(), body.clone()),
+            PageError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                tr.t("error-title"),
+                tr.t("error-body"),
+            ),
         };
         let page = ErrorPage {
             meta: Meta::private(heading.clone(), body.clone(), "/".into()),
@@ -159,64 +160,84 @@ impl PageError {
         };
         render(status, &page).unwrap_or_else(|_| status.into_response())
     }
+
+    /// Logs a server error with its cause, never what the visitor sent.
+    fn log(&self) {
+        match self {
+            PageError::Internal(cause) => {
+                tracing::error!(error = %Causes(cause.as_ref()), "a page failed");
+            }
+            PageError::Message { status, .. } if status.is_server_error() => {
+                tracing::error!(status = status.as_u16(), "a page failed");
+            }
+            _ => {}
+        }
+    }
 }
 
-/// A handler's error, for [`localised_errors`] to render in the request's language (which
-/// `IntoResponse` cannot know). Internal failures are logged here, once.
-#[derive(Debug, Clone)]
-enum Failure {
-    NotFound,
-    Conflict,
-    Forbidden,
-    BadRequest(String),
-    Message(StatusCode, String, String),
-    Internal,
+/// An error and those it comes from, on one line ("storage failure: no such table: …"),
+/// each said once.
+struct Causes<'a>(&'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Causes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut said = self.0.to_string();
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            if !said.contains(&text) {
+                said.push_str(": ");
+                said.push_str(&text);
+            }
+            source = cause.source();
+        }
+        f.write_str(&said)
+    }
 }
+
+/// A handler's error, carried in its response for [`localised_errors`], which alone knows
+/// the request's language (`IntoResponse` cannot).
+#[derive(Debug, Clone)]
+struct Failed(Arc<PageError>);
 
 impl IntoResponse for PageError {
+    /// A bare response carrying the error: no side effect here, the page and the log line
+    /// are [`localised_errors`]'s. Headers added to it (a cookie to clear) are kept.
     fn into_response(self) -> Response {
-        let failure = match self {
-            PageError::NotFound => Failure::NotFound,
-            PageError::Conflict => Failure::Conflict,
-            PageError::Forbidden => Failure::Forbidden,
-            PageError::BadRequest(what) => Failure::BadRequest(what),
-            PageError::Message {
-                status,
-                heading,
-                body,
-            } => Failure::Message(status, heading, body),
-            PageError::Internal(e) => {
-                tracing::error!(error = %e, "a page failed");
-                Failure::Internal
-            }
-        };
         let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        response.extensions_mut().insert(failure);
+        response.extensions_mut().insert(Failed(Arc::new(self)));
         response
     }
 }
 
-/// Renders a handler's [`PageError`] as a page in the language of the request.
+/// The one way a handler's [`PageError`] becomes a page: in the language of the request,
+/// with what the handler added to the error's response (a `Set-Cookie`), and a server
+/// error's cause logged, once, inside the request's span.
 async fn localised_errors(
     tr: Tr,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let response = next.run(request).await;
-    match response.extensions().get::<Failure>().cloned() {
-        Some(Failure::NotFound) => PageError::NotFound.page(tr),
-        Some(Failure::Conflict) => PageError::Conflict.page(tr),
-        Some(Failure::Forbidden) => PageError::Forbidden.page(tr),
-        Some(Failure::BadRequest(what)) => PageError::BadRequest(what).page(tr),
-        Some(Failure::Message(status, heading, body)) => PageError::Message {
-            status,
-            heading,
-            body,
-        }
-        .page(tr),
-        Some(Failure::Internal) => PageError::Internal("logged".into()).page(tr),
-        None => response,
+    let mut response = next.run(request).await;
+    let Some(Failed(error)) = response.extensions_mut().remove::<Failed>() else {
+        return response;
+    };
+    error.log();
+    let mut page = error.page(tr);
+    let added = response.headers();
+    for name in added.keys() {
+        page.headers_mut().remove(name);
     }
+    for (name, value) in added {
+        page.headers_mut().append(name, value.clone());
+    }
+    page
+}
+
+/// The page of a path that nothing matched, for the app's fallback (outside the pages'
+/// router, hence outside [`localised_errors`]).
+pub(crate) fn not_found_page(tr: Tr) -> Response {
+    PageError::NotFound.page(tr)
 }
 
 /// Every public read revalidates cheaply: a successful `GET` without an ETag of its own that
@@ -341,13 +362,13 @@ pub fn render(status: StatusCode, page: &impl Template) -> Result<Response, Page
 }
 
 /// A page that is someone's own (a form they typed in, an edit link, the inbox): rendered,
-/// or its error page, and never stored by a cache.
-pub fn private_page(status: StatusCode, page: &impl Template, tr: Tr) -> Response {
-    let mut response = render(status, page).unwrap_or_else(|e| e.page(tr));
+/// and never stored by a cache.
+pub fn private_page(status: StatusCode, page: &impl Template) -> Result<Response, PageError> {
+    let mut response = render(status, page)?;
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    Ok(response)
 }
 
 /// Content-Security-Policy for pages: our own stylesheet and images, no script at all, no
