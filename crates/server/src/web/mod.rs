@@ -4,14 +4,18 @@
 //! only the inbox's policy lets it run.
 
 pub mod assets;
-pub mod business;
 pub mod charts;
 pub mod edit;
 pub(crate) mod figures;
 pub mod form;
 pub mod i18n;
+pub mod inbox;
+pub mod invitations;
 mod jsonld;
+pub mod keys;
+pub mod login;
 pub mod pages;
+pub mod session;
 
 use std::sync::Arc;
 
@@ -395,21 +399,18 @@ pub fn router() -> Router<AppState> {
         .route("/r/{token}", get(form::open).post(form::submit_to_link))
         .route(form::FORM_PATH, get(form::show).post(form::submit))
         .route("/e/{id}/{token}", get(edit::show).post(edit::act))
-        .route("/login", get(business::login_form).post(business::login))
-        .route("/logout", axum::routing::post(business::logout))
-        .route("/inbox", get(business::inbox))
-        .route("/inbox/events", get(business::events))
-        .route("/inbox/{id}", get(business::item))
-        .route("/inbox/{id}/reply", axum::routing::post(business::reply))
+        .route("/login", get(login::login_form).post(login::login))
+        .route("/logout", axum::routing::post(login::logout))
+        .route("/inbox", get(inbox::inbox))
+        .route("/inbox/events", get(inbox::events))
+        .route("/inbox/{id}", get(inbox::item))
+        .route("/inbox/{id}/reply", axum::routing::post(inbox::reply))
         .route(
             "/invitations",
-            get(business::invitations).post(business::invite),
+            get(invitations::invitations).post(invitations::invite),
         )
-        .route("/keys", get(business::keys).post(business::create_key))
-        .route(
-            "/keys/{id}/revoke",
-            axum::routing::post(business::revoke_key),
-        )
+        .route("/keys", get(keys::keys).post(keys::create_key))
+        .route("/keys/{id}/revoke", axum::routing::post(keys::revoke_key))
         .route(assets::STYLE_PATH.as_str(), get(assets::style))
         .route(assets::INBOX_JS_PATH.as_str(), get(assets::inbox_js))
         .route("/favicon.svg", get(assets::favicon))
