@@ -17,7 +17,7 @@ use store::{Review, ReviewCommand};
 
 use super::form::{first_codes, message, same_site};
 use super::i18n::Tr;
-use super::pages::{Card, Choice, card};
+use super::parts::{Card, Choice, card};
 use super::{Meta, PageError, PageForm, private_page};
 use crate::AppState;
 use crate::api::reviews::write;

@@ -23,7 +23,7 @@ use serde::Deserialize;
 use store::Invitation;
 
 use super::i18n::Tr;
-use super::pages::Choice;
+use super::parts::Choice;
 use super::{Meta, PageError, PageForm, cookie, private_page, see_other};
 use crate::AppState;
 use crate::api::reviews::{Submitted, submit_draft};

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::form::{Field, first_codes, message};
 use super::i18n::Tr;
-use super::pages::Choice;
+use super::parts::Choice;
 use super::session::{CsrfField, Posted, Session};
 use super::{Meta, PageError, private_page};
 use crate::AppState;

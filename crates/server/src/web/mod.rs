@@ -15,6 +15,7 @@ mod jsonld;
 pub mod keys;
 pub mod login;
 pub mod pages;
+mod parts;
 pub mod session;
 
 use std::sync::Arc;

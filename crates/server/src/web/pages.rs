@@ -7,97 +7,17 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::ids::ReviewId;
 use domain::invitation::{Locale, Relationship};
-use domain::review::ReviewStatus;
 use serde::Deserialize;
-use store::{Review, Sort};
+use store::Sort;
 
-use super::figures::{self, ChartView, FiguresQuery};
+use super::figures::{self, ChartView, FiguresQuery, points};
 use super::i18n::{self, Tr, stars};
 use super::jsonld;
+use super::parts::{Card, Choice, Select, card};
 use super::{Meta, PageError, render};
 use crate::AppState;
 use crate::api::businesses::{ListQuery, one_page, review_query, sort_name};
 use crate::extract::ApiPath;
-
-/// A review as a card: everything already in words.
-#[derive(Debug)]
-pub struct Card {
-    pub id: String,
-    pub verified: bool,
-    pub content: Option<CardContent>,
-    pub tombstone: Option<String>,
-    pub reply: Option<CardReply>,
-    pub follow_up: Option<String>,
-    pub permalink: Option<String>,
-}
-
-#[derive(Debug)]
-pub struct CardContent {
-    pub stars: String,
-    pub stars_label: String,
-    pub title: String,
-    pub author: String,
-    pub meta: Vec<String>,
-    pub body: String,
-}
-
-#[derive(Debug)]
-pub struct CardReply {
-    pub heading: String,
-    pub body: String,
-}
-
-pub(super) fn card(tr: &Tr, r: &Review, link: bool) -> Card {
-    let content = r.content.as_ref().map(|c| {
-        let mut meta = vec![tr.relationship(r.relationship)];
-        if let Some(d) = c.experience_date {
-            meta.push(tr.with("experienced-on", "date", &tr.date(d)));
-        }
-        meta.push(tr.with("written-on", "date", &tr.date(r.created_at.date_naive())));
-        if r.edit_count > 0 {
-            meta.push(tr.count("edited", r.edit_count));
-        }
-        CardContent {
-            stars: stars(c.rating),
-            stars_label: tr.count("rated", c.rating),
-            title: c.title.clone(),
-            author: c.author_name.clone(),
-            meta,
-            body: c.body.clone(),
-        }
-    });
-    let tombstone = match (r.status, r.erased_at, r.withdrawn_at) {
-        (ReviewStatus::Erased, Some(at), _) => {
-            Some(tr.with("erased", "date", &tr.date(at.date_naive())))
-        }
-        (ReviewStatus::Withdrawn | ReviewStatus::Erased, _, Some(at)) => {
-            Some(tr.with("withdrawn", "date", &tr.date(at.date_naive())))
-        }
-        _ => None,
-    };
-    let reply = r.reply.as_ref().map(|p| CardReply {
-        heading: match &p.responder_role {
-            Some(role) => tr.args(
-                "reply-from-role",
-                &[
-                    ("name", p.responder_name.clone().into()),
-                    ("role", role.clone().into()),
-                ],
-            ),
-            None => tr.with("reply-from", "name", &p.responder_name),
-        },
-        body: p.body.clone(),
-    });
-    Card {
-        id: r.id.to_string(),
-        verified: r.verified,
-        content,
-        tombstone,
-        reply,
-        follow_up: r.follow_up.as_ref().map(|f| f.body.clone()),
-        permalink: link.then(|| format!("/b/{}/r/{}", r.business.slug, r.id)),
-    }
-}
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -163,20 +83,6 @@ pub struct Bar {
     pub href: String,
     pub count: u64,
     pub max: u64,
-}
-
-#[derive(Debug)]
-pub struct Select {
-    pub name: &'static str,
-    pub label: String,
-    pub options: Vec<Choice>,
-}
-
-#[derive(Debug)]
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
 }
 
 #[derive(Template)]
@@ -457,14 +363,6 @@ pub async fn business(
         tr,
     };
     render(StatusCode::OK, &page)
-}
-
-/// How many weeks or months a page's trend charts show.
-pub(super) fn points(grain: store::TrendGrain) -> usize {
-    match grain {
-        store::TrendGrain::Week => 26,
-        store::TrendGrain::Month => 12,
-    }
 }
 
 #[derive(Template)]

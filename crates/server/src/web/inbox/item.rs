@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::extract::ApiPath;
 use crate::web::form::message;
 use crate::web::i18n::Tr;
-use crate::web::pages::{Card, card};
+use crate::web::parts::{Card, card};
 use crate::web::session::{self, Session};
 use crate::web::{Meta, PageError, private_page};
 

@@ -22,10 +22,10 @@ use store::{ReviewCommand, User};
 use crate::AppState;
 use crate::api::reviews::write;
 use crate::extract::ApiPath;
-use crate::web::figures::{self, ChartView, FiguresQuery};
+use crate::web::figures::{self, ChartView, FiguresQuery, points};
 use crate::web::form::message;
 use crate::web::i18n::Tr;
-use crate::web::pages::{Card, Select, card, points};
+use crate::web::parts::{Card, Select, card};
 use crate::web::session::{CsrfField, Posted, Session};
 use crate::web::{CSP_WITH_SCRIPT, Meta, PageError, assets, private_page, see_other};
 
