@@ -16,3 +16,4 @@ mod scoring;
 mod stats;
 mod web;
 mod web_errors;
+mod web_sessions;
