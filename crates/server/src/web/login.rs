@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::form::same_site;
 use super::i18n::Tr;
-use super::session::{CsrfForm, SESSION_DAYS, Session, session_cookie};
+use super::session::{CsrfField, CsrfForm, SESSION_DAYS, Session, session_cookie};
 use super::{Meta, PageError, PageForm, private_page, see_other};
 use crate::extract::ClientIp;
 use crate::{AppState, passwords, tokens};
@@ -130,7 +130,7 @@ pub async fn logout(
     PageForm(form): PageForm<CsrfForm>,
 ) -> Result<Response, PageError> {
     if let Some(s) = session {
-        if !s.posted_here(&state, &headers, super::session::CsrfField::csrf(&form)) {
+        if !s.posted_here(&state, &headers, form.csrf()) {
             return Err(PageError::Forbidden);
         }
         state.store.delete_session(s.hash()).await?;
