@@ -139,12 +139,12 @@ where
         let (mut parts, body) = request.into_parts();
         let session =
             <Session as FromRequestParts<AppState>>::from_request_parts(&mut parts, state).await;
-        let headers = parts.headers.clone();
+        let from_here = same_site(&parts.headers, &state.base_url);
         let PageForm(form) = PageForm::<T>::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(IntoResponse::into_response)?;
         let session = session?;
-        if !session.posted_here(state, &headers, form.csrf()) {
+        if !from_here || form.csrf() != session.csrf() {
             return Err(PageError::Forbidden.into_response());
         }
         Ok(Posted { session, form })
