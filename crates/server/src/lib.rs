@@ -197,7 +197,7 @@ async fn not_found(
 ) -> Response {
     let api = uri.path().starts_with("/api/") || uri.path().starts_with("/log/");
     if web::wants_html(&headers) && !api {
-        web::PageError::NotFound.page(tr)
+        web::not_found_page(tr)
     } else {
         ApiError::NotFound("resource").into_response()
     }

@@ -29,7 +29,7 @@ pub(crate) fn stderr(o: &Output) -> String {
 }
 
 /// Creates a business with the CLI; returns its API key.
-fn create_business(data_dir: &Path, slug: &str) -> String {
+pub(crate) fn create_business(data_dir: &Path, slug: &str) -> String {
     let out = run(
         data_dir,
         &[
@@ -52,13 +52,13 @@ fn create_business(data_dir: &Path, slug: &str) -> String {
 }
 
 /// A server process on port 0; its log goes to `log`.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    address: String,
+    pub(crate) address: String,
 }
 
 impl Server {
-    fn start(data_dir: &Path, log: &Path) -> Self {
+    pub(crate) fn start(data_dir: &Path, log: &Path) -> Self {
         let mut child = passaparola(data_dir)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())

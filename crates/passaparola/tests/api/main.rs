@@ -15,3 +15,5 @@ mod products;
 mod scoring;
 mod stats;
 mod web;
+mod web_errors;
+mod web_sessions;

@@ -17,7 +17,7 @@ use store::{Review, ReviewCommand};
 
 use super::form::{first_codes, message, same_site};
 use super::i18n::Tr;
-use super::pages::{Card, Choice, card};
+use super::parts::{Card, Choice, card};
 use super::{Meta, PageError, PageForm, private_page};
 use crate::AppState;
 use crate::api::reviews::write;
@@ -70,25 +70,19 @@ async fn authored(
     tr: Tr,
     id: &str,
     token: &str,
-) -> Result<(ReviewId, Review), Response> {
-    let unknown = || {
-        PageError::Message {
-            status: StatusCode::NOT_FOUND,
-            heading: tr.t("edit-unknown-title"),
-            body: tr.t("edit-unknown-body"),
-        }
-        .page(tr)
+) -> Result<(ReviewId, Review), PageError> {
+    let unknown = || PageError::Message {
+        status: StatusCode::NOT_FOUND,
+        heading: tr.t("edit-unknown-title"),
+        body: tr.t("edit-unknown-body"),
     };
     let id: ReviewId = id.parse().map_err(|_| unknown())?;
-    match state
+    state
         .store
         .review_for_author(id, TokenHash::of(token))
-        .await
-    {
-        Ok(Some(review)) => Ok((id, review)),
-        Ok(None) => Err(unknown()),
-        Err(e) => Err(PageError::from(e).page(tr)),
-    }
+        .await?
+        .map(|review| (id, review))
+        .ok_or_else(unknown)
 }
 
 fn edit_page(
@@ -153,11 +147,8 @@ pub async fn show(
     tr: Tr,
     ApiPath((id, token)): ApiPath<(String, String)>,
     Query(done): Query<Done>,
-) -> Response {
-    let (_, review) = match authored(&state, tr, &id, &token).await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
+) -> Result<Response, PageError> {
+    let (_, review) = authored(&state, tr, &id, &token).await?;
     let notice = done
         .done
         .filter(|d| matches!(d.as_str(), "edit" | "unchanged" | "follow_up" | "withdraw"))
@@ -170,7 +161,7 @@ pub async fn show(
         &HashMap::new(),
         notice,
     );
-    private_page(StatusCode::OK, &page, tr)
+    private_page(StatusCode::OK, &page)
 }
 
 /// `POST /e/{id}/{token}`: one action, then back to the page.
@@ -180,20 +171,17 @@ pub async fn act(
     headers: HeaderMap,
     ApiPath((id, token)): ApiPath<(String, String)>,
     PageForm(typed): PageForm<AuthorForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     if !same_site(&headers, &state.base_url) {
-        return PageError::Forbidden.page(tr);
+        return Err(PageError::Forbidden);
     }
-    let (review_id, review) = match authored(&state, tr, &id, &token).await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
+    let (review_id, review) = authored(&state, tr, &id, &token).await?;
     let path = format!("/e/{id}/{token}");
     let edit_token = TokenHash::of(&token);
     let at = Utc::now();
     let refused = |errors: HashMap<String, String>| {
         let page = edit_page(tr, &review, path.clone(), Some(&typed), &errors, None);
-        private_page(StatusCode::UNPROCESSABLE_ENTITY, &page, tr)
+        private_page(StatusCode::UNPROCESSABLE_ENTITY, &page)
     };
     let command = match typed.action.as_str() {
         "edit" => {
@@ -222,28 +210,24 @@ pub async fn act(
             edit_token,
             at,
         },
-        _ => return PageError::BadRequest("action".into()).page(tr),
+        _ => return Err(PageError::BadRequest("action".into())),
     };
-    match write(&state, command).await {
-        Ok(written) => {
-            // An edit that changed nothing leaves no mark (no edit count): say so.
-            let done = if typed.action == "edit" && written.review.edit_count == review.edit_count {
-                "unchanged"
-            } else {
-                typed.action.as_str()
-            };
-            private(
-                (
-                    StatusCode::SEE_OTHER,
-                    [(
-                        header::LOCATION,
-                        HeaderValue::try_from(format!("{path}?done={done}"))
-                            .unwrap_or(HeaderValue::from_static("/")),
-                    )],
-                )
-                    .into_response(),
-            )
-        }
-        Err(e) => PageError::from(e).page(tr),
-    }
+    let written = write(&state, command).await?;
+    // An edit that changed nothing leaves no mark (no edit count): say so.
+    let done = if typed.action == "edit" && written.review.edit_count == review.edit_count {
+        "unchanged"
+    } else {
+        typed.action.as_str()
+    };
+    Ok(private(
+        (
+            StatusCode::SEE_OTHER,
+            [(
+                header::LOCATION,
+                HeaderValue::try_from(format!("{path}?done={done}"))
+                    .unwrap_or(HeaderValue::from_static("/")),
+            )],
+        )
+            .into_response(),
+    ))
 }

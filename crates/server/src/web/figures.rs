@@ -8,7 +8,7 @@ use store::{StatsFilter, TrendGrain, TrendPoint};
 
 use super::charts::{self, Chart, Point, Style};
 use super::i18n::Tr;
-use super::pages::{Choice, Select};
+use super::parts::{Choice, Select};
 
 /// A chart with its caption and its data as a table.
 #[derive(Debug)]
@@ -283,4 +283,12 @@ pub fn charts(tr: &Tr, id: &str, points: &[TrendPoint], grain: TrendGrain) -> Ve
         &|p| p.median_reply_seconds.map(|s| tr.duration(s)),
     );
     out
+}
+
+/// How many weeks or months a page's trend charts show.
+pub(super) fn points(grain: store::TrendGrain) -> usize {
+    match grain {
+        store::TrendGrain::Week => 26,
+        store::TrendGrain::Month => 12,
+    }
 }

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use domain::ValidationErrors;
 use domain::review::{ProductRatingInput, ReviewDraft, ReviewInput};
@@ -23,7 +23,7 @@ use serde::Deserialize;
 use store::Invitation;
 
 use super::i18n::Tr;
-use super::pages::Choice;
+use super::parts::Choice;
 use super::{Meta, PageError, PageForm, cookie, private_page, see_other};
 use crate::AppState;
 use crate::api::reviews::{Submitted, submit_draft};
@@ -156,27 +156,25 @@ struct ThanksPage {
     receipt: Option<String>,
 }
 
-/// A link that cannot take a review, as a page.
-fn link_page(tr: Tr, status: StatusCode, which: &str) -> Response {
+/// A link that cannot take a review, as the page that says why.
+fn link_error(tr: Tr, status: StatusCode, which: &str) -> PageError {
     PageError::Message {
         status,
         heading: tr.t(&format!("link-{which}-title")),
         body: tr.t(&format!("link-{which}-body")),
     }
-    .page(tr)
 }
 
 /// The invitation behind a link, or the page that explains why there is none.
-async fn invitation(state: &AppState, tr: Tr, token: &str) -> Result<Invitation, Response> {
-    let found = state
+async fn invitation(state: &AppState, tr: Tr, token: &str) -> Result<Invitation, PageError> {
+    match state
         .store
         .invitation_by_token(TokenHash::of(token))
-        .await
-        .map_err(|e| PageError::from(e).page(tr))?;
-    match found {
-        None => Err(link_page(tr, StatusCode::NOT_FOUND, "unknown")),
-        Some(i) if i.used_at.is_some() => Err(link_page(tr, StatusCode::GONE, "used")),
-        Some(i) if Utc::now() >= i.expires_at => Err(link_page(tr, StatusCode::GONE, "expired")),
+        .await?
+    {
+        None => Err(link_error(tr, StatusCode::NOT_FOUND, "unknown")),
+        Some(i) if i.used_at.is_some() => Err(link_error(tr, StatusCode::GONE, "used")),
+        Some(i) if Utc::now() >= i.expires_at => Err(link_error(tr, StatusCode::GONE, "expired")),
         Some(i) => Ok(i),
     }
 }
@@ -333,16 +331,17 @@ pub async fn open(
     State(state): State<AppState>,
     tr: Tr,
     ApiPath(token): ApiPath<String>,
-) -> Response {
-    match invitation(&state, tr, &token).await {
-        Ok(_) => see_other(FORM_PATH, Some(invitation_cookie(&state, Some(&token)))),
-        Err(page) => page,
-    }
+) -> Result<Response, PageError> {
+    invitation(&state, tr, &token).await?;
+    Ok(see_other(
+        FORM_PATH,
+        Some(invitation_cookie(&state, Some(&token))),
+    ))
 }
 
 /// How reviews are written here, for a visitor without an invitation (or whose browser kept
 /// no cookie).
-fn landing(tr: Tr, status: StatusCode) -> Response {
+fn landing(tr: Tr, status: StatusCode) -> Result<Response, PageError> {
     let page = LandingPage {
         meta: Meta::new(
             tr.t("review-landing-title"),
@@ -351,20 +350,20 @@ fn landing(tr: Tr, status: StatusCode) -> Response {
         ),
         tr,
     };
-    private_page(status, &page, tr)
+    private_page(status, &page)
 }
 
 /// `GET /review`: the form of the invitation in the cookie.
 pub async fn show(State(state): State<AppState>, tr: Tr, headers: HeaderMap) -> Response {
     let Some(token) = cookie(&headers, INVITATION_COOKIE).filter(|t| !t.is_empty()) else {
-        return landing(tr, StatusCode::OK);
+        return landing(tr, StatusCode::OK).into_response();
     };
     let inv = match invitation(&state, tr, token).await {
         Ok(inv) => inv,
-        Err(page) => return forgetting(&state, page),
+        Err(e) => return forgetting(&state, e.into_response()),
     };
     let page = form_page(tr, token, &inv, &ReviewForm::default(), &HashMap::new());
-    private_page(StatusCode::OK, &page, tr)
+    private_page(StatusCode::OK, &page).into_response()
 }
 
 /// A form post from another site is refused. Browsers say where a request comes from:
@@ -416,15 +415,15 @@ async fn publish(
     typed: ReviewForm,
 ) -> Response {
     if !same_site(&headers, &state.base_url) {
-        return PageError::Forbidden.page(tr);
+        return PageError::Forbidden.into_response();
     }
     if token.is_empty() {
-        return landing(tr, StatusCode::BAD_REQUEST);
+        return landing(tr, StatusCode::BAD_REQUEST).into_response();
     }
     let token = token.as_str();
     let inv = match invitation(&state, tr, token).await {
         Ok(inv) => inv,
-        Err(page) => return forgetting(&state, page),
+        Err(e) => return forgetting(&state, e.into_response()),
     };
     let now = Utc::now();
     let mut errors = ValidationErrors::new();
@@ -489,10 +488,10 @@ async fn publish(
     let parsed = parsed.map_err(renamed);
     let draft = match parsed {
         Ok(draft) if errors.is_empty() => draft,
-        Ok(_) => return refused(tr, token, &inv, &typed, errors),
+        Ok(_) => return refused(tr, token, &inv, &typed, errors).into_response(),
         Err(mut more) => {
             errors.0.append(&mut more.0);
-            return refused(tr, token, &inv, &typed, errors);
+            return refused(tr, token, &inv, &typed, errors).into_response();
         }
     };
     let response = match submit_draft(&state, token, draft, now).await {
@@ -512,16 +511,16 @@ async fn publish(
                 receipt: receipt.map(|_| format!("/api/v1/reviews/{}/receipt", r.id)),
                 tr,
             };
-            private_page(StatusCode::OK, &page, tr)
+            private_page(StatusCode::OK, &page)
         }
         // Used or expired between showing the form and sending it.
-        Err(ApiError::Conflict { .. }) => link_page(tr, StatusCode::GONE, "used"),
-        Err(ApiError::Gone { .. }) => link_page(tr, StatusCode::GONE, "expired"),
-        Err(ApiError::NotFound(_)) => link_page(tr, StatusCode::NOT_FOUND, "unknown"),
-        Err(e) => return PageError::from(e).page(tr),
+        Err(ApiError::Conflict { .. }) => Err(link_error(tr, StatusCode::GONE, "used")),
+        Err(ApiError::Gone { .. }) => Err(link_error(tr, StatusCode::GONE, "expired")),
+        Err(ApiError::NotFound(_)) => Err(link_error(tr, StatusCode::NOT_FOUND, "unknown")),
+        Err(e) => return PageError::from(e).into_response(),
     };
     // Published, or never to be: the cookie has done its work.
-    forgetting(&state, response)
+    forgetting(&state, response.into_response())
 }
 
 /// The form again, with a message beside each refused field and everything typed kept.
@@ -531,8 +530,8 @@ fn refused(
     inv: &Invitation,
     typed: &ReviewForm,
     errors: ValidationErrors,
-) -> Response {
+) -> Result<Response, PageError> {
     let by_field = first_codes(errors);
     let page = form_page(tr, token, inv, typed, &by_field);
-    private_page(StatusCode::UNPROCESSABLE_ENTITY, &page, tr)
+    private_page(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }

@@ -4,14 +4,20 @@
 //! only the inbox's policy lets it run.
 
 pub mod assets;
-pub mod business;
 pub mod charts;
 pub mod edit;
+mod error;
 pub(crate) mod figures;
 pub mod form;
 pub mod i18n;
+pub mod inbox;
+pub mod invitations;
 mod jsonld;
+pub mod keys;
+pub mod login;
 pub mod pages;
+mod parts;
+pub mod session;
 
 use askama::Template;
 use axum::Router;
@@ -21,8 +27,9 @@ use axum::routing::get;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::AppState;
-use crate::error::ApiError;
-use i18n::Tr;
+pub use error::PageError;
+use error::localised_errors;
+pub(crate) use error::not_found_page;
 
 /// What every page's layout needs.
 #[derive(Debug)]
@@ -53,169 +60,6 @@ impl Meta {
             noindex: true,
             ..Self::new(title, description, here)
         }
-    }
-}
-
-/// A page that could not be shown, as a page.
-#[derive(Debug)]
-pub enum PageError {
-    NotFound,
-    /// A query parameter is invalid; names it.
-    BadRequest(String),
-    /// The thing changed meanwhile (withdrawn, already answered): reload and see.
-    Conflict,
-    /// A form posted from another site, or without its CSRF token.
-    Forbidden,
-    /// Any other page that explains why it cannot help.
-    Message {
-        status: StatusCode,
-        heading: String,
-        body: String,
-    },
-    Internal(Box<dyn std::error::Error + Send + Sync>),
-}
-
-impl From<store::StoreError> for PageError {
-    fn from(e: store::StoreError) -> Self {
-        match e {
-            store::StoreError::NotFound(_) => PageError::NotFound,
-            other => PageError::Internal(Box::new(other)),
-        }
-    }
-}
-
-impl From<ApiError> for PageError {
-    fn from(e: ApiError) -> Self {
-        match e {
-            ApiError::NotFound(_) => PageError::NotFound,
-            ApiError::InvalidQuery(v) => PageError::BadRequest(
-                v.0.iter()
-                    .map(|f| f.field.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ),
-            ApiError::InvalidCursor => PageError::BadRequest("cursor".into()),
-            // Another business's review: as if it did not exist.
-            ApiError::Forbidden(_) => PageError::NotFound,
-            ApiError::Conflict { .. } | ApiError::Gone { .. } => PageError::Conflict,
-            ApiError::Internal(e) => PageError::Internal(e),
-            other => PageError::Internal(Box::new(other)),
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage {
-    tr: Tr,
-    meta: Meta,
-    heading: String,
-    body: String,
-}
-
-impl PageError {
-    /// The error as a page in the visitor's language.
-    pub fn page(self, tr: Tr) -> Response {
-        let (status, heading, body) = match self {
-            PageError::NotFound => (
-                StatusCode::NOT_FOUND,
-                tr.t("not-found-title"),
-                tr.t("not-found-body"),
-            ),
-            PageError::BadRequest(what) => (
-                StatusCode::BAD_REQUEST,
-                tr.t("bad-request-title"),
-                tr.with("bad-request-body", "detail", &what),
-            ),
-            PageError::Conflict => (
-                StatusCode::CONFLICT,
-                tr.t("conflict-title"),
-                tr.t("conflict-body"),
-            ),
-            PageError::Forbidden => (
-                StatusCode::FORBIDDEN,
-                tr.t("forbidden-title"),
-                tr.t("forbidden-body"),
-            ),
-            PageError::Message {
-                status,
-                heading,
-                body,
-            } => (status, heading, body),
-            PageError::Internal(_) => {
-                // Logged where it happened (`into_response`).
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    tr.t("error-title"),
-                    tr.t("error-body"),
-                )
-            }
-        };
-        let page = ErrorPage {
-            meta: Meta::private(heading.clone(), body.clone(), "/".into()),
-            heading,
-            body,
-            tr,
-        };
-        render(status, &page).unwrap_or_else(|_| status.into_response())
-    }
-}
-
-/// A handler's error, for [`localised_errors`] to render in the request's language (which
-/// `IntoResponse` cannot know). Internal failures are logged here, once.
-#[derive(Debug, Clone)]
-enum Failure {
-    NotFound,
-    Conflict,
-    Forbidden,
-    BadRequest(String),
-    Message(StatusCode, String, String),
-    Internal,
-}
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        let failure = match self {
-            PageError::NotFound => Failure::NotFound,
-            PageError::Conflict => Failure::Conflict,
-            PageError::Forbidden => Failure::Forbidden,
-            PageError::BadRequest(what) => Failure::BadRequest(what),
-            PageError::Message {
-                status,
-                heading,
-                body,
-            } => Failure::Message(status, heading, body),
-            PageError::Internal(e) => {
-                tracing::error!(error = %e, "a page failed");
-                Failure::Internal
-            }
-        };
-        let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        response.extensions_mut().insert(failure);
-        response
-    }
-}
-
-/// Renders a handler's [`PageError`] as a page in the language of the request.
-async fn localised_errors(
-    tr: Tr,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let response = next.run(request).await;
-    match response.extensions().get::<Failure>().cloned() {
-        Some(Failure::NotFound) => PageError::NotFound.page(tr),
-        Some(Failure::Conflict) => PageError::Conflict.page(tr),
-        Some(Failure::Forbidden) => PageError::Forbidden.page(tr),
-        Some(Failure::BadRequest(what)) => PageError::BadRequest(what).page(tr),
-        Some(Failure::Message(status, heading, body)) => PageError::Message {
-            status,
-            heading,
-            body,
-        }
-        .page(tr),
-        Some(Failure::Internal) => PageError::Internal("logged".into()).page(tr),
-        None => response,
     }
 }
 
@@ -341,13 +185,13 @@ pub fn render(status: StatusCode, page: &impl Template) -> Result<Response, Page
 }
 
 /// A page that is someone's own (a form they typed in, an edit link, the inbox): rendered,
-/// or its error page, and never stored by a cache.
-pub fn private_page(status: StatusCode, page: &impl Template, tr: Tr) -> Response {
-    let mut response = render(status, page).unwrap_or_else(|e| e.page(tr));
+/// and never stored by a cache.
+pub fn private_page(status: StatusCode, page: &impl Template) -> Result<Response, PageError> {
+    let mut response = render(status, page)?;
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    Ok(response)
 }
 
 /// Content-Security-Policy for pages: our own stylesheet and images, no script at all, no
@@ -374,21 +218,18 @@ pub fn router() -> Router<AppState> {
         .route("/r/{token}", get(form::open).post(form::submit_to_link))
         .route(form::FORM_PATH, get(form::show).post(form::submit))
         .route("/e/{id}/{token}", get(edit::show).post(edit::act))
-        .route("/login", get(business::login_form).post(business::login))
-        .route("/logout", axum::routing::post(business::logout))
-        .route("/inbox", get(business::inbox))
-        .route("/inbox/events", get(business::events))
-        .route("/inbox/{id}", get(business::item))
-        .route("/inbox/{id}/reply", axum::routing::post(business::reply))
+        .route("/login", get(login::login_form).post(login::login))
+        .route("/logout", axum::routing::post(login::logout))
+        .route("/inbox", get(inbox::inbox))
+        .route("/inbox/events", get(inbox::events))
+        .route("/inbox/{id}", get(inbox::item))
+        .route("/inbox/{id}/reply", axum::routing::post(inbox::reply))
         .route(
             "/invitations",
-            get(business::invitations).post(business::invite),
+            get(invitations::invitations).post(invitations::invite),
         )
-        .route("/keys", get(business::keys).post(business::create_key))
-        .route(
-            "/keys/{id}/revoke",
-            axum::routing::post(business::revoke_key),
-        )
+        .route("/keys", get(keys::keys).post(keys::create_key))
+        .route("/keys/{id}/revoke", axum::routing::post(keys::revoke_key))
         .route(assets::STYLE_PATH.as_str(), get(assets::style))
         .route(assets::INBOX_JS_PATH.as_str(), get(assets::inbox_js))
         .route("/favicon.svg", get(assets::favicon))

@@ -1,0 +1,139 @@
+//! Logging in and out: argon2id passwords, a per-address limit on failures, and the session
+//! cookie ([`super::session`]).
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+
+use super::form::same_site;
+use super::i18n::Tr;
+use super::session::{CsrfField, CsrfForm, SESSION_DAYS, Session, session_cookie};
+use super::{Meta, PageError, PageForm, private_page, see_other};
+use crate::extract::ClientIp;
+use crate::{AppState, passwords, tokens};
+
+/// Only a path on this site: never an open redirect.
+fn local(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/inbox"
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    tr: Tr,
+    meta: Meta,
+    error: Option<String>,
+    email: String,
+    next: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Next {
+    next: Option<String>,
+}
+
+fn login_page(
+    tr: Tr,
+    status: StatusCode,
+    error: Option<String>,
+    email: String,
+    next: &str,
+) -> Result<Response, PageError> {
+    let page = LoginPage {
+        meta: Meta::private(tr.t("login-title"), tr.t("login-intro"), "/login".into()),
+        error,
+        email,
+        next: local(next).to_owned(),
+        tr,
+    };
+    private_page(status, &page)
+}
+
+/// `GET /login`
+pub async fn login_form(tr: Tr, Query(q): Query<Next>) -> Result<Response, PageError> {
+    login_page(
+        tr,
+        StatusCode::OK,
+        None,
+        String::new(),
+        q.next.as_deref().unwrap_or("/inbox"),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: String,
+}
+
+/// `POST /login`
+pub async fn login(
+    State(state): State<AppState>,
+    tr: Tr,
+    headers: HeaderMap,
+    ClientIp(client): ClientIp,
+    PageForm(form): PageForm<LoginForm>,
+) -> Result<Response, PageError> {
+    if !same_site(&headers, &state.base_url) {
+        return Err(PageError::Forbidden);
+    }
+    let email = form.email.trim().to_lowercase();
+    if !state.logins.begin(&email, client) {
+        let error = Some(tr.t("login-limited"));
+        return login_page(tr, StatusCode::TOO_MANY_REQUESTS, error, email, &form.next);
+    }
+    let found = state.store.user_by_email(&email).await?;
+    let password = form.password;
+    let (user, stored) = match found {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    // argon2 takes tens of milliseconds of CPU: off the async threads.
+    let ok = tokio::task::spawn_blocking(move || passwords::verify(&password, stored.as_deref()))
+        .await
+        .unwrap_or(false);
+    let Some(user) = user.filter(|_| ok) else {
+        let error = Some(tr.t("login-failed"));
+        return login_page(tr, StatusCode::UNAUTHORIZED, error, email, &form.next);
+    };
+    state.logins.succeeded(&email, client);
+    let token = tokens::new_session_token();
+    let now = Utc::now();
+    state
+        .store
+        .create_session(
+            token.hash(),
+            user.id,
+            now,
+            now + Duration::days(SESSION_DAYS),
+        )
+        .await?;
+    tracing::info!(user = %user.id, "logged in");
+    let cookie = session_cookie(&state, token.expose(), SESSION_DAYS * 86_400);
+    Ok(see_other(local(&form.next), Some(cookie)))
+}
+
+/// `POST /logout`
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    session: Option<Session>,
+    PageForm(form): PageForm<CsrfForm>,
+) -> Result<Response, PageError> {
+    if let Some(s) = session {
+        if !s.posted_here(&state, &headers, form.csrf()) {
+            return Err(PageError::Forbidden);
+        }
+        state.store.delete_session(s.hash()).await?;
+    }
+    Ok(see_other("/", Some(session_cookie(&state, "", 0))))
+}
