@@ -7,6 +7,7 @@
 //! for `passaparola serve` and for the tests alike. The storage backend is chosen once, from
 //! the database URL ([`backend`]).
 
+pub mod accounts;
 pub mod backend;
 pub mod config;
 pub mod demo;

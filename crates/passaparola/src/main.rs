@@ -322,12 +322,8 @@ async fn run(cli: Cli) -> Result<()> {
                     .transpose()
                     .map_err(|e| invalid("role", e))?,
             };
-            let password = app::passwords::generate();
-            let hash = app::passwords::hash(&password)
-                .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
             let store = open_store(&cli, None)?;
-            let user = store
-                .create_user(new, hash, Utc::now())
+            let (user, password) = app::accounts::create_user(store.as_ref(), new)
                 .await
                 .map_err(|e| match e {
                     store::StoreError::NotFound(_) => {
@@ -369,9 +365,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Business(BusinessCommand::RotateKey { slug }) => {
             let slug = Slug::parse(slug).map_err(|e| anyhow::anyhow!("--slug: {e}"))?;
             let store = open_store(&cli, None)?;
-            let key = tokens::new_api_key();
-            store
-                .replace_api_keys(&slug, key.hash(), Utc::now())
+            let key = app::accounts::rotate_keys(store.as_ref(), &slug)
                 .await
                 .map_err(|e| match e {
                     store::StoreError::NotFound(_) => {

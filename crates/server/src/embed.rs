@@ -16,13 +16,14 @@ use serde::{Deserialize, Serialize};
 use store::{Review, ReviewQuery, Sort};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::businesses::cached_as;
+use crate::AppState;
 use crate::cache::Cached;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiPath, ApiQuery};
+use crate::public::cached_as;
+use crate::public::public_read;
 use crate::web::charts::escape;
 use crate::web::i18n::{Tr, stars};
-use crate::{AppState, public_read};
 
 /// The widget's script, for other sites to include (`docs/embedding.md`).
 const WIDGET_JS: &str = include_str!("../static/widget.js");

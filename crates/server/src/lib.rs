@@ -7,11 +7,10 @@ pub mod cache;
 pub mod embed;
 pub mod error;
 pub mod extract;
+pub mod listing;
+pub mod public;
 pub mod views;
 pub mod web;
-
-// Moved to the use-case layer; named here until the pages' handlers import them from there.
-use app::{live, passwords, tokens};
 
 use std::sync::Arc;
 
@@ -291,45 +290,4 @@ pub async fn serve(
         tracing::warn!("some connections were still open after the drain timeout");
     }
     Ok(())
-}
-
-/// A response to a public read: JSON with a strong ETag, `304` when the client has it.
-pub fn public_json(request_headers: &axum::http::HeaderMap, cached: &cache::Cached) -> Response {
-    public_read(request_headers, cached, "application/json")
-}
-
-/// A public read of any type: a strong ETag, `304` when the client has it.
-pub fn public_read(
-    request_headers: &axum::http::HeaderMap,
-    cached: &cache::Cached,
-    content_type: &'static str,
-) -> Response {
-    let fresh = request_headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == cached.etag);
-    // Short, because a new review must show soon; revalidating with `If-None-Match` is cheap.
-    let cache_control = HeaderValue::from_static("public, max-age=15");
-    if fresh {
-        return (
-            axum::http::StatusCode::NOT_MODIFIED,
-            [
-                (header::ETAG, cached.etag.clone()),
-                (header::CACHE_CONTROL, cache_control),
-            ],
-        )
-            .into_response();
-    }
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (header::ETAG, cached.etag.clone()),
-            (header::CACHE_CONTROL, cache_control),
-        ],
-        cached.body.clone(),
-    )
-        .into_response()
 }

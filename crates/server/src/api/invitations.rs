@@ -5,7 +5,6 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use domain::ids::InvitationId;
 use domain::invitation::{InvitationInput, NewInvitation};
 use domain::lifecycle::{self, InvitationState};
 use domain::secret::TokenHash;
@@ -155,30 +154,4 @@ pub async fn show(
         Json(body),
     )
         .into_response())
-}
-
-/// Creates an invitation and, if it is new, drops the business's cached reads (the figures
-/// count invitations). In a task of its own, as `reviews::write`: a client that goes away
-/// does not leave the cache stale.
-pub(crate) async fn create_and_tell(
-    state: &AppState,
-    business: domain::ids::BusinessId,
-    id: InvitationId,
-    invitation: NewInvitation,
-    token: TokenHash,
-    now: chrono::DateTime<Utc>,
-) -> Result<store::InvitationWrite, ApiError> {
-    let state = state.clone();
-    tokio::spawn(async move {
-        let write = state
-            .store
-            .create_invitation(business, id, invitation, token, now)
-            .await?;
-        if write.created {
-            state.cache.invalidate(&write.invitation.business_slug);
-        }
-        Ok(write)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(Box::new(e)))?
 }

@@ -13,14 +13,15 @@ use domain::review::{
     FollowUpBody, ProductRatingInput, ReplyDraft, ReviewDraft, ReviewInput, ReviewPatch,
 };
 use serde::Deserialize;
-use store::{ReviewCommand, ReviewWrite};
+use store::ReviewCommand;
 use utoipa::ToSchema;
 
+use crate::AppState;
 use crate::cache::Cached;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiPath, BusinessAuth, EditToken};
+use crate::public::public_json;
 use crate::views::{EventView, HistoryView, ReviewView, SubmittedReview};
-use crate::{AppState, public_json};
 
 /// A review written from an invitation.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -97,28 +98,8 @@ fn review_id(raw: &str) -> Result<ReviewId, ApiError> {
 /// about the business and tells the open inboxes. In a task of its own: if the client goes
 /// away while the write is queued, the write still commits, and so must what follows it, or
 /// the cache would serve the old bytes until its TTL.
-pub(crate) async fn write(
-    state: &AppState,
-    command: ReviewCommand,
-) -> Result<ReviewWrite, ApiError> {
-    Ok(app::reviews::write(&state.app, command).await?)
-}
-
 fn no_store() -> [(header::HeaderName, HeaderValue); 1] {
     [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))]
-}
-
-pub use app::reviews::Submitted;
-
-/// Redeems the invitation `token` for `draft` through the one write path: the API's and the
-/// invitation form's submissions alike.
-pub async fn submit_draft(
-    state: &AppState,
-    token: &str,
-    draft: ReviewDraft,
-    at: chrono::DateTime<Utc>,
-) -> Result<Submitted, ApiError> {
-    Ok(app::reviews::submit(&state.app, token, draft, at).await?)
 }
 
 /// Writes a verified review from an invitation.
@@ -161,11 +142,11 @@ pub async fn submit(
         },
         now,
     )?;
-    let Submitted {
+    let app::reviews::Submitted {
         write,
         edit_token,
         receipt,
-    } = submit_draft(&state, &input.token, draft, now).await?;
+    } = app::reviews::submit(&state.app, &input.token, draft, now).await?;
     let id = write.review.id;
     let location = HeaderValue::try_from(format!("/api/v1/reviews/{id}"))
         .map_err(|e| ApiError::Internal(Box::new(e)))?;
@@ -237,8 +218,8 @@ pub async fn edit(
 ) -> Result<Response, ApiError> {
     let review = review_id(&id)?;
     let patch = ReviewPatch::parse(input.rating, input.title.as_deref(), input.body.as_deref())?;
-    let write = write(
-        &state,
+    let write = app::reviews::write(
+        &state.app,
         ReviewCommand::Edit {
             review,
             edit_token: token,
@@ -268,8 +249,8 @@ pub async fn withdraw(
     ApiPath(id): ApiPath<String>,
     EditToken(token): EditToken,
 ) -> Result<Response, ApiError> {
-    let write = write(
-        &state,
+    let write = app::reviews::write(
+        &state.app,
         ReviewCommand::Withdraw {
             review: review_id(&id)?,
             edit_token: token,
@@ -300,8 +281,8 @@ pub async fn erase(
     ApiPath(id): ApiPath<String>,
     EditToken(token): EditToken,
 ) -> Result<Response, ApiError> {
-    let write = write(
-        &state,
+    let write = app::reviews::write(
+        &state.app,
         ReviewCommand::Erase {
             review: review_id(&id)?,
             by: store::Eraser::Reviewer(token),
@@ -381,8 +362,8 @@ pub async fn reply(
         &input.responder_name,
         input.responder_role.as_deref(),
     )?;
-    let write = write(
-        &state,
+    let write = app::reviews::write(
+        &state.app,
         ReviewCommand::Reply {
             review,
             business: business.id,
@@ -425,8 +406,8 @@ pub async fn follow_up(
     let mut errors = ValidationErrors::new();
     let body = errors.check("body", FollowUpBody::parse(&input.body));
     let body = body.ok_or(ApiError::Validation(errors))?;
-    let write = write(
-        &state,
+    let write = app::reviews::write(
+        &state.app,
         ReviewCommand::FollowUp {
             review,
             edit_token: token,

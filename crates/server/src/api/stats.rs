@@ -12,10 +12,10 @@ use serde::Deserialize;
 use store::{StatsFilter, TrendGrain};
 use utoipa::IntoParams;
 
-use super::businesses::{cached, to_json};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiPath, ApiQuery};
+use crate::public::{cached, to_json};
 use crate::views::{StatsView, TrendView};
 
 /// Weeks in a weekly trend, months in a monthly one.

@@ -20,7 +20,6 @@ use super::i18n::Tr;
 use super::parts::{Card, Choice, card};
 use super::{Meta, PageError, PageForm, private_page};
 use crate::AppState;
-use crate::api::reviews::write;
 use crate::extract::ApiPath;
 
 #[derive(Debug)]
@@ -212,7 +211,7 @@ pub async fn act(
         },
         _ => return Err(PageError::BadRequest("action".into())),
     };
-    let written = write(&state, command).await?;
+    let written = app::reviews::write(&state.app, command).await?;
     // An edit that changed nothing leaves no mark (no edit count): say so.
     let done = if typed.action == "edit" && written.review.edit_count == review.edit_count {
         "unchanged"

@@ -31,12 +31,11 @@ pub enum PageError {
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
 
+/// As the API answers it, then as a page: a lifecycle refusal is a conflict, a missing
+/// record a 404, a storage failure a 500 with its cause kept for the log.
 impl From<store::StoreError> for PageError {
     fn from(e: store::StoreError) -> Self {
-        match e {
-            store::StoreError::NotFound(_) => PageError::NotFound,
-            other => PageError::Internal(Box::new(other)),
-        }
+        PageError::from(ApiError::from(e))
     }
 }
 

@@ -26,9 +26,10 @@ use super::i18n::Tr;
 use super::parts::Choice;
 use super::{Meta, PageError, PageForm, cookie, private_page, see_other};
 use crate::AppState;
-use crate::api::reviews::{Submitted, submit_draft};
-use crate::error::ApiError;
 use crate::extract::ApiPath;
+use app::reviews::Submitted;
+use domain::lifecycle::LifecycleError;
+use store::StoreError;
 
 /// Where the form lives.
 pub const FORM_PATH: &str = "/review";
@@ -494,7 +495,7 @@ async fn publish(
             return refused(tr, token, &inv, &typed, errors).into_response();
         }
     };
-    let response = match submit_draft(&state, token, draft, now).await {
+    let response = match app::reviews::submit(&state.app, token, draft, now).await {
         Ok(Submitted {
             write,
             edit_token,
@@ -514,9 +515,13 @@ async fn publish(
             private_page(StatusCode::OK, &page)
         }
         // Used or expired between showing the form and sending it.
-        Err(ApiError::Conflict { .. }) => Err(link_error(tr, StatusCode::GONE, "used")),
-        Err(ApiError::Gone { .. }) => Err(link_error(tr, StatusCode::GONE, "expired")),
-        Err(ApiError::NotFound(_)) => Err(link_error(tr, StatusCode::NOT_FOUND, "unknown")),
+        Err(StoreError::Rule(LifecycleError::InvitationUsed)) => {
+            Err(link_error(tr, StatusCode::GONE, "used"))
+        }
+        Err(StoreError::Rule(LifecycleError::InvitationExpired)) => {
+            Err(link_error(tr, StatusCode::GONE, "expired"))
+        }
+        Err(StoreError::NotFound(_)) => Err(link_error(tr, StatusCode::NOT_FOUND, "unknown")),
         Err(e) => return PageError::from(e).into_response(),
     };
     // Published, or never to be: the cookie has done its work.

@@ -7,7 +7,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
-use domain::ids::InvitationId;
 use domain::invitation::{InvitationInput, NewInvitation, Relationship};
 use serde::Deserialize;
 
@@ -230,22 +229,10 @@ pub async fn invite(
             return invitations_page(&state, tr, &s, &typed, &by_field, None).await;
         }
     };
-    let id = InvitationId::generate();
-    let token = state.instance_key.invitation_token(id);
-    let write = crate::api::invitations::create_and_tell(
-        &state,
-        s.user.business.id,
-        id,
-        invitation,
-        token.hash(),
-        now,
-    )
-    .await?;
+    let app::invitations::Invited { write, token } =
+        app::invitations::invite(&state.app, s.user.business.id, invitation, now).await?;
     let inv = write.invitation;
-    let link = state.link(&format!(
-        "/r/{}",
-        state.instance_key.invitation_token(inv.id).expose()
-    ));
+    let link = state.link(&format!("/r/{}", token.expose()));
     let said = if write.created {
         tr.with("invitation-created", "reference", &inv.reference)
     } else {

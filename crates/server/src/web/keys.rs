@@ -5,13 +5,12 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
 
 use super::i18n::Tr;
 use super::session::{CsrfForm, Posted, Session};
 use super::{Meta, PageError, private_page};
+use crate::AppState;
 use crate::extract::ApiPath;
-use crate::{AppState, tokens};
 
 #[derive(Debug)]
 pub struct KeyRow {
@@ -76,11 +75,7 @@ pub async fn create_key(
     tr: Tr,
     Posted { session: s, .. }: Posted<CsrfForm>,
 ) -> Result<Response, PageError> {
-    let key = tokens::new_api_key();
-    state
-        .store
-        .add_api_key(s.user.business.id, key.hash(), Utc::now())
-        .await?;
+    let key = app::accounts::create_key(&state.app, s.user.business.id).await?;
     tracing::info!(user = %s.user.id, "created an API key");
     keys_page(
         &state,
@@ -99,11 +94,7 @@ pub async fn revoke_key(
     ApiPath(id): ApiPath<String>,
     Posted { session: s, .. }: Posted<CsrfForm>,
 ) -> Result<Response, PageError> {
-    if !state
-        .store
-        .revoke_api_key(s.user.business.id, &id, Utc::now())
-        .await?
-    {
+    if !app::accounts::revoke_key(&state.app, s.user.business.id, &id).await? {
         return Err(PageError::NotFound);
     }
     tracing::info!(user = %s.user.id, "revoked an API key");

@@ -5,15 +5,15 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use chrono::{Duration, Utc};
 use serde::Deserialize;
 
 use super::form::same_site;
 use super::i18n::Tr;
-use super::session::{CsrfField, CsrfForm, SESSION_DAYS, Session, session_cookie};
+use super::session::{CsrfField, CsrfForm, Session, session_cookie};
 use super::{Meta, PageError, PageForm, private_page, see_other};
+use crate::AppState;
 use crate::extract::ClientIp;
-use crate::{AppState, passwords, tokens};
+use app::accounts::{self, LogIn};
 
 /// Only a path on this site: never an open redirect.
 fn local(next: &str) -> &str {
@@ -87,39 +87,21 @@ pub async fn login(
         return Err(PageError::Forbidden);
     }
     let email = form.email.trim().to_lowercase();
-    if !state.logins.begin(&email, client) {
-        let error = Some(tr.t("login-limited"));
-        return login_page(tr, StatusCode::TOO_MANY_REQUESTS, error, email, &form.next);
+    match accounts::log_in(&state.app, &email, form.password, client).await? {
+        LogIn::Limited => {
+            let error = Some(tr.t("login-limited"));
+            login_page(tr, StatusCode::TOO_MANY_REQUESTS, error, email, &form.next)
+        }
+        LogIn::Refused => {
+            let error = Some(tr.t("login-failed"));
+            login_page(tr, StatusCode::UNAUTHORIZED, error, email, &form.next)
+        }
+        LogIn::Session { token, .. } => {
+            let max_age = accounts::SESSION_DAYS * 86_400;
+            let cookie = session_cookie(&state, token.expose(), max_age);
+            Ok(see_other(local(&form.next), Some(cookie)))
+        }
     }
-    let found = state.store.user_by_email(&email).await?;
-    let password = form.password;
-    let (user, stored) = match found {
-        Some((user, hash)) => (Some(user), Some(hash)),
-        None => (None, None),
-    };
-    // argon2 takes tens of milliseconds of CPU: off the async threads.
-    let ok = tokio::task::spawn_blocking(move || passwords::verify(&password, stored.as_deref()))
-        .await
-        .unwrap_or(false);
-    let Some(user) = user.filter(|_| ok) else {
-        let error = Some(tr.t("login-failed"));
-        return login_page(tr, StatusCode::UNAUTHORIZED, error, email, &form.next);
-    };
-    state.logins.succeeded(&email, client);
-    let token = tokens::new_session_token();
-    let now = Utc::now();
-    state
-        .store
-        .create_session(
-            token.hash(),
-            user.id,
-            now,
-            now + Duration::days(SESSION_DAYS),
-        )
-        .await?;
-    tracing::info!(user = %user.id, "logged in");
-    let cookie = session_cookie(&state, token.expose(), SESSION_DAYS * 86_400);
-    Ok(see_other(local(&form.next), Some(cookie)))
 }
 
 /// `POST /logout`
@@ -133,7 +115,7 @@ pub async fn logout(
         if !s.posted_here(&state, &headers, form.csrf()) {
             return Err(PageError::Forbidden);
         }
-        state.store.delete_session(s.hash()).await?;
+        accounts::log_out(&state.app, s.hash()).await?;
     }
     Ok(see_other("/", Some(session_cookie(&state, "", 0))))
 }

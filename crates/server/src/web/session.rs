@@ -18,8 +18,6 @@ use super::{PageError, PageForm, cookie, see_other};
 use crate::AppState;
 
 pub const SESSION_COOKIE: &str = "pp_session";
-/// How long a session lasts.
-pub(super) const SESSION_DAYS: i64 = 14;
 
 /// A logged-in user and their session's secret.
 #[derive(Debug)]

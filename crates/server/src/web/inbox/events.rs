@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
 use crate::AppState;
-use crate::live::Heard;
 use crate::web::PageError;
 use crate::web::session::Session;
+use app::live::Heard;
 
 /// How often an open event stream checks, between pieces of news, that its session holds.
 const STREAM_SESSION_CHECK: std::time::Duration = std::time::Duration::from_secs(30);

@@ -20,7 +20,6 @@ use serde::Deserialize;
 use store::{ReviewCommand, User};
 
 use crate::AppState;
-use crate::api::reviews::write;
 use crate::extract::ApiPath;
 use crate::web::figures::{self, ChartView, FiguresQuery, points};
 use crate::web::form::message;
@@ -225,7 +224,7 @@ pub async fn reply(
         reply: draft,
         at: Utc::now(),
     };
-    write(&state, command).await?;
+    app::reviews::write(&state.app, command).await?;
     Ok(if from_item {
         see_other(&format!("/inbox/{review}?done=reply"), None)
     } else {

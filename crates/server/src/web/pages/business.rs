@@ -11,8 +11,8 @@ use store::{ProductSummary, ReviewQuery, Sort};
 
 use super::{path_segment, urlencoding};
 use crate::AppState;
-use crate::api::businesses::{ListQuery, one_page, review_query, sort_name};
 use crate::extract::ApiPath;
+use crate::listing::{ListQuery, one_page, review_query, sort_name};
 use crate::web::figures::{self, ChartView, FiguresQuery, points};
 use crate::web::i18n::{Tr, stars};
 use crate::web::jsonld;

@@ -1,0 +1,114 @@
+//! The people and keys of a business: logging in and out, API keys, and what the operator
+//! creates from the command line (businesses, users).
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Duration, Utc};
+use domain::business::{NewBusiness, Slug};
+use domain::ids::BusinessId;
+use domain::secret::{Secret, TokenHash};
+use store::{Business, NewUser, Store, StoreError, User};
+
+use crate::{App, passwords, tokens};
+
+/// How long a session lasts.
+pub const SESSION_DAYS: i64 = 14;
+
+/// What a log-in attempt came to.
+#[derive(Debug)]
+pub enum LogIn {
+    /// Too many failures for this address from this client, or from everywhere: try later.
+    Limited,
+    /// Unknown address or wrong password (the two are not told apart).
+    Refused,
+    /// A new session: its cookie's secret is shown once, and stored only as its hash.
+    Session {
+        user: User,
+        token: Secret,
+        expires_at: DateTime<Utc>,
+    },
+}
+
+/// Checks `password` for `email` (argon2id, off the async threads), counting the attempt
+/// before the hash is checked, and opens a session if it is right.
+pub async fn log_in(
+    app: &App,
+    email: &str,
+    password: String,
+    client: Option<IpAddr>,
+) -> Result<LogIn, StoreError> {
+    let email = email.trim().to_lowercase();
+    if !app.logins.begin(&email, client) {
+        return Ok(LogIn::Limited);
+    }
+    let (user, stored) = match app.store.user_by_email(&email).await? {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    // argon2 takes tens of milliseconds of CPU; an unknown address is checked against a
+    // dummy hash all the same, so timing does not tell which addresses exist.
+    let ok = tokio::task::spawn_blocking(move || passwords::verify(&password, stored.as_deref()))
+        .await
+        .unwrap_or(false);
+    let Some(user) = user.filter(|_| ok) else {
+        return Ok(LogIn::Refused);
+    };
+    app.logins.succeeded(&email, client);
+    let token = tokens::new_session_token();
+    let now = Utc::now();
+    let expires_at = now + Duration::days(SESSION_DAYS);
+    app.store
+        .create_session(token.hash(), user.id, now, expires_at)
+        .await?;
+    tracing::info!(user = %user.id, "logged in");
+    Ok(LogIn::Session {
+        user,
+        token,
+        expires_at,
+    })
+}
+
+/// Ends the session whose secret hashes to `token`.
+pub async fn log_out(app: &App, token: TokenHash) -> Result<(), StoreError> {
+    app.store.delete_session(token).await
+}
+
+/// A new API key for the business (its others stay valid), shown once.
+pub async fn create_key(app: &App, business: BusinessId) -> Result<Secret, StoreError> {
+    let key = tokens::new_api_key();
+    app.store
+        .add_api_key(business, key.hash(), Utc::now())
+        .await?;
+    Ok(key)
+}
+
+/// Revokes the business's key with this id; `false` if it has none (or it was revoked).
+pub async fn revoke_key(app: &App, business: BusinessId, id: &str) -> Result<bool, StoreError> {
+    app.store.revoke_api_key(business, id, Utc::now()).await
+}
+
+/// Registers a business with a first API key, shown once.
+pub async fn create_business(
+    store: &dyn Store,
+    new: NewBusiness,
+) -> Result<(Business, Secret), StoreError> {
+    let key = tokens::new_api_key();
+    let business = store.create_business(new, key.hash(), Utc::now()).await?;
+    Ok((business, key))
+}
+
+/// Revokes every API key of the business and installs a new one, shown once.
+pub async fn rotate_keys(store: &dyn Store, slug: &Slug) -> Result<Secret, StoreError> {
+    let key = tokens::new_api_key();
+    store.replace_api_keys(slug, key.hash(), Utc::now()).await?;
+    Ok(key)
+}
+
+/// A person who logs in for a business, with a first password, shown once.
+pub async fn create_user(store: &dyn Store, new: NewUser) -> Result<(User, String), StoreError> {
+    let password = passwords::generate();
+    let hash = passwords::hash(&password)
+        .map_err(|e| StoreError::Backend(format!("hashing the password: {e}").into()))?;
+    let user = store.create_user(new, hash, Utc::now()).await?;
+    Ok((user, password))
+}
