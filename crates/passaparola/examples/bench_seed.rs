@@ -25,7 +25,7 @@ use domain::business::NewBusiness;
 use domain::ids::{InvitationId, ReviewId};
 use domain::invitation::{InvitationInput, NewInvitation};
 use domain::review::{ProductRatingInput, ReplyDraft, ReviewDraft, ReviewInput};
-use store::{ReviewCommand, Store};
+use store::{Businesses, Invitations, ReviewCommand, Reviews};
 use store_sqlite::SqliteStore;
 
 const SLUG: &str = "bottega-bench";

@@ -23,7 +23,7 @@ use divan::Bencher;
 use ledger::note::LogSigner;
 use ledger::rebuild::Rebuild;
 use rand::Rng;
-use store::Store;
+use store::Log;
 use store_sqlite::SqliteStore;
 
 const ORIGIN: &str = "bench.example/log";

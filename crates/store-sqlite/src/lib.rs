@@ -243,7 +243,7 @@ pub(crate) fn parse_uuid(s: &str) -> Result<uuid::Uuid> {
 }
 
 #[async_trait]
-impl store::Store for SqliteStore {
+impl store::Businesses for SqliteStore {
     async fn create_business(
         &self,
         new: domain::business::NewBusiness,
@@ -290,6 +290,85 @@ impl store::Store for SqliteStore {
             .await
     }
 
+    async fn api_keys(
+        &self,
+        business: domain::ids::BusinessId,
+    ) -> StoreResult<Vec<store::ApiKeyRecord>> {
+        self.read(move |c| businesses::api_keys(c, business)).await
+    }
+
+    async fn add_api_key(
+        &self,
+        business: domain::ids::BusinessId,
+        key: domain::secret::TokenHash,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| businesses::add_api_key(c, business, &key, at))
+            .await
+    }
+
+    async fn revoke_api_key(
+        &self,
+        business: domain::ids::BusinessId,
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let id = id.to_owned();
+        self.writer
+            .write(move |c, _| businesses::revoke_api_key(c, business, &id, at))
+            .await
+    }
+}
+
+#[async_trait]
+impl store::People for SqliteStore {
+    async fn create_user(
+        &self,
+        new: store::NewUser,
+        password_hash: String,
+        at: DateTime<Utc>,
+    ) -> StoreResult<store::User> {
+        self.writer
+            .write(move |c, _| users::create(c, &new, &password_hash, at))
+            .await
+    }
+
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<(store::User, String)>> {
+        let email = email.to_owned();
+        self.read(move |c| users::by_email(c, &email)).await
+    }
+
+    async fn create_session(
+        &self,
+        token: domain::secret::TokenHash,
+        user: uuid::Uuid,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| users::create_session(c, &token, user, at, expires_at))
+            .await
+    }
+
+    async fn session_user(
+        &self,
+        token: domain::secret::TokenHash,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<store::User>> {
+        self.read(move |c| users::session_user(c, &token, now))
+            .await
+    }
+
+    async fn delete_session(&self, token: domain::secret::TokenHash) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| users::delete_session(c, &token))
+            .await
+    }
+}
+
+#[async_trait]
+impl store::Invitations for SqliteStore {
     async fn create_invitation(
         &self,
         business: domain::ids::BusinessId,
@@ -320,7 +399,10 @@ impl store::Store for SqliteStore {
         self.read(move |c| invitations::latest(c, business, limit))
             .await
     }
+}
 
+#[async_trait]
+impl store::Reviews for SqliteStore {
     async fn write_review(&self, command: store::ReviewCommand) -> StoreResult<store::ReviewWrite> {
         self.writer
             .write(move |c, cells| write::review(c, cells, command))
@@ -362,6 +444,37 @@ impl store::Store for SqliteStore {
         self.read(move |c| reviews::ratings(c, business)).await
     }
 
+    async fn inbox(
+        &self,
+        business: domain::ids::BusinessId,
+        limit: u32,
+    ) -> StoreResult<Vec<store::Review>> {
+        self.read(move |c| users::inbox(c, business, limit)).await
+    }
+
+    async fn answered(
+        &self,
+        business: domain::ids::BusinessId,
+        limit: u32,
+    ) -> StoreResult<Vec<store::Review>> {
+        self.read(move |c| users::answered(c, business, limit))
+            .await
+    }
+
+    async fn product_reviews(
+        &self,
+        business: domain::ids::BusinessId,
+        sku: String,
+        relationship: domain::invitation::Relationship,
+        limit: u32,
+    ) -> StoreResult<Vec<store::Review>> {
+        self.read(move |c| reviews::of_product(c, business, &sku, relationship, limit))
+            .await
+    }
+}
+
+#[async_trait]
+impl store::Figures for SqliteStore {
     async fn summary(
         &self,
         business: domain::ids::BusinessId,
@@ -406,17 +519,6 @@ impl store::Store for SqliteStore {
         .await
     }
 
-    async fn product_reviews(
-        &self,
-        business: domain::ids::BusinessId,
-        sku: String,
-        relationship: domain::invitation::Relationship,
-        limit: u32,
-    ) -> StoreResult<Vec<store::Review>> {
-        self.read(move |c| reviews::of_product(c, business, &sku, relationship, limit))
-            .await
-    }
-
     async fn trend(
         &self,
         business: domain::ids::BusinessId,
@@ -428,97 +530,10 @@ impl store::Store for SqliteStore {
         self.read(move |c| stats::trend(c, business, &filter, grain, points, now))
             .await
     }
+}
 
-    async fn api_keys(
-        &self,
-        business: domain::ids::BusinessId,
-    ) -> StoreResult<Vec<store::ApiKeyRecord>> {
-        self.read(move |c| businesses::api_keys(c, business)).await
-    }
-
-    async fn add_api_key(
-        &self,
-        business: domain::ids::BusinessId,
-        key: domain::secret::TokenHash,
-        at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        self.writer
-            .write(move |c, _| businesses::add_api_key(c, business, &key, at))
-            .await
-    }
-
-    async fn revoke_api_key(
-        &self,
-        business: domain::ids::BusinessId,
-        id: &str,
-        at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let id = id.to_owned();
-        self.writer
-            .write(move |c, _| businesses::revoke_api_key(c, business, &id, at))
-            .await
-    }
-
-    async fn create_user(
-        &self,
-        new: store::NewUser,
-        password_hash: String,
-        at: DateTime<Utc>,
-    ) -> StoreResult<store::User> {
-        self.writer
-            .write(move |c, _| users::create(c, &new, &password_hash, at))
-            .await
-    }
-
-    async fn user_by_email(&self, email: &str) -> StoreResult<Option<(store::User, String)>> {
-        let email = email.to_owned();
-        self.read(move |c| users::by_email(c, &email)).await
-    }
-
-    async fn create_session(
-        &self,
-        token: domain::secret::TokenHash,
-        user: uuid::Uuid,
-        at: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        self.writer
-            .write(move |c, _| users::create_session(c, &token, user, at, expires_at))
-            .await
-    }
-
-    async fn session_user(
-        &self,
-        token: domain::secret::TokenHash,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<store::User>> {
-        self.read(move |c| users::session_user(c, &token, now))
-            .await
-    }
-
-    async fn delete_session(&self, token: domain::secret::TokenHash) -> StoreResult<()> {
-        self.writer
-            .write(move |c, _| users::delete_session(c, &token))
-            .await
-    }
-
-    async fn inbox(
-        &self,
-        business: domain::ids::BusinessId,
-        limit: u32,
-    ) -> StoreResult<Vec<store::Review>> {
-        self.read(move |c| users::inbox(c, business, limit)).await
-    }
-
-    async fn answered(
-        &self,
-        business: domain::ids::BusinessId,
-        limit: u32,
-    ) -> StoreResult<Vec<store::Review>> {
-        self.read(move |c| users::answered(c, business, limit))
-            .await
-    }
-
+#[async_trait]
+impl store::Log for SqliteStore {
     async fn log_checkpoint(&self) -> StoreResult<Option<Vec<u8>>> {
         self.read(|c| Ok(log::latest_checkpoint(c)?.map(|(_, signed)| signed)))
             .await
@@ -546,7 +561,10 @@ impl store::Store for SqliteStore {
         // An empty write: its batch runs the sealing hook like any other.
         self.writer.write(|_, _| Ok(())).await
     }
+}
 
+#[async_trait]
+impl store::Changes for SqliteStore {
     async fn changes_since(
         &self,
         since: Option<store::ChangeCursor>,

@@ -145,9 +145,29 @@ pub struct InvitationWrite {
     pub created: bool,
 }
 
-/// The storage contract.
+/// The storage contract: every backend implements each concern below, and so [`Store`].
+/// Callers hold an `Arc<dyn Store>`; the concerns' methods are callable on it directly.
+pub trait Store:
+    Businesses + People + Invitations + Reviews + Figures + Log + Changes + std::fmt::Debug + 'static
+{
+}
+
+impl<T> Store for T where
+    T: Businesses
+        + People
+        + Invitations
+        + Reviews
+        + Figures
+        + Log
+        + Changes
+        + std::fmt::Debug
+        + 'static
+{
+}
+
+/// Businesses and their API keys.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+pub trait Businesses: Send + Sync {
     /// Registers a business with its first API key.
     async fn create_business(
         &self,
@@ -168,80 +188,6 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn search_businesses(&self, query: &str, limit: u32) -> Result<Vec<Business>>;
     /// The business a live (not revoked) API key belongs to.
     async fn business_by_api_key(&self, api_key: TokenHash) -> Result<Option<Business>>;
-
-    /// Creates an invitation, or returns the business's existing one for the same reference.
-    async fn create_invitation(
-        &self,
-        business: BusinessId,
-        id: InvitationId,
-        invitation: NewInvitation,
-        token: TokenHash,
-        at: DateTime<Utc>,
-    ) -> Result<InvitationWrite>;
-    async fn invitation_by_token(&self, token: TokenHash) -> Result<Option<Invitation>>;
-    /// The business's latest invitations, newest first.
-    async fn latest_invitations(&self, business: BusinessId, limit: u32)
-    -> Result<Vec<Invitation>>;
-
-    /// The one write path for reviews.
-    async fn write_review(&self, command: ReviewCommand) -> Result<ReviewWrite>;
-    async fn review(&self, id: ReviewId) -> Result<Option<Review>>;
-    /// The review, only if `edit_token` is its author's (for the author's edit page).
-    async fn review_for_author(
-        &self,
-        id: ReviewId,
-        edit_token: TokenHash,
-    ) -> Result<Option<Review>>;
-    /// The review's events, oldest first; `None` if there is no such review.
-    async fn review_history(&self, id: ReviewId) -> Result<Option<Vec<ReviewEvent>>>;
-    /// One page of a business's published reviews; returns up to `query.limit + 1` rows so
-    /// the caller knows whether another page follows.
-    async fn list_reviews(&self, business: BusinessId, query: ReviewQuery) -> Result<Vec<Review>>;
-    /// The score's inputs: every published review of the business, oldest first.
-    async fn ratings(&self, business: BusinessId) -> Result<Vec<RatingRow>>;
-    /// The business's summary for one relationship, from the all-time time cells.
-    async fn summary(&self, business: BusinessId, relationship: Relationship) -> Result<Summary>;
-    /// A business's (or product's) figures for a period and filter, from the time cells.
-    async fn stats(
-        &self,
-        business: BusinessId,
-        filter: StatsFilter,
-        now: DateTime<Utc>,
-    ) -> Result<domain::stats::Figures>;
-    /// The business's products rated in the relationship's published reviews, with their
-    /// all-time count and mean.
-    async fn products(
-        &self,
-        business: BusinessId,
-        relationship: Relationship,
-    ) -> Result<Vec<ProductSummary>>;
-    /// A product's name, if the business ever invited anyone about it.
-    async fn product_name(&self, business: BusinessId, sku: String) -> Result<Option<String>>;
-    /// The latest published reviews of one relationship that rated a product, newest first.
-    async fn product_reviews(
-        &self,
-        business: BusinessId,
-        sku: String,
-        relationship: Relationship,
-        limit: u32,
-    ) -> Result<Vec<Review>>;
-    /// The latest `points` weeks or months of a filter's figures, oldest first.
-    async fn trend(
-        &self,
-        business: BusinessId,
-        filter: StatsFilter,
-        grain: TrendGrain,
-        points: usize,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<TrendPoint>>;
-
-    /// The log's latest signed checkpoint (a C2SP signed note), if any.
-    async fn log_checkpoint(&self) -> Result<Option<Vec<u8>>>;
-    /// A tile or entry bundle, if it exists at the latest checkpoint.
-    async fn log_tile(&self, path: ledger::tiles::TilePath) -> Result<Option<Vec<u8>>>;
-    /// A C2SP `tlog-proof` receipt for the review's latest event, against the latest
-    /// checkpoint; `None` if there is no such review or its event is not yet checkpointed.
-    async fn review_receipt(&self, id: ReviewId) -> Result<Option<Vec<u8>>>;
     /// The business's API keys, newest first.
     async fn api_keys(&self, business: BusinessId) -> Result<Vec<ApiKeyRecord>>;
     /// Adds an API key to the business (its others stay valid).
@@ -258,6 +204,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         id: &str,
         at: DateTime<Utc>,
     ) -> Result<bool>;
+}
+
+/// The people who log in for a business, and their sessions.
+#[async_trait]
+pub trait People: Send + Sync {
     /// Creates a web user of a business, with their password's argon2id PHC string.
     async fn create_user(
         &self,
@@ -278,20 +229,114 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// The user of a live session.
     async fn session_user(&self, token: TokenHash, now: DateTime<Utc>) -> Result<Option<User>>;
     async fn delete_session(&self, token: TokenHash) -> Result<()>;
+}
+
+/// Invitations: the single-use links that make a review verified.
+#[async_trait]
+pub trait Invitations: Send + Sync {
+    /// Creates an invitation, or returns the business's existing one for the same reference.
+    async fn create_invitation(
+        &self,
+        business: BusinessId,
+        id: InvitationId,
+        invitation: NewInvitation,
+        token: TokenHash,
+        at: DateTime<Utc>,
+    ) -> Result<InvitationWrite>;
+    async fn invitation_by_token(&self, token: TokenHash) -> Result<Option<Invitation>>;
+    /// The business's latest invitations, newest first.
+    async fn latest_invitations(&self, business: BusinessId, limit: u32)
+    -> Result<Vec<Invitation>>;
+}
+
+/// Reviews: the one write path, and every read of reviews.
+#[async_trait]
+pub trait Reviews: Send + Sync {
+    /// The one write path for reviews.
+    async fn write_review(&self, command: ReviewCommand) -> Result<ReviewWrite>;
+    async fn review(&self, id: ReviewId) -> Result<Option<Review>>;
+    /// The review, only if `edit_token` is its author's (for the author's edit page).
+    async fn review_for_author(
+        &self,
+        id: ReviewId,
+        edit_token: TokenHash,
+    ) -> Result<Option<Review>>;
+    /// The review's events, oldest first; `None` if there is no such review.
+    async fn review_history(&self, id: ReviewId) -> Result<Option<Vec<ReviewEvent>>>;
+    /// One page of a business's published reviews; returns up to `query.limit + 1` rows so
+    /// the caller knows whether another page follows.
+    async fn list_reviews(&self, business: BusinessId, query: ReviewQuery) -> Result<Vec<Review>>;
+    /// The score's inputs: every published review of the business, oldest first.
+    async fn ratings(&self, business: BusinessId) -> Result<Vec<RatingRow>>;
     /// The business's published reviews still waiting for a reply, most urgent first: the
     /// lowest ratings, then the oldest.
     async fn inbox(&self, business: BusinessId, limit: u32) -> Result<Vec<Review>>;
     /// The business's published reviews it has answered, the latest reply (or reply edit)
     /// first: where a reply is edited from.
     async fn answered(&self, business: BusinessId, limit: u32) -> Result<Vec<Review>>;
+    /// The latest published reviews of one relationship that rated a product, newest first.
+    async fn product_reviews(
+        &self,
+        business: BusinessId,
+        sku: String,
+        relationship: Relationship,
+        limit: u32,
+    ) -> Result<Vec<Review>>;
+}
 
+/// The figures, read from the time cells the writes move.
+#[async_trait]
+pub trait Figures: Send + Sync {
+    /// The business's summary for one relationship, from the all-time time cells.
+    async fn summary(&self, business: BusinessId, relationship: Relationship) -> Result<Summary>;
+    /// A business's (or product's) figures for a period and filter, from the time cells.
+    async fn stats(
+        &self,
+        business: BusinessId,
+        filter: StatsFilter,
+        now: DateTime<Utc>,
+    ) -> Result<domain::stats::Figures>;
+    /// The business's products rated in the relationship's published reviews, with their
+    /// all-time count and mean.
+    async fn products(
+        &self,
+        business: BusinessId,
+        relationship: Relationship,
+    ) -> Result<Vec<ProductSummary>>;
+    /// A product's name, if the business ever invited anyone about it.
+    async fn product_name(&self, business: BusinessId, sku: String) -> Result<Option<String>>;
+    /// The latest `points` weeks or months of a filter's figures, oldest first.
+    async fn trend(
+        &self,
+        business: BusinessId,
+        filter: StatsFilter,
+        grain: TrendGrain,
+        points: usize,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TrendPoint>>;
+}
+
+/// The public log: checkpoints, tiles and receipts.
+#[async_trait]
+pub trait Log: Send + Sync {
+    /// The log's latest signed checkpoint (a C2SP signed note), if any.
+    async fn log_checkpoint(&self) -> Result<Option<Vec<u8>>>;
+    /// A tile or entry bundle, if it exists at the latest checkpoint.
+    async fn log_tile(&self, path: ledger::tiles::TilePath) -> Result<Option<Vec<u8>>>;
+    /// A C2SP `tlog-proof` receipt for the review's latest event, against the latest
+    /// checkpoint; `None` if there is no such review or its event is not yet checkpointed.
+    async fn review_receipt(&self, id: ReviewId) -> Result<Option<Vec<u8>>>;
     /// A C2SP `tlog-proof` receipt for the log entry at `index`, against the latest
     /// checkpoint; `None` if the log has no checkpoint covering it.
     async fn log_receipt(&self, index: u64) -> Result<Option<Vec<u8>>>;
     /// Signs a checkpoint over entries appended by other processes (the command line), if
     /// any; a no-op otherwise.
     async fn seal_log(&self) -> Result<()>;
+}
 
+/// What changed, for the caches of servers that did not make the change.
+#[async_trait]
+pub trait Changes: Send + Sync {
     /// The slugs of the businesses whose public data (reviews and their events,
     /// invitations) changed after `since`, by any process, and where the feed now stands.
     /// `None` asks only where it stands. A server polls it to drop its cache for writes made

@@ -811,14 +811,10 @@ async fn a_revoked_key_stops_working() {
     let app = TestApp::spawn().await;
     let new_key = app::tokens::new_api_key();
     let slug = domain::business::Slug::parse(&app.slug).unwrap();
-    store::Store::replace_api_keys(
-        app.store.as_ref(),
-        &slug,
-        new_key.hash(),
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap();
+    app.store
+        .replace_api_keys(&slug, new_key.hash(), chrono::Utc::now())
+        .await
+        .unwrap();
     app.request(
         Method::POST,
         "/api/v1/invitations",

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use domain::review::{ReviewDraft, ReviewInput};
 use domain::secret::TokenHash;
-use store::{ReviewCommand, Store};
+use store::ReviewCommand;
 
 use crate::helpers::TestApp;
 
@@ -235,6 +235,7 @@ async fn the_score_survives_a_restart_and_an_upgrade_from_before_it() {
         .unwrap();
     }
     let reopened = store_sqlite::SqliteStore::open(&app.db_path, None).unwrap();
+    let reopened: &dyn store::Store = &reopened;
     let business = reopened.business_by_slug(&app.slug).await.unwrap().unwrap();
     let after = reopened
         .summary(business.id, domain::invitation::Relationship::Customer)

@@ -13,7 +13,7 @@ use domain::ids::{InvitationId, ReviewId};
 use domain::invitation::{InvitationInput, NewInvitation};
 use domain::review::{ProductRatingInput, ReplyDraft, ReviewDraft, ReviewInput, ReviewPatch};
 use domain::secret::TokenHash;
-use store::{Eraser, ReviewCommand, Store};
+use store::{Eraser, ReviewCommand};
 
 use crate::helpers::TestApp;
 
@@ -586,6 +586,7 @@ async fn every_figure_matches_a_recomputation_from_raw_rows() {
         .unwrap();
     }
     let reopened = store_sqlite::SqliteStore::open(&app.db_path, None).unwrap();
+    let reopened: &dyn store::Store = &reopened;
     let business = reopened.business_by_slug(&app.slug).await.unwrap().unwrap();
     let (reviews, invitations) = raw_rows(&app);
     let weeks_after = reopened
