@@ -52,7 +52,9 @@ cleanup() {
 trap cleanup EXIT
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 log() { echo "$*" >&2; echo "$*" >>"$work/conditions.txt"; }
-busy() { ps -eo pcpu,comm --sort=-pcpu | sed -n 2,6p | awk '{printf "%s %s%%; ", $2, $1}'; }
+busy() { # the five busiest processes over one second (top's second sample), CPU % of one core
+  top -b -n2 -d1 -w 200 | awk '/^top -/ {n++} n == 2 && $1 ~ /^[0-9]+$/ && k++ < 5 {printf "%s %s%%; ", $12, $9}'
+}
 
 log "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; data on $(df --output=source,fstype "$work" | tail -1)"
 log "start: load average $(loadavg); busiest processes: $(busy)"
