@@ -137,8 +137,11 @@ declare -A r
 for round in $(seq "$ROUNDS"); do
   log "round $round/$ROUNDS: load average $(loadavg); busiest: $(busy)"
   before=$(loadavg)
+  # Each raw commit waits for an fsync, which waits for the disk's other traffic: note how
+  # much the kernel still had to write back (the previous round's submissions, say).
+  dirty=$(awk '/^Dirty:/ {print $2}' /proc/meminfo)
   raw=$(target/release/examples/raw_commits "$work/data" "$DURATION" | awk '{print $3}')
-  echo "  raw commits: load $before -> $(loadavg)" >>"$work/conditions.txt"
+  echo "  raw commits: load $before -> $(loadavg); dirty pages before: $dirty kB" >>"$work/conditions.txt"
   r[raw]+="$raw "
   r[static]+="$(rps "nginx small file" "http://127.0.0.1:$NGINX_PORT/small.txt") "
   for page in summary reviews; do
