@@ -8,6 +8,11 @@
 //! a long-lived business has); every fifth order lists one of 20 products, which the
 //! reviewer rates.
 //!
+//! With `BENCH_BUSINESSES=N` (default 1) it also creates `bench-0001` … `bench-{N-1}`, and
+//! with `BENCH_SPREAD=M` and `BENCH_SPREAD_OUT=FILE`, M more unused invitations spread
+//! round-robin over all N businesses (the first included), their tokens written to FILE: for
+//! submissions to many businesses at once (`bench/truth.sh`).
+//!
 //! cargo run --release --example bench_seed -- DATA_DIR REVIEWS TOKENS OUT
 
 #![allow(
@@ -55,6 +60,39 @@ async fn main() {
         )
         .await
         .expect("a fresh data directory");
+    let env_number = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .map(|v| v.parse::<usize>().expect("a number"))
+    };
+    let businesses_wanted = env_number("BENCH_BUSINESSES").unwrap_or(1).max(1);
+    let spread = env_number("BENCH_SPREAD").unwrap_or(0);
+    let spread_out = std::env::var("BENCH_SPREAD_OUT").ok();
+    assert!(
+        spread == 0 || spread_out.is_some(),
+        "BENCH_SPREAD needs BENCH_SPREAD_OUT"
+    );
+    let mut created = Vec::new();
+    for k in 1..businesses_wanted {
+        let (store, api_key) = (store.clone(), tokens::new_api_key().hash());
+        created.push(tokio::spawn(async move {
+            store
+                .create_business(
+                    NewBusiness::parse(&format!("bench-{k:04}"), &format!("Bench {k}"), None)
+                        .unwrap(),
+                    api_key,
+                    now - Duration::days(800),
+                )
+                .await
+                .expect("a fresh data directory")
+                .id
+        }));
+    }
+    let mut businesses = vec![business.id];
+    for h in created {
+        businesses.push(h.await.unwrap());
+    }
+    let businesses = Arc::new(businesses);
 
     let span_minutes: i64 = std::env::var("BENCH_SPAN_DAYS")
         .ok()
@@ -64,10 +102,16 @@ async fn main() {
     let started = std::time::Instant::now();
     let mut handles = Vec::new();
     for task in 0..TASKS {
-        let (store, key) = (store.clone(), key.clone());
+        let (store, key, businesses) = (store.clone(), key.clone(), businesses.clone());
         handles.push(tokio::spawn(async move {
             let mut unused = Vec::new();
-            for i in (task..reviews + tokens_wanted).step_by(TASKS) {
+            let mut spread_tokens = Vec::new();
+            for i in (task..reviews + tokens_wanted + spread).step_by(TASKS) {
+                let spread_index = i.checked_sub(reviews + tokens_wanted);
+                let to = match spread_index {
+                    Some(j) => businesses[j % businesses.len()],
+                    None => business.id,
+                };
                 // Reviews spread over the past; unused invitations fresh, so none has expired.
                 let at = if i < reviews {
                     let back = (reviews - i) as i64 * span_minutes / reviews as i64;
@@ -94,9 +138,13 @@ async fn main() {
                 let id = InvitationId::generate();
                 let token = key.invitation_token(id);
                 store
-                    .create_invitation(business.id, id, invitation, token.hash(), at)
+                    .create_invitation(to, id, invitation, token.hash(), at)
                     .await
                     .unwrap();
+                if let Some(j) = spread_index {
+                    spread_tokens.push((j, token.expose().to_owned()));
+                    continue;
+                }
                 if i >= reviews {
                     unused.push(token.expose().to_owned());
                     continue;
@@ -147,18 +195,33 @@ async fn main() {
                         .unwrap();
                 }
             }
-            unused
+            (unused, spread_tokens)
         }));
     }
     let mut file = std::io::BufWriter::new(std::fs::File::create(out).unwrap());
+    let mut spread_file =
+        spread_out.map(|path| std::io::BufWriter::new(std::fs::File::create(path).unwrap()));
+    let mut spread_tokens = Vec::new();
     for h in handles {
-        for token in h.await.unwrap() {
+        let (unused, spread) = h.await.unwrap();
+        for token in unused {
             writeln!(file, "{token}").unwrap();
         }
+        spread_tokens.extend(spread);
     }
     file.flush().unwrap();
+    // In order, so that consecutive lines go to consecutive businesses, round-robin.
+    spread_tokens.sort_unstable();
+    if let Some(f) = spread_file.as_mut() {
+        for (_, token) in spread_tokens {
+            writeln!(f, "{token}").unwrap();
+        }
+        f.flush().unwrap();
+    }
     eprintln!(
-        "seeded {reviews} reviews and {tokens_wanted} unused invitations for {SLUG} in {:.1} s",
+        "seeded {reviews} reviews and {tokens_wanted} unused invitations for {SLUG}, \
+         {} businesses and {spread} invitations spread over them, in {:.1} s",
+        businesses.len(),
         started.elapsed().as_secs_f64()
     );
 }
