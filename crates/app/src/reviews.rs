@@ -70,11 +70,13 @@ pub async fn submit(
     .await?;
     // The batch that wrote the review was sealed by a checkpoint before it committed, so the
     // receipt exists now (unless this instance runs without a log key).
-    let receipt = app
-        .store
-        .review_receipt(id)
-        .await?
-        .map(|r| String::from_utf8_lossy(&r).into_owned());
+    // Its latest event is the one it just wrote: the receipt is that entry's, which the
+    // store can build from memory.
+    let receipt = match write.review.log_index {
+        Some(index) => app.store.log_receipt(index).await?,
+        None => app.store.review_receipt(id).await?,
+    }
+    .map(|r| String::from_utf8_lossy(&r).into_owned());
     Ok(Submitted {
         write,
         edit_token,

@@ -7,6 +7,7 @@
 mod businesses;
 mod invitations;
 mod log;
+mod log_cache;
 mod migrations;
 mod reviews;
 mod stats;
@@ -15,6 +16,7 @@ mod write;
 mod writer;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -31,6 +33,11 @@ use writer::Writer;
 /// The contract's result, which the trait's methods return.
 type StoreResult<T> = store::Result<T>;
 
+/// Prepared statements kept per connection. rusqlite keeps 16 by default; one submission
+/// alone runs about twenty distinct statements on the writer (and the reads as many), so at
+/// 16 the cache evicted what the next write needed and every write parsed its SQL again.
+const STATEMENT_CACHE: usize = 128;
+
 /// How long a connection waits for a lock held by another connection or process.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -40,6 +47,8 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Writer,
     readers: r2d2::Pool<SqliteConnectionManager>,
+    /// The log's newest committed state, shared by the writer and the readers.
+    log: Arc<log_cache::LogCache>,
 }
 
 /// Turns a `sqlite:` URL (`sqlite://data/passaparola.db`, `sqlite:///abs/path.db`,
@@ -86,6 +95,7 @@ impl SqliteStore {
         configure(&conn)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         migrations::apply(&mut conn)?;
+        let cache = Arc::new(log_cache::LogCache::default());
         let before_commit = match signer {
             Some(signer) => {
                 log::check(&conn, &signer)?;
@@ -98,10 +108,14 @@ impl SqliteStore {
                         "logged the events recorded before the log"
                     );
                 }
-                log::seal(&tx, &signer, Utc::now())?;
+                log::seal(&tx, &cache, &signer, Utc::now())?;
                 tx.commit()?;
+                if let Some((size, signed)) = log::latest_checkpoint(&conn)? {
+                    cache.saw_checkpoint(size, &signed);
+                }
+                let sealing = cache.clone();
                 let hook: writer::BeforeCommit =
-                    Box::new(move |c: &Connection| log::seal(c, &signer, Utc::now()));
+                    Box::new(move |c: &Connection| log::seal(c, &sealing, &signer, Utc::now()));
                 Some(hook)
             }
             None => None,
@@ -109,12 +123,13 @@ impl SqliteStore {
         let checkpointer = Connection::open(path)
             .map_err(|e| StoreError::Config(format!("cannot open {}: {e}", path.display())))?;
         configure(&checkpointer)?;
-        let writer = Writer::start(conn, checkpointer, before_commit)
+        let writer = Writer::start(conn, checkpointer, before_commit, cache.clone())
             .map_err(|e| StoreError::Backend(format!("cannot start the writer: {e}").into()))?;
         let manager = SqliteConnectionManager::file(path)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .with_init(|c| {
                 c.busy_timeout(BUSY_TIMEOUT)?;
+                c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
                 c.pragma_update(None, "foreign_keys", "ON")
             });
         let readers = r2d2::Pool::builder()
@@ -126,6 +141,7 @@ impl SqliteStore {
             path: path.to_owned(),
             writer,
             readers,
+            log: cache,
         })
     }
 
@@ -185,6 +201,7 @@ fn create_private(path: &Path) -> Result<()> {
 /// Settings every read-write connection needs.
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     // Each write runs in a savepoint of its batch: keep the savepoints' journals in memory.
@@ -378,8 +395,8 @@ impl store::Invitations for SqliteStore {
         at: DateTime<Utc>,
     ) -> StoreResult<store::InvitationWrite> {
         self.writer
-            .write(move |c, cells| {
-                invitations::create(c, cells, business, id, &invitation, &token, at)
+            .write(move |c, fx| {
+                invitations::create(c, &mut fx.cells, business, id, &invitation, &token, at)
             })
             .await
     }
@@ -405,7 +422,7 @@ impl store::Invitations for SqliteStore {
 impl store::Reviews for SqliteStore {
     async fn write_review(&self, command: store::ReviewCommand) -> StoreResult<store::ReviewWrite> {
         self.writer
-            .write(move |c, cells| write::review(c, cells, command))
+            .write(move |c, fx| write::review(c, fx, command))
             .await
     }
 
@@ -544,13 +561,19 @@ impl store::Log for SqliteStore {
     }
 
     async fn review_receipt(&self, id: ReviewId) -> StoreResult<Option<Vec<u8>>> {
-        self.read(move |c| log::receipt(c, id)).await
+        let cache = self.log.clone();
+        self.read(move |c| log::receipt(c, &cache, id)).await
     }
 
     async fn log_receipt(&self, index: u64) -> StoreResult<Option<Vec<u8>>> {
+        // A recent entry's receipt is built from memory, without the blocking pool.
+        if let Some(receipt) = log::cached_receipt(&self.log, index) {
+            return Ok(Some(receipt));
+        }
+        let cache = self.log.clone();
         self.read(move |c| {
             let tx = c.unchecked_transaction()?;
-            let receipt = log::entry_receipt(&tx, index)?;
+            let receipt = log::entry_receipt(&tx, &cache, index)?;
             tx.finish()?;
             Ok(receipt)
         })

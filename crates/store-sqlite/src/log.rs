@@ -20,6 +20,7 @@ use ledger::{Hash, HashReader, prove_record, record_hash, stored_hash_index, tre
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::Result;
+use crate::log_cache::{Appended, CachedReader, LogCache, OnlyCached};
 use crate::{corrupt, to_ms};
 use store::StoreError;
 
@@ -60,7 +61,7 @@ pub(super) fn size(c: &Connection) -> Result<u64> {
 }
 
 /// Appends an entry; returns its index.
-fn append(c: &Connection, entry: &[u8]) -> Result<u64> {
+fn append(c: &Connection, appended: Option<&mut Appended>, entry: &[u8]) -> Result<u64> {
     let n = size(c)?;
     let hashes = ledger::stored_hashes_for_record_hash(n, record_hash(entry), &Reader(c))
         .map_err(ledger_error)?;
@@ -71,16 +72,23 @@ fn append(c: &Connection, entry: &[u8]) -> Result<u64> {
     for (i, h) in hashes.iter().enumerate() {
         insert.execute(params![(first + i as u64) as i64, &h.0[..]])?;
     }
+    if let Some(appended) = appended {
+        appended.entries.push((n, entry.to_vec()));
+        appended
+            .hashes
+            .extend((first..).zip(hashes.iter().copied()));
+    }
     Ok(n)
 }
 
 /// Records an event of a review: its history row and its log entry, with a fresh salt.
 pub(super) fn record_event(
     c: &Connection,
+    appended: &mut Appended,
     review: ReviewId,
     business: BusinessId,
     event: &domain::plan::Event,
-) -> Result<u64> {
+) -> Result<(u64, [u8; 32])> {
     let (kind, at, snapshot, content) = (event.kind, event.at, &event.snapshot, &event.content);
     let previous: Option<i64> = c
         .prepare_cached("SELECT MAX(log_index) FROM review_events WHERE review_id = ?1")?
@@ -94,7 +102,7 @@ pub(super) fn record_event(
         previous: previous.map(|p| p as u64),
         commitment: commitment(&salt, content),
     };
-    let index = append(c, &entry.encode())?;
+    let index = append(c, Some(appended), &entry.encode())?;
     c.prepare_cached(
         "INSERT INTO review_events (review_id, kind, at, data, log_index, salt, content)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -108,7 +116,7 @@ pub(super) fn record_event(
         &salt[..],
         content,
     ])?;
-    Ok(index)
+    Ok((index, salt))
 }
 
 /// Logs the events recorded before the log existed (schema 1), oldest first.
@@ -151,7 +159,7 @@ pub(super) fn backfill(c: &Connection) -> Result<u64> {
             previous: previous.map(|p| p as u64),
             commitment: commitment(&salt, &content),
         };
-        let index = append(c, &entry.encode())?;
+        let index = append(c, None, &entry.encode())?;
         c.execute(
             "UPDATE review_events SET log_index = ?2, salt = ?3, content = ?4 WHERE seq = ?1",
             params![seq, index as i64, &salt[..], content],
@@ -169,20 +177,32 @@ pub(super) fn latest_checkpoint(c: &Connection) -> Result<Option<(u64, Vec<u8>)>
     )
 }
 
-/// Signs a checkpoint for the current tree if it grew (or if there is none yet). Runs in the
-/// writer's transaction, just before COMMIT.
-pub(super) fn seal(c: &Connection, signer: &LogSigner, at: DateTime<Utc>) -> Result<()> {
+/// Signs a checkpoint for the current tree if it grew (or if there is none yet), and returns
+/// it (size and signed note). Runs in the writer's transaction, just before COMMIT.
+pub(super) fn seal(
+    c: &Connection,
+    cache: &LogCache,
+    signer: &LogSigner,
+    at: DateTime<Utc>,
+) -> Result<Option<(u64, Vec<u8>)>> {
     let size = size(c)?;
     if let Some((last, _)) = latest_checkpoint(c)?
         && last >= size
     {
-        return Ok(());
+        return Ok(None);
     }
-    let root = tree_hash(size, &Reader(c)).map_err(ledger_error)?;
+    // The committed hashes from memory, this batch's from the connection (without learning
+    // them: they are not committed yet).
+    let reader = CachedReader {
+        cache,
+        fallback: Reader(c),
+        learn: false,
+    };
+    let root = tree_hash(size, &reader).map_err(ledger_error)?;
     let signed = signer.sign_checkpoint(size, root).map_err(ledger_error)?;
     c.prepare_cached("INSERT INTO log_checkpoints (size, signed, created_at) VALUES (?1, ?2, ?3)")?
-        .execute(params![size as i64, signed, to_ms(at)])?;
-    Ok(())
+        .execute(params![size as i64, &signed, to_ms(at)])?;
+    Ok(Some((size, signed)))
 }
 
 /// Refuses a database whose log does not match its latest checkpoint. Every stored hash is
@@ -289,34 +309,75 @@ pub(super) fn tile(c: &Connection, path: TilePath) -> Result<Option<Vec<u8>>> {
 }
 
 /// A receipt for the latest event of a review, against the latest checkpoint.
-pub(super) fn receipt(c: &Connection, review: ReviewId) -> Result<Option<Vec<u8>>> {
+pub(super) fn receipt(
+    c: &Connection,
+    cache: &LogCache,
+    review: ReviewId,
+) -> Result<Option<Vec<u8>>> {
     let tx = c.unchecked_transaction()?;
     let index: Option<i64> = tx
         .prepare_cached("SELECT MAX(log_index) FROM review_events WHERE review_id = ?1")?
         .query_row([review.to_string()], |r| r.get(0))?;
     let receipt = match index {
-        Some(index) => entry_receipt(&tx, index as u64)?,
+        Some(index) => entry_receipt(&tx, cache, index as u64)?,
         None => None,
     };
     tx.finish()?;
     Ok(receipt)
 }
 
+/// A receipt for the entry at `index` from memory alone ([`LogCache`]), against the latest
+/// checkpoint this process knows; `None` if anything it needs is not there.
+pub(super) fn cached_receipt(cache: &LogCache, index: u64) -> Option<Vec<u8>> {
+    let (size, checkpoint) = cache.checkpoint()?;
+    if index >= size {
+        return None;
+    }
+    let entry = cache.entry(index)?;
+    let proof = prove_record(size, index, &OnlyCached(cache)).ok()?;
+    Some(
+        Receipt {
+            extra: Some(entry.to_vec()),
+            index,
+            proof,
+            checkpoint: checkpoint.to_vec(),
+        }
+        .to_text(),
+    )
+}
+
 /// A receipt for the entry at `index`, against the latest checkpoint; `None` if the entry is
 /// not (yet) covered by a checkpoint. Callers that read other rows first wrap both in one
 /// read transaction, so that the checkpoint and the stored hashes are of one snapshot.
-pub(super) fn entry_receipt(c: &Connection, index: u64) -> Result<Option<Vec<u8>>> {
+pub(super) fn entry_receipt(
+    c: &Connection,
+    cache: &LogCache,
+    index: u64,
+) -> Result<Option<Vec<u8>>> {
     let Some((size, checkpoint)) = latest_checkpoint(c)? else {
         return Ok(None);
     };
+    cache.saw_checkpoint(size, &checkpoint);
     if index >= size {
         // Appended by another process, not yet covered by a checkpoint.
         return Ok(None);
     }
-    let entry: Vec<u8> = c
-        .prepare_cached("SELECT entry FROM log_entries WHERE idx = ?1")?
-        .query_row([index as i64], |r| r.get(0))?;
-    let proof = prove_record(size, index, &Reader(c)).map_err(ledger_error)?;
+    let entry: Vec<u8> = match cache.entry(index) {
+        Some(entry) => entry.to_vec(),
+        None => {
+            let entry: Vec<u8> = c
+                .prepare_cached("SELECT entry FROM log_entries WHERE idx = ?1")?
+                .query_row([index as i64], |r| r.get(0))?;
+            cache.saw_entry(index, &entry);
+            entry
+        }
+    };
+    let reader = CachedReader {
+        cache,
+        fallback: Reader(c),
+        learn: true,
+    };
+    let proof = prove_record(size, index, &reader).map_err(ledger_error)?;
     Ok(Some(
         Receipt {
             extra: Some(entry),

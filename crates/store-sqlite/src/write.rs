@@ -5,22 +5,26 @@
 
 use domain::ids::{BusinessId, InvitationId, ReviewId};
 use domain::lifecycle::{InvitationState, ReviewState};
-use domain::plan::{self, Change, InvitationFacts, Plan, ReplyFacts, ReviewFacts};
-use domain::review::{Nps, Rating};
+use domain::plan::{self, Change, InvitationFacts, Plan, ReplyFacts, ReviewFacts, Step};
+use domain::review::{Nps, Rating, ReviewStatus};
 use domain::secret::TokenHash;
 use rusqlite::{Connection, OptionalExtension, params};
-use store::{Entity, ReviewCommand, ReviewWrite, StoreError};
+use store::{
+    BusinessRef, Entity, Opening, Position, Review, ReviewCommand, ReviewContent, ReviewWrite,
+    StoreError,
+};
 
 use crate::reviews::{by_id, parse_status};
-use crate::stats::Cells;
+use crate::writer::Effects;
 use crate::{Result, corrupt, from_ms, parse_uuid, to_ms};
 
 /// Applies one review command.
 pub(crate) fn review(
     c: &Connection,
-    cells: &mut Cells,
+    effects: &mut Effects,
     command: ReviewCommand,
 ) -> Result<ReviewWrite> {
+    let mut business = None;
     let plan = match command {
         ReviewCommand::Submit {
             invitation,
@@ -28,13 +32,11 @@ pub(crate) fn review(
             draft,
             edit_token,
             at,
-        } => plan::submit(
-            &invitation_facts(c, &invitation)?,
-            id,
-            &draft,
-            edit_token,
-            at,
-        )?,
+        } => {
+            let (facts, of) = invitation_facts(c, &invitation)?;
+            business = Some(of);
+            plan::submit(&facts, id, &draft, edit_token, at)?
+        }
         ReviewCommand::Edit {
             review,
             edit_token,
@@ -60,19 +62,94 @@ pub(crate) fn review(
         } => plan::follow_up(&review_facts(c, review)?, edit_token, &body, at)?,
         ReviewCommand::Erase { review, by, at } => plan::erase(&review_facts(c, review)?, by, at)?,
     };
-    apply(c, cells, &plan)?;
-    let review = by_id(c, plan.review)?.ok_or_else(|| corrupt("review", plan.review))?;
+    let applied = apply(c, effects, &plan)?;
+    let review = match (business, applied) {
+        // A new review without products: every field is known, no need to read it back.
+        (Some(business), Some(applied)) => published(&plan, business, applied)?,
+        _ => None,
+    };
+    let review = match review {
+        Some(review) => review,
+        None => by_id(c, plan.review)?.ok_or_else(|| corrupt("review", plan.review))?,
+    };
     Ok(ReviewWrite {
         review,
         created: plan.created,
     })
 }
 
-/// Applies a plan: its row change, its event with its log entry, its cell moves.
-fn apply(c: &Connection, cells: &mut Cells, plan: &Plan) -> Result<()> {
-    let Some(step) = &plan.step else {
-        return Ok(());
+/// What applying a plan wrote that only the database knows: the new review's row number,
+/// the event's log index and salt.
+struct Applied {
+    seq: Option<i64>,
+    log_index: u64,
+    salt: [u8; 32],
+}
+
+/// The review a publication just wrote, as a read would return it (`reviews::by_id`), built
+/// from the plan; `None` for a review with product ratings (their names are the latest
+/// invitation's, read back instead).
+fn published(plan: &Plan, business: BusinessRef, applied: Applied) -> Result<Option<Review>> {
+    let Some(Step {
+        change:
+            Change::Publish {
+                relationship,
+                language,
+                draft,
+                ..
+            },
+        event,
+        ..
+    }) = &plan.step
+    else {
+        return Ok(None);
     };
+    let Some(seq) = applied.seq.filter(|_| draft.products.is_empty()) else {
+        return Ok(None);
+    };
+    let at_ms = to_ms(event.at);
+    Ok(Some(Review {
+        id: plan.review,
+        business,
+        relationship: *relationship,
+        verified: true,
+        status: ReviewStatus::Published,
+        created_at: from_ms(at_ms)?,
+        updated_at: None,
+        edit_count: 0,
+        withdrawn_at: None,
+        erased_at: None,
+        content: Some(ReviewContent {
+            rating: draft.rating.get(),
+            title: draft.title.as_str().to_owned(),
+            body: draft.body.as_str().to_owned(),
+            nps: draft.nps.map(Nps::get),
+            experience_date: draft.experience_date.map(|d| d.get()),
+            author_name: draft.author_name.as_str().to_owned(),
+            language: language.clone(),
+            products: Vec::new(),
+        }),
+        reply: None,
+        follow_up: None,
+        position: Position {
+            rating: draft.rating.get(),
+            created_at_ms: at_ms,
+            seq,
+        },
+        log_index: Some(applied.log_index),
+        opening: Some(Opening {
+            salt: applied.salt,
+            content: event.content.clone(),
+        }),
+    }))
+}
+
+/// Applies a plan: its row change, its event with its log entry, its cell moves.
+fn apply(c: &Connection, effects: &mut Effects, plan: &Plan) -> Result<Option<Applied>> {
+    let Some(step) = &plan.step else {
+        return Ok(None);
+    };
+    let mut seq = None;
     let id = plan.review.to_string();
     let at = to_ms(step.event.at);
     match &step.change {
@@ -82,16 +159,18 @@ fn apply(c: &Connection, cells: &mut Cells, plan: &Plan) -> Result<()> {
             language,
             draft,
             edit_token,
-        } => publish(
-            c,
-            plan,
-            *invitation,
-            relationship.as_str(),
-            language,
-            draft,
-            edit_token,
-            at,
-        )?,
+        } => {
+            seq = Some(publish(
+                c,
+                plan,
+                *invitation,
+                relationship.as_str(),
+                language,
+                draft,
+                edit_token,
+                at,
+            )?)
+        }
         Change::Edit {
             rating,
             title,
@@ -147,11 +226,16 @@ fn apply(c: &Connection, cells: &mut Cells, plan: &Plan) -> Result<()> {
         }
         Change::Erase { counted } => erase(c, &id, *counted, at)?,
     }
-    crate::log::record_event(c, plan.review, plan.business, &step.event)?;
+    let (log_index, salt) =
+        crate::log::record_event(c, &mut effects.log, plan.review, plan.business, &step.event)?;
     for m in &step.cells {
-        cells.push(m);
+        effects.cells.push(m);
     }
-    Ok(())
+    Ok(Some(Applied {
+        seq,
+        log_index,
+        salt,
+    }))
 }
 
 #[allow(
@@ -167,7 +251,7 @@ fn publish(
     draft: &domain::review::ReviewDraft,
     edit_token: &TokenHash,
     at: i64,
-) -> Result<()> {
+) -> Result<i64> {
     let (id, business) = (plan.review.to_string(), plan.business.to_string());
     c.prepare_cached("UPDATE invitations SET used_at = ?2 WHERE id = ?1")?
         .execute(params![invitation.to_string(), at])?;
@@ -192,6 +276,7 @@ fn publish(
         edit_token.as_bytes(),
         at,
     ])?;
+    let seq = c.last_insert_rowid();
     for p in &draft.products {
         c.prepare_cached(
             "INSERT INTO product_reviews (review_id, business_id, sku, rating, body, created_at)
@@ -206,7 +291,7 @@ fn publish(
             at
         ])?;
     }
-    Ok(())
+    Ok(seq)
 }
 
 /// Erases a review's personal content.
@@ -242,12 +327,25 @@ fn erase(c: &Connection, id: &str, counted: bool, at: i64) -> Result<()> {
 }
 
 /// What the plan needs to know of the invitation whose token hashes to `token`.
-fn invitation_facts(c: &Connection, token: &TokenHash) -> Result<InvitationFacts> {
-    type Found = (String, String, String, String, i64, Option<i64>, i64);
+/// (And the business it is of, for the answer.)
+fn invitation_facts(c: &Connection, token: &TokenHash) -> Result<(InvitationFacts, BusinessRef)> {
+    type Found = (
+        String,
+        String,
+        String,
+        String,
+        i64,
+        Option<i64>,
+        i64,
+        String,
+        String,
+    );
     let found: Option<Found> = c
         .prepare_cached(
-            "SELECT id, business_id, relationship, locale, expires_at, used_at, created_at
-             FROM invitations WHERE token_hash = ?1",
+            "SELECT i.id, i.business_id, i.relationship, i.locale, i.expires_at, i.used_at,
+                    i.created_at, b.slug, b.name
+             FROM invitations i JOIN businesses b ON b.id = i.business_id
+             WHERE i.token_hash = ?1",
         )?
         .query_row([token.as_bytes()], |r| {
             Ok((
@@ -258,18 +356,21 @@ fn invitation_facts(c: &Connection, token: &TokenHash) -> Result<InvitationFacts
                 r.get(4)?,
                 r.get(5)?,
                 r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
             ))
         })
         .optional()?;
-    let (id, business, relationship, locale, expires_at, used_at, invited_at) =
+    let (id, business, relationship, locale, expires_at, used_at, invited_at, slug, name) =
         found.ok_or(StoreError::NotFound(Entity::Invitation))?;
+    let business = BusinessId(parse_uuid(&business)?);
     let skus = c
         .prepare_cached("SELECT sku FROM invitation_products WHERE invitation_id = ?1")?
         .query_map([&id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(InvitationFacts {
+    let facts = InvitationFacts {
         id: InvitationId(parse_uuid(&id)?),
-        business: BusinessId(parse_uuid(&business)?),
+        business,
         relationship: relationship
             .parse()
             .map_err(|_| corrupt("relationship", &relationship))?,
@@ -280,7 +381,15 @@ fn invitation_facts(c: &Connection, token: &TokenHash) -> Result<InvitationFacts
         },
         invited_at: from_ms(invited_at)?,
         skus,
-    })
+    };
+    Ok((
+        facts,
+        BusinessRef {
+            id: business,
+            slug,
+            name,
+        },
+    ))
 }
 
 /// What the plan needs to know of a review.

@@ -9,6 +9,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::Result;
+use crate::log_cache::{Appended, LogCache};
 use crate::stats::{BatchCells, Cells};
 use store::StoreError;
 
@@ -16,11 +17,26 @@ use store::StoreError;
 /// that the first write in a batch does not wait long for the last.
 const MAX_BATCH: usize = 512;
 
+/// What one write changes beside its rows: the figures' cells it moves and what it appends
+/// to the log. They join its batch only if its savepoint is released.
+#[derive(Debug, Default)]
+pub(crate) struct Effects {
+    pub cells: Cells,
+    pub log: Appended,
+}
+
+/// A batch's effects, from its released writes.
+#[derive(Debug, Default)]
+struct BatchEffects {
+    cells: BatchCells,
+    log: Appended,
+}
+
 /// A queued write.
 trait Job: Send {
     /// Runs the write inside the open transaction, its figure changes joining `cells` if it
     /// is kept, and returns what to do after the commit.
-    fn run(self: Box<Self>, conn: &Connection, cells: &mut BatchCells) -> Box<dyn Finish>;
+    fn run(self: Box<Self>, conn: &Connection, batch: &mut BatchEffects) -> Box<dyn Finish>;
     /// The transaction could not even start.
     fn abort(self: Box<Self>, error: &rusqlite::Error);
 }
@@ -42,16 +58,17 @@ struct Ran<T> {
 
 impl<F, T> Job for Pending<F, T>
 where
-    F: FnOnce(&Connection, &mut Cells) -> Result<T> + Send,
+    F: FnOnce(&Connection, &mut Effects) -> Result<T> + Send,
     T: Send + 'static,
 {
-    fn run(self: Box<Self>, conn: &Connection, batch: &mut BatchCells) -> Box<dyn Finish> {
+    fn run(self: Box<Self>, conn: &Connection, batch: &mut BatchEffects) -> Box<dyn Finish> {
         let Pending { work, reply } = *self;
-        let mut cells = Cells::default();
-        let result = in_savepoint(conn, |c| work(c, &mut cells));
+        let mut effects = Effects::default();
+        let result = in_savepoint(conn, |c| work(c, &mut effects));
         if result.is_ok() {
-            // Its cell changes go with its rows: kept with them, or dropped with them.
-            batch.keep(cells);
+            // Its effects go with its rows: kept with them, or dropped with them.
+            batch.cells.keep(effects.cells);
+            batch.log.extend(effects.log);
         }
         Box::new(Ran { result, reply })
     }
@@ -107,8 +124,9 @@ impl std::fmt::Debug for dyn Job {
 }
 
 /// Runs in each batch's transaction after its writes and before COMMIT; if it fails, the
-/// whole batch is rolled back. The log uses it to sign one checkpoint per batch.
-pub(crate) type BeforeCommit = Box<dyn FnMut(&Connection) -> Result<()> + Send>;
+/// whole batch is rolled back. The log uses it to sign one checkpoint per batch, and returns
+/// it (size and signed note), to be published once the batch has committed.
+pub(crate) type BeforeCommit = Box<dyn FnMut(&Connection) -> Result<Option<(u64, Vec<u8>)>> + Send>;
 
 impl Writer {
     /// Starts the writer thread on `conn`. The thread ends when every `Writer` is dropped.
@@ -121,6 +139,7 @@ impl Writer {
         conn: Connection,
         checkpointer: Connection,
         before_commit: Option<BeforeCommit>,
+        cache: std::sync::Arc<LogCache>,
     ) -> std::io::Result<Self> {
         conn.pragma_update(None, "wal_autocheckpoint", 0)
             .map_err(std::io::Error::other)?;
@@ -132,7 +151,7 @@ impl Writer {
         std::thread::Builder::new()
             .name("passaparola-writer".into())
             .spawn(move || {
-                run(conn, jobs, before_commit);
+                run(conn, jobs, before_commit, &cache);
                 drop(alive);
             })?;
         Ok(Self { queue })
@@ -141,7 +160,7 @@ impl Writer {
     /// Runs `work` inside a write transaction and returns once it is durable.
     pub(crate) async fn write<T, F>(&self, work: F) -> store::Result<T>
     where
-        F: FnOnce(&Connection, &mut Cells) -> Result<T> + Send + 'static,
+        F: FnOnce(&Connection, &mut Effects) -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
@@ -209,6 +228,7 @@ fn run(
     conn: Connection,
     mut jobs: mpsc::Receiver<Box<dyn Job>>,
     mut before_commit: Option<BeforeCommit>,
+    cache: &LogCache,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = jobs.blocking_recv() {
@@ -226,7 +246,7 @@ fn run(
             batch.drain(..).for_each(|job| job.abort(&e));
             continue;
         }
-        let mut cells = BatchCells::default();
+        let mut effects = BatchEffects::default();
         let mut ran = Vec::with_capacity(batch.len());
         for job in batch.drain(..) {
             if conn.is_autocommit() {
@@ -237,17 +257,25 @@ fn run(
                     Some("the batch's transaction was rolled back".into()),
                 ));
             } else {
-                ran.push(job.run(&conn, &mut cells));
+                ran.push(job.run(&conn, &mut effects));
             }
         }
         // Each cell the batch moved is written once, then the log's checkpoint is signed.
         let sealed = match before_commit.as_mut() {
-            _ if conn.is_autocommit() => Ok(()),
-            Some(hook) => cells.flush(&conn).and_then(|()| hook(&conn)),
-            None => cells.flush(&conn),
+            _ if conn.is_autocommit() => Ok(None),
+            Some(hook) => effects.cells.flush(&conn).and_then(|()| hook(&conn)),
+            None => effects.cells.flush(&conn).map(|()| None),
         }
         .map_err(|e| e.to_string());
-        let commit = sealed.and_then(|()| conn.execute_batch("COMMIT").map_err(|e| e.to_string()));
+        let commit = sealed.and_then(|checkpoint| {
+            conn.execute_batch("COMMIT")
+                .map(|()| checkpoint)
+                .map_err(|e| e.to_string())
+        });
+        // Committed: the log's new state is what any reader may now see.
+        let commit = commit.map(|checkpoint| {
+            cache.publish(std::mem::take(&mut effects.log), checkpoint);
+        });
         if let Err(e) = &commit {
             tracing::error!(error = %e, writes = ran.len(), "commit failed");
             if !conn.is_autocommit()
@@ -281,8 +309,8 @@ mod tests {
         let store = super::super::SqliteStore::open(&path, None).unwrap();
         let business = BusinessId::generate();
         let write = |kept: bool| {
-            store.writer.write(move |_, cells| {
-                cells.push(&CellMove {
+            store.writer.write(move |_, effects| {
+                effects.cells.push(&CellMove {
                     scope: CellScope {
                         business,
                         product: String::new(),

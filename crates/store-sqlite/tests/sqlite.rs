@@ -125,3 +125,43 @@ async fn the_wal_is_checkpointed_beside_the_writer() {
         "the database file never grew: the WAL was not copied back"
     );
 }
+
+/// Receipts built from the log's state in memory (the writer publishes each committed batch)
+/// are byte for byte the ones built from the database by a store that has not seen the
+/// writes.
+#[tokio::test]
+async fn receipts_from_memory_equal_receipts_from_the_database() {
+    use store::Log;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let signer = || ledger::note::LogSigner::from_seed("test.example/log", [9; 32]).unwrap();
+    let store = std::sync::Arc::new(SqliteStore::open(&path, Some(signer())).unwrap());
+    let business = contract::business(store.as_ref(), "bottega").await;
+    // Writes at once, so that batches hold several; rounds, so that proofs cross batches.
+    for round in 0..5 {
+        let writes: Vec<_> = (0..20)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let reference = format!("R{round}-{i}");
+                    contract::reviewed(store.as_ref(), business, &reference, 4, Utc::now()).await
+                })
+            })
+            .collect();
+        for w in writes {
+            w.await.unwrap();
+        }
+    }
+    let size = 100;
+    let mut from_memory = Vec::new();
+    for i in 0..size {
+        from_memory.push(store.log_receipt(i).await.unwrap().unwrap());
+    }
+    drop(store);
+    let fresh = SqliteStore::open(&path, Some(signer())).unwrap();
+    for (i, expected) in from_memory.iter().enumerate() {
+        let read = fresh.log_receipt(i as u64).await.unwrap().unwrap();
+        assert_eq!(&read, expected, "receipt {i}");
+    }
+    assert!(fresh.log_receipt(size).await.unwrap().is_none());
+}

@@ -229,6 +229,10 @@ pub async fn products_are_checked_against_the_invitation(open: Open) {
         .write_review(submit(token, 4, None, &[("TAGL", 5)], now))
         .await
         .unwrap();
+    assert_eq!(
+        Some(&written.review),
+        store.review(written.review.id).await.unwrap().as_ref()
+    );
     let content = written.review.content.unwrap();
     assert_eq!(content.products.len(), 1);
     assert_eq!(content.products[0].name, "Tagliatelle al ragù");

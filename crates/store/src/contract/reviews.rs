@@ -80,6 +80,11 @@ pub async fn every_lifecycle_step_and_its_history(open: Open) {
         .unwrap();
     assert!(first.created);
     let id = first.review.id;
+    assert_eq!(
+        Some(&first.review),
+        store.review(id).await.unwrap().as_ref(),
+        "a write answers the review as any read then shows it"
+    );
     let edit = super::edit_token(token);
     let content = first.review.content.as_ref().unwrap();
     assert_eq!((content.rating, content.nps), (2, Some(6)));
