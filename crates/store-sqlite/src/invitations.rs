@@ -108,7 +108,8 @@ fn find(c: &Connection, condition: &str, key: impl rusqlite::ToSql) -> Result<Op
         .prepare_cached(&format!(
             "SELECT i.id, i.business_id, b.slug, b.name, i.reference, i.relationship,
                     i.customer_name, i.customer_email, i.locale, i.created_at, i.expires_at,
-                    i.used_at
+                    COALESCE(i.used_at,
+                             (SELECT r.created_at FROM reviews r WHERE r.invitation_id = i.id))
              FROM invitations i JOIN businesses b ON b.id = i.business_id
              WHERE {condition}"
         ))?

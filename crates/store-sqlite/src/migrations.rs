@@ -33,6 +33,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_drop_summary_tallies",
         include_str!("../migrations/0009_drop_summary_tallies.sql"),
     ),
+    (
+        "0010_lean_writes",
+        include_str!("../migrations/0010_lean_writes.sql"),
+    ),
 ];
 
 /// The Rust steps, by migration name.

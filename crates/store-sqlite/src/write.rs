@@ -253,8 +253,8 @@ fn publish(
     at: i64,
 ) -> Result<i64> {
     let (id, business) = (plan.review.to_string(), plan.business.to_string());
-    c.prepare_cached("UPDATE invitations SET used_at = ?2 WHERE id = ?1")?
-        .execute(params![invitation.to_string(), at])?;
+    // The invitation is used from now on: its review's row says so (`reviews.invitation_id`
+    // is unique), so the invitation's own row is not written again.
     c.prepare_cached(
         "INSERT INTO reviews (id, business_id, invitation_id, relationship, verified, status,
              rating, title, body, nps, experience_date, author_name, language, edit_token_hash,
@@ -342,7 +342,9 @@ fn invitation_facts(c: &Connection, token: &TokenHash) -> Result<(InvitationFact
     );
     let found: Option<Found> = c
         .prepare_cached(
-            "SELECT i.id, i.business_id, i.relationship, i.locale, i.expires_at, i.used_at,
+            "SELECT i.id, i.business_id, i.relationship, i.locale, i.expires_at,
+                    COALESCE(i.used_at,
+                             (SELECT r.created_at FROM reviews r WHERE r.invitation_id = i.id)),
                     i.created_at, b.slug, b.name
              FROM invitations i JOIN businesses b ON b.id = i.business_id
              WHERE i.token_hash = ?1",

@@ -91,6 +91,12 @@ pub async fn every_lifecycle_step_and_its_history(open: Open) {
     assert!(first.review.verified);
     assert_eq!(first.review.status, ReviewStatus::Published);
     assert!(first.review.opening.is_some() && first.review.log_index.is_some());
+    let used = store.invitation_by_token(token).await.unwrap().unwrap();
+    assert_eq!(
+        used.used_at,
+        Some(first.review.created_at),
+        "the invitation is used from the moment of its review"
+    );
     let again = store.write_review(submit(token, 5, None, &[], t0)).await;
     assert!(
         matches!(again, Err(StoreError::Rule(LifecycleError::InvitationUsed))),
