@@ -206,8 +206,12 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     // Each write runs in a savepoint of its batch: keep the savepoints' journals in memory.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
-    // 64 MiB of page cache (negative: in KiB), so that a batch's pages stay in memory.
-    conn.pragma_update(None, "cache_size", -65536)?;
+    // 8 MiB of page cache (negative: in KiB): a batch's pages stay in memory, and the rest
+    // comes from the OS's page cache. Larger costs the writer more: at every COMMIT SQLite
+    // walks its page cache's whole hash table (`pcache1TruncateUnsafe`, 14% of the writer's
+    // time at 64 MiB); measured side by side, 64 MiB took 128-132 µs of the writer per
+    // submission, 8 MiB 113-114, 2 MiB 103-107 (BENCHMARKS.md, issue 12).
+    conn.pragma_update(None, "cache_size", -8192)?;
     Ok(())
 }
 

@@ -90,9 +90,13 @@ pub(super) fn record_event(
     event: &domain::plan::Event,
 ) -> Result<(u64, [u8; 32])> {
     let (kind, at, snapshot, content) = (event.kind, event.at, &event.snapshot, &event.content);
-    let previous: Option<i64> = c
-        .prepare_cached("SELECT MAX(log_index) FROM review_events WHERE review_id = ?1")?
-        .query_row([review.to_string()], |r| r.get(0))?;
+    // A publication is a review's first event: nothing to look up.
+    let previous: Option<i64> = if kind == EventKind::ReviewPublished {
+        None
+    } else {
+        c.prepare_cached("SELECT MAX(log_index) FROM review_events WHERE review_id = ?1")?
+            .query_row([review.to_string()], |r| r.get(0))?
+    };
     let salt: [u8; 32] = rand::random();
     let entry = LogEntry {
         kind,
@@ -111,7 +115,9 @@ pub(super) fn record_event(
         review.to_string(),
         kind.as_str(),
         to_ms(at),
-        snapshot.to_string(),
+        // The history's data is the canonical content itself (compact JSON, sorted keys),
+        // serialised once.
+        std::str::from_utf8(content).map_or_else(|_| snapshot.to_string(), str::to_owned),
         index as i64,
         &salt[..],
         content,

@@ -91,12 +91,13 @@ impl<T: Send> Finish for Ran<T> {
 }
 
 fn in_savepoint<T>(conn: &Connection, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-    conn.execute_batch("SAVEPOINT job")
-        .map_err(crate::Error::from)?;
+    // Prepared once (the connection's statement cache), not parsed for every write.
+    conn.prepare_cached("SAVEPOINT job")?.execute([])?;
     match work(conn) {
         Ok(value) => conn
-            .execute_batch("RELEASE job")
-            .map(|()| value)
+            .prepare_cached("RELEASE job")
+            .and_then(|mut s| s.execute([]))
+            .map(|_| value)
             .map_err(crate::Error::from),
         Err(e) => {
             // Undo this write only; the batch's other writes stay.

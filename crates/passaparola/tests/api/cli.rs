@@ -51,6 +51,37 @@ pub(crate) fn create_business(data_dir: &Path, slug: &str) -> String {
         .to_owned()
 }
 
+/// Invites `reference` with the business's `key` and submits its review over HTTP.
+async fn reviewed(
+    client: &reqwest::Client,
+    address: &str,
+    key: &str,
+    reference: &str,
+    rating: i64,
+) -> crate::helpers::Reply {
+    let inv = read(
+        client
+            .post(format!("{address}/api/v1/invitations"))
+            .bearer_auth(key)
+            .json(&json!({"reference": reference}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .expect(201);
+    read(
+        client
+            .post(format!("{address}/api/v1/reviews"))
+            .json(&review_body(inv.body["token"].as_str().unwrap(), rating))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .expect(201)
+}
+
 /// A server process on port 0; its log goes to `log`.
 pub(crate) struct Server {
     child: Child,
@@ -361,27 +392,7 @@ async fn the_operator_erases_beside_the_server_and_the_log_records_it() {
     let server = Server::start(dir.path(), &log);
     let key = create_business(dir.path(), "bottega-prova");
     let client = reqwest::Client::new();
-    let inv = read(
-        client
-            .post(format!("{}/api/v1/invitations", server.address))
-            .bearer_auth(&key)
-            .json(&json!({"reference": "ORD-1"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .expect(201);
-    let review = read(
-        client
-            .post(format!("{}/api/v1/reviews", server.address))
-            .json(&review_body(inv.body["token"].as_str().unwrap(), 2))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .expect(201);
+    let review = reviewed(&client, &server.address, &key, "ORD-1", 2).await;
     let id = review.body["id"].as_str().unwrap().to_owned();
 
     let out = run(dir.path(), &["review", "erase", "--id", &id]);
@@ -430,27 +441,7 @@ async fn an_erasure_from_the_command_line_leaves_the_public_reads_within_a_secon
     let client = reqwest::Client::new();
     let mut ids = Vec::new();
     for (reference, rating) in [("ORD-1", 2), ("ORD-2", 5)] {
-        let inv = read(
-            client
-                .post(format!("{}/api/v1/invitations", server.address))
-                .bearer_auth(&key)
-                .json(&json!({"reference": reference}))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
-        .expect(201);
-        let review = read(
-            client
-                .post(format!("{}/api/v1/reviews", server.address))
-                .json(&review_body(inv.body["token"].as_str().unwrap(), rating))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
-        .expect(201);
+        let review = reviewed(&client, &server.address, &key, reference, rating).await;
         ids.push(review.body["id"].as_str().unwrap().to_owned());
     }
     let base = format!("{}/api/v1/businesses/bottega-prova", server.address);
@@ -508,29 +499,7 @@ async fn an_auditor_verifies_receipts_and_monitors_the_log() {
     let submit = |reference: String| {
         let client = client.clone();
         let (address, key) = (server.address.clone(), key.clone());
-        async move {
-            let inv = read(
-                client
-                    .post(format!("{address}/api/v1/invitations"))
-                    .bearer_auth(&key)
-                    .json(&json!({"reference": reference}))
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await
-            .expect(201);
-            read(
-                client
-                    .post(format!("{address}/api/v1/reviews"))
-                    .json(&review_body(inv.body["token"].as_str().unwrap(), 4))
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await
-            .expect(201)
-        }
+        async move { reviewed(&client, &address, &key, &reference, 4).await }
     };
     let first = submit("ORD-0".into()).await;
     let receipt = dir.path().join("review.tlog-proof");
