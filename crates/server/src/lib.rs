@@ -1,6 +1,8 @@
-//! Passaparola's HTTP server: the REST API under `/api/v1`, its OpenAPI document, the public
-//! read cache and the demo data. Handlers parse requests into domain types, call the store
-//! and shape the response; they hold no SQL and no business rules.
+//! Passaparola's HTTP surface: the REST API under `/api/v1` and its OpenAPI document, the
+//! pages, what other sites embed, the log's routes, and the public read cache. Handlers parse
+//! requests into domain types, run a use case of `app` (a write) or one store call (a read),
+//! and shape the response; they hold no SQL and no business rules, and no surface imports
+//! another's handlers (what they share is `listing`, `public`, `error` and `extract`).
 
 pub mod api;
 pub mod cache;
