@@ -12,6 +12,7 @@ mod lifecycle;
 mod listing;
 mod log;
 mod products;
+mod redirects;
 mod scoring;
 mod stats;
 mod web;

@@ -13,15 +13,12 @@ use super::session::{CsrfField, CsrfForm, Session, session_cookie};
 use super::{Meta, PageError, PageForm, private_page, see_other};
 use crate::AppState;
 use crate::extract::ClientIp;
+use crate::web::redirect::safe_local_path;
 use app::accounts::{self, LogIn};
 
 /// Only a path on this site: never an open redirect.
-fn local(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next
-    } else {
-        "/inbox"
-    }
+fn local(next: &str) -> String {
+    safe_local_path(next).unwrap_or_else(|| "/inbox".into())
 }
 
 #[derive(Template)]
@@ -50,7 +47,7 @@ fn login_page(
         meta: Meta::private(tr.t("login-title"), tr.t("login-intro"), "/login".into()),
         error,
         email,
-        next: local(next).to_owned(),
+        next: local(next),
         tr,
     };
     private_page(status, &page)
@@ -99,7 +96,7 @@ pub async fn login(
         LogIn::Session { token, .. } => {
             let max_age = accounts::SESSION_DAYS * 86_400;
             let cookie = session_cookie(&state, token.expose(), max_age);
-            Ok(see_other(local(&form.next), Some(cookie)))
+            Ok(see_other(&local(&form.next), Some(cookie)))
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod keys;
 pub mod login;
 pub mod pages;
 mod parts;
+pub mod redirect;
 pub mod session;
 
 use askama::Template;

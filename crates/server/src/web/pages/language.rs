@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::extract::ApiPath;
 use crate::web::PageError;
 use crate::web::i18n;
+use crate::web::redirect::safe_local_path;
 
 #[derive(Debug, Deserialize)]
 pub struct LangQuery {
@@ -24,7 +25,8 @@ pub async fn set_language(
     // Only a path on this site: never an open redirect.
     let next = q
         .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .as_deref()
+        .and_then(safe_local_path)
         .unwrap_or_else(|| "/".into());
     let cookie = format!(
         "{}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
