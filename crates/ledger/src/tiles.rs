@@ -111,7 +111,11 @@ impl TilePath {
     /// Whether every hash of this tile exists in a tree of `size` entries. Partial tiles are
     /// served for any width that exists; the full tile replaces them once complete.
     pub fn exists_in(&self, size: u64) -> bool {
-        let level_size = size >> (u32::from(TILE_HEIGHT) * u32::from(self.level()));
+        // Level 8 and above would shift by 64 bits or more: no tree of a u64 size reaches
+        // them (`>>` would panic in a debug build and wrap in a release one).
+        let level_size = size
+            .checked_shr(u32::from(TILE_HEIGHT) * u32::from(self.level()))
+            .unwrap_or(0);
         self.index
             .checked_mul(TILE_WIDTH)
             .and_then(|start| start.checked_add(u64::from(self.width)))
@@ -267,6 +271,39 @@ mod tests {
     }
 
     proptest! {
+        /// A tile exists exactly when every hash it holds is in the tree, computed without
+        /// any overflow; and asking never panics, whatever the path.
+        #[test]
+        fn a_tile_exists_only_inside_the_tree(
+            level in 0u8..=63,
+            index in prop_oneof![0u64..4, any::<u64>()],
+            width in 1u16..=256,
+            size in prop_oneof![0u64..100_000, any::<u64>()],
+        ) {
+            let tile = TilePath { kind: TileKind::Hashes(level), index, width };
+            let exists = tile.exists_in(size);
+            // The number of entries the tree needs for the tile's last hash; None past u128.
+            let end = (level < 8).then(|| {
+                (u128::from(index) * 256 + u128::from(width))
+                    .checked_mul(1u128 << (8 * u32::from(level)))
+            }).flatten();
+            if exists {
+                prop_assert!(end.is_some_and(|end| end <= u128::from(size)), "{tile:?} in {size}");
+            } else {
+                // Absent: past the tree, or a partial tile whose full tile exists.
+                let full_exists = end.is_some_and(|_| {
+                    ((u128::from(index) + 1) * 256)
+                        .checked_mul(1u128 << (8 * u32::from(level)))
+                        .is_some_and(|full| full <= u128::from(size))
+                });
+                prop_assert!(end.is_none_or(|end| end > u128::from(size)) || full_exists,
+                    "{tile:?} in {size}");
+            }
+            if level >= 8 {
+                prop_assert!(!exists);
+            }
+        }
+
         #[test]
         fn paths_round_trip(level in 0u8..=63, index in any::<u64>(), width in 1u16..=256, entries: bool) {
             let kind = if entries { TileKind::Entries } else { TileKind::Hashes(level) };

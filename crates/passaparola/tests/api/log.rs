@@ -413,3 +413,30 @@ async fn erasure_leaves_the_log_whole_and_the_content_gone() {
         "indexes stay"
     );
 }
+
+/// Tiles above the tree's top level, or past its size, do not exist: 404, never a tile of
+/// another level (a shift by 64 bits or more wrapped around) and never a panic.
+#[tokio::test]
+async fn tiles_past_the_tree_are_not_found() {
+    let app = TestApp::spawn().await;
+    for i in 0..3 {
+        app.review(&format!("ORD-{i}"), 4).await;
+    }
+    let (status, _, body) = bytes(&app, "/log/tile/0/000.p/3").await;
+    assert_eq!((status, body.len()), (200, 3 * 32), "the tree's own tile");
+    for path in [
+        "/log/tile/0/000.p/4",
+        "/log/tile/1/000.p/1",
+        "/log/tile/7/000.p/1",
+        "/log/tile/8/000.p/1",
+        "/log/tile/9/000.p/1",
+        "/log/tile/31/000.p/1",
+        "/log/tile/32/000.p/1",
+        "/log/tile/63/000.p/1",
+        "/log/tile/9/x999/x999/x999/x999/x999/999",
+        "/log/tile/entries/x999/x999/x999/x999/x999/999",
+    ] {
+        let (status, _, _) = bytes(&app, path).await;
+        assert_eq!(status, 404, "{path}");
+    }
+}
