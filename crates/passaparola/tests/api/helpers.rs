@@ -128,6 +128,23 @@ impl TestApp {
         (slug.to_owned(), key.expose().to_owned())
     }
 
+    /// A web user of the first business, with this password.
+    pub async fn create_user(&self, email: &str, password: &str) {
+        self.store
+            .create_user(
+                store::NewUser {
+                    business_slug: self.slug.clone(),
+                    email: domain::invitation::Email::parse(email).unwrap(),
+                    name: domain::review::ResponderName::parse("Giulia Bianchi").unwrap(),
+                    role: None,
+                },
+                app::passwords::hash(password).unwrap(),
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+    }
+
     pub async fn request(
         &self,
         method: Method,

@@ -58,19 +58,7 @@ async fn the_language_switch_goes_back_only_to_this_site() {
 async fn logging_in_goes_on_only_to_this_site() {
     let app = TestApp::spawn().await;
     let (email, password) = ("giulia@example.it", "segreta-lunga-1");
-    app.store
-        .create_user(
-            store::NewUser {
-                business_slug: app.slug.clone(),
-                email: domain::invitation::Email::parse(email).unwrap(),
-                name: domain::review::ResponderName::parse("Giulia Bianchi").unwrap(),
-                role: None,
-            },
-            app::passwords::hash(password).unwrap(),
-            chrono::Utc::now(),
-        )
-        .await
-        .unwrap();
+    app.create_user(email, password).await;
     let client = no_redirects();
     let log_in = |next: String| {
         let client = client.clone();

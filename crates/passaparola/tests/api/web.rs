@@ -1317,19 +1317,7 @@ async fn a_business_invites_from_its_pages() {
 /// A user of the test's business, logged in: (session cookie, CSRF token of its forms).
 async fn logged_in(app: &TestApp, email: &str) -> (String, String) {
     let password = "segreta-lunga-1";
-    app.store
-        .create_user(
-            store::NewUser {
-                business_slug: app.slug.clone(),
-                email: domain::invitation::Email::parse(email).unwrap(),
-                name: domain::review::ResponderName::parse("Giulia Bianchi").unwrap(),
-                role: None,
-            },
-            app::passwords::hash(password).unwrap(),
-            chrono::Utc::now(),
-        )
-        .await
-        .unwrap();
+    app.create_user(email, password).await;
     let ok = post_with(
         app,
         "/login",
