@@ -40,8 +40,15 @@ pub fn new_edit_token() -> Secret {
 
 /// Writes `bytes` to a new file readable by its owner only; `Ok(false)` if it exists.
 fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.exists()
+    {
+        // The data directory holds the keys and the database: its owner's alone.
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir)?;
     }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -161,6 +168,20 @@ impl InstanceKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The first key written creates the data directory, readable by its owner only.
+    #[cfg(unix)]
+    #[test]
+    fn the_data_directory_is_created_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let data = root.path().join("nested/data");
+        load_or_create_log_key(&data.join("log.key"), "example.org/log").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&root.path().join("nested")), 0o700);
+        assert_eq!(mode(&data.join("log.key")), 0o600);
+    }
 
     #[test]
     fn tokens_are_long_distinct_and_prefixed() {

@@ -204,9 +204,11 @@ where
 
 /// The client's address, for the log-in limits: the connection's peer (set by
 /// [`crate::serve`]), or, behind a reverse proxy (`AppState::behind_proxy`), the last address
-/// in `X-Forwarded-For`: the one the proxy itself appended, which a client cannot forge.
-/// `None` when unknown, and for a loopback peer without `--behind-proxy`: that is most likely
-/// a proxy on the same host, and counting every client as one would lock everyone out.
+/// in `X-Forwarded-For`: the one the proxy itself appended, which a client cannot forge; a
+/// request that reaches it without one (or with an unreadable one) is its peer's, never
+/// nobody's. `None` when unknown, and for a loopback peer without `--behind-proxy`: that is
+/// most likely a proxy on the same host, and counting every client as one would lock
+/// everyone out.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<std::net::IpAddr>);
 
@@ -236,7 +238,7 @@ where
             .flat_map(|v| v.split(','))
             .next_back()
             .and_then(|entry| forwarded_ip(entry.trim()));
-        Ok(ClientIp(forwarded))
+        Ok(ClientIp(forwarded.or(peer)))
     }
 }
 

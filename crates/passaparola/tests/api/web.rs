@@ -1589,6 +1589,37 @@ async fn login_from(app: &TestApp, forwarded: &str, email: &str, password: &str)
         .as_u16()
 }
 
+/// Behind a proxy, a request that comes without `X-Forwarded-For` (one that reached the
+/// server around the proxy, say) is limited as its peer, never unlimited.
+#[tokio::test]
+async fn behind_a_proxy_a_request_without_forwarded_for_is_its_peers() {
+    let app = TestApp::spawn_behind_proxy().await;
+    let (_, _) = logged_in(&app, "giulia@example.it").await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = |email: String, password: &'static str| {
+        let (client, address) = (client.clone(), app.address.clone());
+        async move {
+            client
+                .post(format!("{address}/login"))
+                .header("origin", address.as_str())
+                .form(&[("email", email.as_str()), ("password", password)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    for i in 0..app::passwords::MAX_CLIENT_FAILURES {
+        assert_eq!(login(format!("guess{i}@example.it"), "x").await, 401);
+    }
+    let right = login("giulia@example.it".into(), "segreta-lunga-1").await;
+    assert_eq!(right, 429, "the peer's guesses count against it");
+}
+
 #[tokio::test]
 async fn one_client_cannot_guess_across_many_accounts() {
     let app = TestApp::spawn_behind_proxy().await;
