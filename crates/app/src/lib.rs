@@ -32,14 +32,6 @@ pub trait Invalidate: Send + Sync + std::fmt::Debug + 'static {
     fn invalidate(&self, slug: &str);
 }
 
-/// No cache to invalidate (the command line).
-#[derive(Debug, Default)]
-pub struct NoCache;
-
-impl Invalidate for NoCache {
-    fn invalidate(&self, _: &str) {}
-}
-
 /// What every use case reaches. Cheap to clone (one `Arc`); fields read through `Deref`.
 #[derive(Debug, Clone)]
 pub struct App(Arc<Inner>);

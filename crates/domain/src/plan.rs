@@ -136,10 +136,12 @@ pub enum Change {
     /// Withdrawn: the review leaves the listings and the figures (and its reply delay).
     Withdraw,
     /// The business's reply; `first_delay` is the seconds since the review for a first
-    /// reply, `None` for an edit.
+    /// reply, `None` for an edit. `relationship` is the review's (its reply delay is kept
+    /// per relationship).
     Reply {
         reply: ReplyDraft,
         first_delay: Option<i64>,
+        relationship: Relationship,
     },
     FollowUp {
         body: FollowUpBody,
@@ -382,6 +384,7 @@ pub fn reply(
             Change::Reply {
                 reply: reply.clone(),
                 first_delay: None,
+                relationship: current.relationship,
             },
             Event::new(EventKind::ReplyEdited, at, snapshot),
             Vec::new(),
@@ -393,6 +396,7 @@ pub fn reply(
                 Change::Reply {
                     reply: reply.clone(),
                     first_delay: Some(delay),
+                    relationship: current.relationship,
                 },
                 Event::new(EventKind::ReplyPublished, at, snapshot),
                 current.move_all(|rating| CellDelta::first_reply(rating, delay)),

@@ -191,7 +191,11 @@ fn apply(c: &Connection, effects: &mut Effects, plan: &Plan) -> Result<Option<Ap
             c.prepare_cached("DELETE FROM reply_delays WHERE review_id = ?1")?
                 .execute([&id])?;
         }
-        Change::Reply { reply, first_delay } => {
+        Change::Reply {
+            reply,
+            first_delay,
+            relationship,
+        } => {
             let role = reply.responder_role.as_ref().map(|r| r.as_str());
             let (body, name) = (reply.body.as_str(), reply.responder_name.as_str());
             match first_delay {
@@ -204,9 +208,14 @@ fn apply(c: &Connection, effects: &mut Effects, plan: &Plan) -> Result<Option<Ap
                     .execute(params![id, body, name, role, at])?;
                     c.prepare_cached(
                         "INSERT INTO reply_delays (review_id, business_id, relationship, seconds)
-                         SELECT id, business_id, relationship, ?2 FROM reviews WHERE id = ?1",
+                         VALUES (?1, ?2, ?3, ?4)",
                     )?
-                    .execute(params![id, delay])?;
+                    .execute(params![
+                        id,
+                        plan.business.to_string(),
+                        relationship.as_str(),
+                        delay
+                    ])?;
                 }
                 None => {
                     c.prepare_cached(

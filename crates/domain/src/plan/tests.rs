@@ -240,7 +240,9 @@ impl Model {
                 facts.state.status = ReviewStatus::Withdrawn;
                 facts.reply_delay = None;
             }
-            Change::Reply { first_delay, reply } => {
+            Change::Reply {
+                first_delay, reply, ..
+            } => {
                 facts.state.has_reply = true;
                 facts.reply = Some(ReplyFacts {
                     body: reply.body.as_str().to_owned(),
