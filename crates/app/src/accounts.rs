@@ -9,7 +9,7 @@ use domain::ids::BusinessId;
 use domain::secret::{Secret, TokenHash};
 use store::{Business, NewUser, Store, StoreError, User};
 
-use crate::{App, passwords, tokens};
+use crate::{App, logins, passwords, tokens};
 
 /// How long a session lasts.
 pub const SESSION_DAYS: i64 = 14;
@@ -17,8 +17,10 @@ pub const SESSION_DAYS: i64 = 14;
 /// What a log-in attempt came to.
 #[derive(Debug)]
 pub enum LogIn {
-    /// Too many failures for this address from this client, or from everywhere: try later.
-    Limited,
+    /// Too many failures (which limit, for the log; never shown): try later.
+    Limited(logins::Limit),
+    /// Too many passwords being checked at once: try again in a moment.
+    Busy,
     /// Unknown address or wrong password (the two are not told apart).
     Refused,
     /// A new session: its cookie's secret is shown once, and stored only as its hash.
@@ -29,8 +31,9 @@ pub enum LogIn {
     },
 }
 
-/// Checks `password` for `email` (argon2id, off the async threads), counting the attempt
-/// before the hash is checked, and opens a session if it is right.
+/// Checks `password` for `email` (argon2id, off the async threads, with a turn from the
+/// hashing gate), counting the attempt before the hash is checked, and opens a session if
+/// it is right. Refusals are logged without the address or the password.
 pub async fn log_in(
     app: &App,
     email: &str,
@@ -38,20 +41,33 @@ pub async fn log_in(
     client: Option<IpAddr>,
 ) -> Result<LogIn, StoreError> {
     let email = email.trim().to_lowercase();
-    if !app.logins.begin(&email, client) {
-        return Ok(LogIn::Limited);
+    if let Err(limit) = app.logins.begin(&email, client) {
+        tracing::warn!(?limit, "log-in refused before its password was checked");
+        return Ok(LogIn::Limited(limit));
     }
     let (user, stored) = match app.store.user_by_email(&email).await? {
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
     };
-    // argon2 takes tens of milliseconds of CPU; an unknown address is checked against a
-    // dummy hash all the same, so timing does not tell which addresses exist.
+    // argon2 takes tens of milliseconds of CPU and 19 MiB; an unknown address is checked
+    // against a dummy hash all the same, so timing does not tell which addresses exist.
+    let Ok(_turn) = app.hashing.turn().await else {
+        tracing::warn!("log-in refused: too many passwords being checked at once");
+        return Ok(LogIn::Busy);
+    };
     let ok = tokio::task::spawn_blocking(move || passwords::verify(&password, stored.as_deref()))
         .await
         .unwrap_or(false);
-    let Some(user) = user.filter(|_| ok) else {
-        return Ok(LogIn::Refused);
+    let user = match user {
+        Some(user) if ok => user,
+        Some(user) => {
+            tracing::warn!(user = %user.id, "log-in failed: wrong password");
+            return Ok(LogIn::Refused);
+        }
+        None => {
+            tracing::warn!("log-in failed: unknown address");
+            return Ok(LogIn::Refused);
+        }
     };
     app.logins.succeeded(&email, client);
     let token = tokens::new_session_token();

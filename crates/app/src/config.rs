@@ -121,6 +121,7 @@ pub async fn build(config: &Config, cache: Arc<dyn Invalidate>) -> Result<Built,
         base_url: config.base_url.clone(),
         log_verifier_key: Some(vkey),
         logins: Default::default(),
+        hashing: Default::default(),
         live: Default::default(),
         cache,
     });

@@ -13,6 +13,7 @@ pub mod config;
 pub mod demo;
 pub mod invitations;
 pub mod live;
+pub mod logins;
 pub mod passwords;
 pub mod reviews;
 pub mod tokens;
@@ -47,7 +48,9 @@ pub struct Inner {
     /// The log's verifier key, for auditors; `None` without a log signer (the command line).
     pub log_verifier_key: Option<Arc<str>>,
     /// Failed log-ins, to slow down password guessing.
-    pub logins: passwords::LoginLimiter,
+    pub logins: logins::LoginLimiter,
+    /// How many passwords are hashed at once.
+    pub hashing: logins::HashingGate,
     /// News for the open inboxes.
     pub live: live::Live,
     /// The public read cache to drop on writes.

@@ -206,9 +206,9 @@ where
 /// [`crate::serve`]), or, behind a reverse proxy (`AppState::behind_proxy`), the last address
 /// in `X-Forwarded-For`: the one the proxy itself appended, which a client cannot forge; a
 /// request that reaches it without one (or with an unreadable one) is its peer's, never
-/// nobody's. `None` when unknown, and for a loopback peer without `--behind-proxy`: that is
-/// most likely a proxy on the same host, and counting every client as one would lock
-/// everyone out.
+/// nobody's. A loopback peer without `--behind-proxy` counts as one client, like any other
+/// peer: a proxy on the same host must be declared, or its clients share one limit (left
+/// uncounted, every guess through it went unlimited). `None` only when unknown.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<std::net::IpAddr>);
 
@@ -228,7 +228,7 @@ where
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip());
         if !AppState::from_ref(state).behind_proxy {
-            return Ok(ClientIp(peer.filter(|ip| !ip.is_loopback())));
+            return Ok(ClientIp(peer));
         }
         let forwarded = parts
             .headers

@@ -90,8 +90,14 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) fn start(data_dir: &Path, log: &Path) -> Self {
+        Self::start_with(data_dir, log, &[])
+    }
+
+    /// The server with more options for `serve`.
+    pub(crate) fn start_with(data_dir: &Path, log: &Path, options: &[&str]) -> Self {
         let mut child = passaparola(data_dir)
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(options)
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(log).unwrap())
             .spawn()
@@ -106,6 +112,11 @@ impl Server {
             .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
             .to_owned();
         Self { child, address }
+    }
+
+    /// The server's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGKILL: no shutdown, no flushing, nothing.

@@ -11,6 +11,7 @@ mod helpers;
 mod lifecycle;
 mod listing;
 mod log;
+mod logins;
 mod products;
 mod redirects;
 mod scoring;

@@ -1315,7 +1315,7 @@ async fn a_business_invites_from_its_pages() {
 }
 
 /// A user of the test's business, logged in: (session cookie, CSRF token of its forms).
-async fn logged_in(app: &TestApp, email: &str) -> (String, String) {
+pub(crate) async fn logged_in(app: &TestApp, email: &str) -> (String, String) {
     let password = "segreta-lunga-1";
     app.create_user(email, password).await;
     let ok = post_with(
@@ -1570,83 +1570,4 @@ async fn the_inbox_hears_its_own_news_live() {
     .await
     .expect("the stream ends");
     assert!(!end.contains("event:"), "{end}");
-}
-
-/// A log-in post from the client `forwarded` (as a reverse proxy would say).
-async fn login_from(app: &TestApp, forwarded: &str, email: &str, password: &str) -> u16 {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(format!("{}/login", app.address))
-        .header("origin", app.address.as_str())
-        .header("x-forwarded-for", format!("198.51.100.1, {forwarded}"))
-        .form(&[("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
-/// Behind a proxy, a request that comes without `X-Forwarded-For` (one that reached the
-/// server around the proxy, say) is limited as its peer, never unlimited.
-#[tokio::test]
-async fn behind_a_proxy_a_request_without_forwarded_for_is_its_peers() {
-    let app = TestApp::spawn_behind_proxy().await;
-    let (_, _) = logged_in(&app, "giulia@example.it").await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let login = |email: String, password: &'static str| {
-        let (client, address) = (client.clone(), app.address.clone());
-        async move {
-            client
-                .post(format!("{address}/login"))
-                .header("origin", address.as_str())
-                .form(&[("email", email.as_str()), ("password", password)])
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
-    };
-    for i in 0..app::passwords::MAX_CLIENT_FAILURES {
-        assert_eq!(login(format!("guess{i}@example.it"), "x").await, 401);
-    }
-    let right = login("giulia@example.it".into(), "segreta-lunga-1").await;
-    assert_eq!(right, 429, "the peer's guesses count against it");
-}
-
-#[tokio::test]
-async fn one_client_cannot_guess_across_many_accounts() {
-    let app = TestApp::spawn_behind_proxy().await;
-    let (_, _) = logged_in(&app, "giulia@example.it").await;
-    let password = "segreta-lunga-1";
-    // Each address stays under its own limit; the client passes its own.
-    let guesser = "203.0.113.9:51234";
-    for i in 0..app::passwords::MAX_CLIENT_FAILURES {
-        let email = format!("guess{i}@example.it");
-        assert_eq!(login_from(&app, guesser, &email, "x").await, 401);
-    }
-    let right = login_from(&app, guesser, "giulia@example.it", password).await;
-    assert_eq!(right, 429, "this client is refused for a while");
-    // Another client, the proxy's last word, is not.
-    let other = login_from(&app, "203.0.113.10", "giulia@example.it", password).await;
-    assert_eq!(other, 303);
-
-    // Without --behind-proxy, a loopback peer is taken for a local proxy: no per-client
-    // limit, or every user would be locked out together (the per-address limit holds).
-    let direct = TestApp::spawn().await;
-    let (_, _) = logged_in(&direct, "giulia@example.it").await;
-    for i in 0..app::passwords::MAX_CLIENT_FAILURES {
-        let email = format!("guess{i}@example.it");
-        assert_eq!(login_from(&direct, guesser, &email, "x").await, 401);
-    }
-    assert_eq!(
-        login_from(&direct, guesser, "giulia@example.it", password).await,
-        303
-    );
 }

@@ -203,6 +203,7 @@ login-password = Password
 login-submit = Log in
 login-failed = Wrong e-mail or password.
 login-limited = Too many failed attempts: please try again in 15 minutes.
+login-busy = Too many log-ins at this moment: please try again in a few seconds.
 logout = Log out
 signed-in-as = You are logged in as { $name } ({ $business }).
 inbox-title = Reviews to answer

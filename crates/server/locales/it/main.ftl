@@ -203,6 +203,7 @@ login-password = Password
 login-submit = Entra
 login-failed = E-mail o password non corretti.
 login-limited = Troppi tentativi non riusciti: riprova tra 15 minuti.
+login-busy = Troppi accessi in questo momento: riprova tra qualche secondo.
 logout = Esci
 signed-in-as = Hai effettuato l'accesso come { $name } ({ $business }).
 inbox-title = Recensioni a cui rispondere

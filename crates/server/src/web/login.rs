@@ -1,9 +1,9 @@
-//! Logging in and out: argon2id passwords, a per-address limit on failures, and the session
-//! cookie ([`super::session`]).
+//! Logging in and out: argon2id passwords, limits on failures and on hashing
+//! ([`app::logins`]), and the session cookie ([`super::session`]).
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -15,6 +15,7 @@ use crate::AppState;
 use crate::extract::ClientIp;
 use crate::web::redirect::safe_local_path;
 use app::accounts::{self, LogIn};
+use app::logins;
 
 /// Only a path on this site: never an open redirect.
 fn local(next: &str) -> String {
@@ -85,9 +86,21 @@ pub async fn login(
     }
     let email = form.email.trim().to_lowercase();
     match accounts::log_in(&state.app, &email, form.password, client).await? {
-        LogIn::Limited => {
+        LogIn::Limited(_) => {
             let error = Some(tr.t("login-limited"));
-            login_page(tr, StatusCode::TOO_MANY_REQUESTS, error, email, &form.next)
+            let page = login_page(tr, StatusCode::TOO_MANY_REQUESTS, error, email, &form.next);
+            retry_after(page, logins::WINDOW.as_secs())
+        }
+        LogIn::Busy => {
+            let error = Some(tr.t("login-busy"));
+            let page = login_page(
+                tr,
+                StatusCode::SERVICE_UNAVAILABLE,
+                error,
+                email,
+                &form.next,
+            );
+            retry_after(page, 1)
         }
         LogIn::Refused => {
             let error = Some(tr.t("login-failed"));
@@ -99,6 +112,15 @@ pub async fn login(
             Ok(see_other(&local(&form.next), Some(cookie)))
         }
     }
+}
+
+/// `page` with `Retry-After: seconds`.
+fn retry_after(page: Result<Response, PageError>, seconds: u64) -> Result<Response, PageError> {
+    page.map(|mut r| {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        r
+    })
 }
 
 /// `POST /logout`
