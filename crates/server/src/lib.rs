@@ -61,6 +61,8 @@ pub struct AppStateInner {
     /// Served behind a reverse proxy: the client's address is the last one in
     /// `X-Forwarded-For` (see [`extract::ClientIp`]).
     pub behind_proxy: bool,
+    /// The last `/readyz` probe.
+    pub ready: api::health::Probe,
 }
 
 impl std::ops::Deref for AppStateInner {
@@ -78,6 +80,7 @@ impl AppState {
             app,
             cache,
             behind_proxy: false,
+            ready: Default::default(),
         }))
     }
 }

@@ -600,3 +600,23 @@ impl store::Changes for SqliteStore {
             .await
     }
 }
+
+#[async_trait]
+impl store::Health for SqliteStore {
+    fn writer_running(&self) -> bool {
+        self.writer.is_running()
+    }
+
+    async fn probe_write(&self, at: DateTime<Utc>) -> StoreResult<()> {
+        self.writer
+            .write(move |c, _| {
+                c.prepare_cached(
+                    "INSERT INTO health_probe (id, at) VALUES (1, ?1)
+                     ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+                )?
+                .execute([at.to_rfc3339()])?;
+                Ok(())
+            })
+            .await
+    }
+}

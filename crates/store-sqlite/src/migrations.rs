@@ -37,6 +37,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_lean_writes",
         include_str!("../migrations/0010_lean_writes.sql"),
     ),
+    (
+        "0011_health_probe",
+        include_str!("../migrations/0011_health_probe.sql"),
+    ),
 ];
 
 /// The Rust steps, by migration name.

@@ -5,6 +5,10 @@
 //! once. That is group commit: every write is acknowledged only after the commit that made it
 //! durable, and a thousand writes cost one `fsync`, not a thousand.
 
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
@@ -64,7 +68,18 @@ where
     fn run(self: Box<Self>, conn: &Connection, batch: &mut BatchEffects) -> Box<dyn Finish> {
         let Pending { work, reply } = *self;
         let mut effects = Effects::default();
-        let result = in_savepoint(conn, |c| work(c, &mut effects));
+        // A panicking write must not take the writer, and every later write, with it: it
+        // is undone like a refused one, and fails alone.
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            in_savepoint(conn, |c| work(c, &mut effects))
+        }))
+        .unwrap_or_else(|_| {
+            tracing::error!("a write panicked: it is undone, the rest of its batch goes on");
+            if let Err(e) = conn.execute_batch("ROLLBACK TO job; RELEASE job") {
+                tracing::error!(error = %e, "undoing the panicked write failed");
+            }
+            Err(StoreError::Backend("the write failed unexpectedly".into()).into())
+        });
         if result.is_ok() {
             // Its effects go with its rows: kept with them, or dropped with them.
             batch.cells.keep(effects.cells);
@@ -116,6 +131,18 @@ fn backend(e: &rusqlite::Error) -> crate::Error {
 #[derive(Debug, Clone)]
 pub(crate) struct Writer {
     queue: mpsc::Sender<Box<dyn Job>>,
+    /// Cleared when the writer thread ends, however it ends.
+    running: Arc<AtomicBool>,
+}
+
+/// Clears the writer's `running` flag when dropped: at the thread's end, or as a panic
+/// unwinds it.
+struct Running(Arc<AtomicBool>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
 }
 
 impl std::fmt::Debug for dyn Job {
@@ -149,13 +176,22 @@ impl Writer {
         std::thread::Builder::new()
             .name("passaparola-checkpoint".into())
             .spawn(move || checkpoints(checkpointer, watched))?;
+        let running = Arc::new(AtomicBool::new(true));
+        let flag = Running(running.clone());
         std::thread::Builder::new()
             .name("passaparola-writer".into())
             .spawn(move || {
+                let _flag = flag;
+                let _alive = alive;
                 run(conn, jobs, before_commit, &cache);
-                drop(alive);
             })?;
-        Ok(Self { queue })
+        Ok(Self { queue, running })
+    }
+
+    /// Whether the writer thread still runs: a panic outside any one write (in the
+    /// commit's own work) ends it, and every write after fails; the health check says so.
+    pub(crate) fn is_running(&self) -> bool {
+        self.running.load(Ordering::SeqCst) && !self.queue.is_closed()
     }
 
     /// Runs `work` inside a write transaction and returns once it is durable.
@@ -300,6 +336,72 @@ mod tests {
     use domain::plan::{CellMove, CellScope};
     use domain::stats::CellDelta;
     use store::StoreError;
+
+    /// A write that panics fails alone: the others of its batch commit, and the writer
+    /// goes on taking writes.
+    #[tokio::test]
+    async fn a_panicking_write_fails_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let store = super::super::SqliteStore::open(&path, None).unwrap();
+        let insert = |n: i64| {
+            store.writer.write(move |c, _| {
+                c.execute("INSERT INTO t (id) VALUES (?1)", [n])?;
+                Ok(())
+            })
+        };
+        store
+            .writer
+            .write(|c, _| {
+                c.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY)")?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let sleep = store.writer.write(|_, _| {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            Ok(())
+        });
+        let panics = store.writer.write(|c, _| -> crate::Result<()> {
+            c.execute("INSERT INTO t (id) VALUES (2)", [])?;
+            panic!("a bug in a write")
+        });
+        let (_, a, b, c) = tokio::join!(sleep, insert(1), panics, insert(3));
+        assert!(a.is_ok() && c.is_ok(), "{a:?} {c:?}");
+        assert!(b.is_err());
+        insert(4).await.unwrap();
+        assert!(store.writer.is_running());
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let ids: Vec<i64> = conn
+            .prepare("SELECT id FROM t ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(ids, vec![1, 3, 4], "the panicked write's row is undone");
+    }
+
+    /// A panic in the commit's own work (here the hook that signs the log) ends the writer
+    /// thread: the writer says so, and later writes fail rather than hang.
+    #[tokio::test]
+    async fn a_writer_that_died_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let open = || rusqlite::Connection::open(&path).unwrap();
+        let hook: super::BeforeCommit = Box::new(|_| panic!("a bug in the commit"));
+        let writer = super::Writer::start(open(), open(), Some(hook), Default::default()).unwrap();
+        assert!(writer.is_running());
+        assert!(writer.write(|_, _| Ok(())).await.is_err());
+        for _ in 0..100 {
+            if !writer.is_running() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(!writer.is_running());
+        assert!(writer.write(|_, _| Ok(())).await.is_err());
+    }
 
     /// Writes in one batch, each moving the same cell: a refused write's change goes with
     /// its rows, and the kept ones are summed into one write of the cell.

@@ -148,7 +148,16 @@ pub struct InvitationWrite {
 /// The storage contract: every backend implements each concern below, and so [`Store`].
 /// Callers hold an `Arc<dyn Store>`; the concerns' methods are callable on it directly.
 pub trait Store:
-    Businesses + People + Invitations + Reviews + Figures + Log + Changes + std::fmt::Debug + 'static
+    Businesses
+    + People
+    + Invitations
+    + Reviews
+    + Figures
+    + Log
+    + Changes
+    + Health
+    + std::fmt::Debug
+    + 'static
 {
 }
 
@@ -160,6 +169,7 @@ impl<T> Store for T where
         + Figures
         + Log
         + Changes
+        + Health
         + std::fmt::Debug
         + 'static
 {
@@ -345,4 +355,13 @@ pub trait Changes: Send + Sync {
         &self,
         since: Option<ChangeCursor>,
     ) -> Result<(Vec<String>, ChangeCursor)>;
+}
+
+/// Whether the backend can take writes, for `/healthz` and `/readyz`.
+#[async_trait]
+pub trait Health: Send + Sync {
+    /// Whether whatever carries this process's writes still runs (cheap: no I/O).
+    fn writer_running(&self) -> bool;
+    /// Commits one small write durably, through the same path as every other write.
+    async fn probe_write(&self, at: DateTime<Utc>) -> Result<()>;
 }

@@ -550,6 +550,7 @@ async fn the_openapi_document_describes_every_route() {
     let paths = doc["paths"].as_object().unwrap();
     for (path, methods) in [
         ("/healthz", &["get"][..]),
+        ("/readyz", &["get"]),
         ("/api/v1/invitations", &["post"]),
         ("/api/v1/invitations/{token}", &["get"]),
         ("/api/v1/reviews", &["post"]),

@@ -7,6 +7,7 @@ mod auditors;
 mod bad_inputs;
 mod cli;
 mod embed;
+mod health;
 mod helpers;
 mod lifecycle;
 mod listing;

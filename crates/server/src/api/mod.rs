@@ -2,6 +2,7 @@
 //! annotations.
 
 pub mod businesses;
+pub mod health;
 pub mod invitations;
 pub mod log;
 pub mod reviews;
@@ -9,7 +10,6 @@ pub mod stats;
 
 use std::sync::OnceLock;
 
-use axum::Json;
 use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -19,7 +19,6 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::Problem;
-use crate::views::Health;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -68,7 +67,8 @@ impl Modify for Security {
 /// Every API route with its OpenAPI description.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(health))
+        .routes(routes!(health::health))
+        .routes(routes!(health::ready))
         .routes(routes!(invitations::create))
         .routes(routes!(invitations::show))
         .routes(routes!(reviews::submit))
@@ -149,10 +149,4 @@ fn describe_body_errors(api: &mut utoipa::openapi::OpenApi) {
             }
         }
     }
-}
-
-/// Liveness: the process serves requests.
-#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
-pub async fn health() -> Json<Health> {
-    Json(Health { status: "ok" })
 }

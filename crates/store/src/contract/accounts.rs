@@ -291,3 +291,13 @@ pub async fn changes_name_the_businesses_written(open: Open) {
     all.sort();
     assert_eq!(all, ["bottega", "osteria"]);
 }
+
+/// The health probe commits through the write path, again and again, and the writer runs.
+pub async fn the_health_probe_writes(open: Open) {
+    let fresh = open(Some(super::signer())).await;
+    let store = fresh.store.as_ref();
+    assert!(store.writer_running());
+    store.probe_write(Utc::now()).await.unwrap();
+    store.probe_write(Utc::now()).await.unwrap();
+    assert!(store.writer_running());
+}

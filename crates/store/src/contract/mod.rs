@@ -87,6 +87,7 @@ macro_rules! contract_suite {
             products_are_checked_against_the_invitation,
             tallies_equal_a_recomputation_from_the_commands,
             the_log_signs_and_proves_what_it_holds,
+            the_health_probe_writes,
         );
     };
     (@cases $open:expr; $($case:ident,)*) => {
