@@ -43,7 +43,7 @@ cp -r "$seeded" "$work/data"
 
 serve() { # PORT [FLAGS] -> starts a server on the data directory, waits until it answers
   local port=$1; shift
-  target/release/passaparola --data-dir "$work/data" --log warn serve --listen "127.0.0.1:$port" "$@" \
+  target/release/passaparola --data-dir "$work/data" --log warn serve --listen "127.0.0.1:$port" --no-rate-limits "$@" \
     >"$work/$port.out" 2>"$work/$port.err" &
   for _ in $(seq 600); do curl -sf "127.0.0.1:$port/healthz" >/dev/null && return; sleep 0.1; done
   echo "the server did not start:" >&2; cat "$work/$port.err" >&2; exit 1

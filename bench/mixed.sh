@@ -27,7 +27,7 @@ for i in $(seq 0 $(($# - 1))); do
   bin=${*:$((i + 1)):1}
   port=$((19300 + i))
   cp -r "$work/seed" "$work/data$i"
-  "$bin" --data-dir "$work/data$i" --log warn serve --listen "127.0.0.1:$port" >/dev/null 2>&1 &
+  "$bin" --data-dir "$work/data$i" --log warn serve --listen "127.0.0.1:$port" --no-rate-limits >/dev/null 2>&1 &
   pids+=($!)
   ports+=("$port")
   for _ in $(seq 100); do curl -sf "127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done

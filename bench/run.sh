@@ -41,7 +41,7 @@ cleanup() {
 trap cleanup EXIT
 
 serve() { # DATA_DIR PORT -> starts the server in the background, waits until it answers
-  target/release/passaparola --data-dir "$1" --log warn serve --listen "127.0.0.1:$2" \
+  target/release/passaparola --data-dir "$1" --log warn serve --listen "127.0.0.1:$2" --no-rate-limits \
     >"$1.out" 2>"$1.err" &
   # The start-up check rebuilds every stored hash of the log: seconds for a large one.
   for _ in $(seq 600); do curl -sf "127.0.0.1:$2/healthz" >/dev/null && return; sleep 0.1; done

@@ -67,7 +67,7 @@ BENCH_BUSINESSES=$BUSINESSES BENCH_SPREAD=$((TOKENS_PER_ROUND * ROUNDS)) \
 head -n $((TOKENS_PER_ROUND * ROUNDS)) "$work/one.txt" >"$work/one-rounds.txt"
 tail -n "$PROFILE_TOKENS" "$work/one.txt" >"$work/profile-tokens.txt"
 
-target/release/passaparola --data-dir "$work/data" --log warn serve --listen "127.0.0.1:$PP_PORT" \
+target/release/passaparola --data-dir "$work/data" --log warn serve --listen "127.0.0.1:$PP_PORT" --no-rate-limits \
   >"$work/server.out" 2>"$work/server.err" &
 PP_PID=$!
 for _ in $(seq 600); do curl -sf "127.0.0.1:$PP_PORT/healthz" >/dev/null && break; sleep 0.1; done

@@ -25,6 +25,9 @@ pub struct Config {
     pub log_origin: Option<String>,
     /// Seed the demo data set if it is not there yet.
     pub demo: bool,
+    /// Limit writes per credential and per client ([`crate::limits`]); off only for
+    /// benchmarks and load tests (`--no-rate-limits`).
+    pub rate_limits: bool,
 }
 
 impl Config {
@@ -122,6 +125,7 @@ pub async fn build(config: &Config, cache: Arc<dyn Invalidate>) -> Result<Built,
         log_verifier_key: Some(vkey),
         logins: Default::default(),
         hashing: Default::default(),
+        limits: crate::limits::Limits::new(config.rate_limits),
         live: Default::default(),
         cache,
     });

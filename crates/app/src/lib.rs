@@ -12,6 +12,7 @@ pub mod backend;
 pub mod config;
 pub mod demo;
 pub mod invitations;
+pub mod limits;
 pub mod live;
 pub mod logins;
 pub mod passwords;
@@ -51,6 +52,8 @@ pub struct Inner {
     pub logins: logins::LoginLimiter,
     /// How many passwords are hashed at once.
     pub hashing: logins::HashingGate,
+    /// Limits on writes, per credential and per client.
+    pub limits: limits::Limits,
     /// News for the open inboxes.
     pub live: live::Live,
     /// The public read cache to drop on writes.

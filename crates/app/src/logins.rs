@@ -51,7 +51,7 @@ enum Key {
 }
 
 /// One household or host usually holds a whole IPv6 /64; IPv4-mapped addresses are IPv4.
-fn network(ip: IpAddr) -> IpAddr {
+pub(crate) fn network(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => IpAddr::V4(v4),

@@ -1,7 +1,7 @@
 //! The background work that keeps a server current with what other processes write to the
 //! same store (the command line's operator erasure, and later other servers): their
 //! changes reach the public cache within a second, and their log entries a signed
-//! checkpoint.
+//! checkpoint. It also keeps the write limits' memory bounded.
 
 use std::time::Duration;
 
@@ -11,6 +11,8 @@ use crate::App;
 pub const CHANGES_EVERY: Duration = Duration::from_millis(250);
 /// How often it signs a checkpoint over log entries appended by other processes.
 pub const SEAL_EVERY: Duration = Duration::from_secs(2);
+/// How often the write limits forget credentials and clients that have waited enough.
+pub const FORGET_EVERY: Duration = Duration::from_secs(60);
 
 /// Starts the watch; it ends with the runtime.
 pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
@@ -19,6 +21,7 @@ pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
         let mut tick = tokio::time::interval(CHANGES_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let seal_every = (SEAL_EVERY.as_millis() / CHANGES_EVERY.as_millis()).max(1);
+        let forget_every = (FORGET_EVERY.as_millis() / CHANGES_EVERY.as_millis()).max(1);
         let mut failing = false;
         for n in 0u128.. {
             tick.tick().await;
@@ -42,6 +45,9 @@ pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
                 && let Err(e) = app.store.seal_log().await
             {
                 tracing::error!(error = %e, "could not seal the log");
+            }
+            if n % forget_every == 0 {
+                app.limits.forget_idle();
             }
         }
     })

@@ -70,6 +70,10 @@ enum Command {
         /// several servers on one database without a shared cache, and for benchmarks).
         #[arg(long, env = "PASSAPAROLA_NO_PUBLIC_CACHE")]
         no_public_cache: bool,
+        /// Lift the limits on writes per credential and per client (docs/security.md): for
+        /// benchmarks and load tests only, never for a public instance.
+        #[arg(long, env = "PASSAPAROLA_NO_RATE_LIMITS")]
+        no_rate_limits: bool,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
@@ -219,6 +223,7 @@ async fn run(cli: Cli) -> Result<()> {
             log_origin,
             behind_proxy,
             no_public_cache,
+            no_rate_limits,
         } => {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
@@ -234,6 +239,7 @@ async fn run(cli: Cli) -> Result<()> {
                 base_url: base_url.clone(),
                 log_origin: log_origin.clone(),
                 demo: *demo,
+                rate_limits: !*no_rate_limits,
             };
             let cache = if *no_public_cache {
                 server::cache::PublicCache::disabled()
@@ -244,6 +250,9 @@ async fn run(cli: Cli) -> Result<()> {
             for b in &built.seeded {
                 // Printed, not logged: API keys never reach a log line.
                 println!("demo business {}: API key {}", b.slug, b.api_key.expose());
+            }
+            if *no_rate_limits {
+                tracing::warn!("writes are not rate-limited (--no-rate-limits)");
             }
             if *demo && built.seeded.is_empty() {
                 tracing::info!("demo data already present");

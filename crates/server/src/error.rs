@@ -54,6 +54,10 @@ pub enum ApiError {
         kind: &'static str,
         detail: &'static str,
     },
+    /// 429: too many writes of this kind, by this credential or client; retry after so many
+    /// seconds (`Retry-After`).
+    #[error("rate limited")]
+    RateLimited { retry_after: u64 },
     /// 500: our fault; the cause is logged, not shown.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -185,6 +189,16 @@ impl ApiError {
                 vec![],
             ),
             Gone { kind, detail } => (StatusCode::GONE, kind, "Gone", detail.into(), vec![]),
+            RateLimited { retry_after } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+                format!(
+                    "Too many writes of this kind from this credential or client; retry in \
+                     {retry_after} seconds (`Retry-After`)."
+                ),
+                vec![],
+            ),
             Internal(e) => {
                 tracing::error!(error = %e, "request failed");
                 (
@@ -202,6 +216,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let unauthorized = matches!(self, ApiError::Unauthorized(_));
+        let retry_after = match self {
+            ApiError::RateLimited { retry_after } => Some(retry_after),
+            _ => None,
+        };
         let (status, kind, title, detail, errors) = self.parts();
         let problem = Problem {
             r#type: format!("/problems/{kind}"),
@@ -220,6 +238,9 @@ impl IntoResponse for ApiError {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if unauthorized {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

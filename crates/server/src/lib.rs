@@ -9,6 +9,7 @@ pub mod cache;
 pub mod embed;
 pub mod error;
 pub mod extract;
+mod limits;
 pub mod listing;
 pub mod public;
 pub mod views;
@@ -98,7 +99,11 @@ impl FromRef<AppState> for () {
 /// The whole application, ready to serve.
 pub fn router(state: AppState) -> Router {
     let (api, _) = api::router().split_for_parts();
-    api.merge(web::router())
+    let api = api.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        limits::api_writes,
+    ));
+    api.merge(web::router(&state))
         .route("/api/openapi.json", axum::routing::get(api::openapi_json))
         // The tile route takes the rest of the path, which utoipa's paths cannot express.
         .route("/log/tile/{*path}", axum::routing::get(api::log::tile))

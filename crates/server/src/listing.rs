@@ -1,5 +1,6 @@
 //! A page of a business's reviews, as both the API (`GET …/reviews`) and the business page
-//! ask for it: the query's parameters, their checks, and keyset cursors bound to their sort.
+//! ask for it: the query's parameters, their checks, and keyset cursors bound to their sort;
+//! and a page of a review's history (`GET …/history`), with cursors of the same kind.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -141,6 +142,71 @@ pub fn one_page(rows: &mut Vec<store::Review>, limit: u32, sort: Sort) -> Option
         .flatten()
 }
 
+/// The most events of a review's history one page may hold, and the default.
+pub const MAX_HISTORY_LIMIT: u32 = 100;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    /// Events per page, 1 to 100 (default 100).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The cursor of a history page: the last event's sequence number.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+struct HistoryCursor {
+    s: String,
+    q: i64,
+}
+
+const HISTORY: &str = "history";
+
+/// Parses a history query: every invalid parameter is named.
+pub fn history_page(query: &HistoryQuery) -> Result<store::HistoryPage, ApiError> {
+    let limit = query.limit.unwrap_or(MAX_HISTORY_LIMIT);
+    if !(1..=MAX_HISTORY_LIMIT).contains(&limit) {
+        let mut errors = ValidationErrors::new();
+        errors.0.push(invalid(
+            "limit",
+            "out_of_range",
+            "must be between 1 and 100",
+        ));
+        return Err(ApiError::InvalidQuery(errors));
+    }
+    let after = match query.cursor.as_deref() {
+        None => None,
+        Some(raw) => {
+            let bytes = URL_SAFE_NO_PAD
+                .decode(raw)
+                .map_err(|_| ApiError::InvalidCursor)?;
+            let c: HistoryCursor =
+                serde_json::from_slice(&bytes).map_err(|_| ApiError::InvalidCursor)?;
+            if c.s != HISTORY {
+                return Err(ApiError::InvalidCursor);
+            }
+            Some(c.q)
+        }
+    };
+    Ok(store::HistoryPage { after, limit })
+}
+
+/// Cuts `limit + 1` events to one page; returns the cursor of the next page, if any.
+pub fn one_history_page(events: &mut Vec<store::ReviewEvent>, limit: u32) -> Option<String> {
+    let more = events.len() > limit as usize;
+    events.truncate(limit as usize);
+    more.then(|| events.last().map(|e| history_cursor(e.seq)))
+        .flatten()
+}
+
+/// The cursor of the page after the event `seq`.
+pub fn history_cursor(seq: i64) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::json!({"s": HISTORY, "q": seq}).to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,5 +229,45 @@ mod tests {
         ] {
             assert!(decode_cursor(bad, Sort::Highest).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn history_cursors_round_trip_and_are_not_list_cursors() {
+        let c = history_cursor(42);
+        let page = history_page(&HistoryQuery {
+            limit: Some(5),
+            cursor: Some(c),
+        })
+        .unwrap();
+        assert_eq!(page.after, Some(42));
+        assert_eq!(page.limit, 5);
+        let list = encode_cursor(
+            Sort::Newest,
+            Position {
+                rating: 4,
+                created_at_ms: 1,
+                seq: 42,
+            },
+        );
+        let query = |cursor: &str, limit| HistoryQuery {
+            limit,
+            cursor: Some(cursor.to_owned()),
+        };
+        assert!(history_page(&query(&list, None)).is_err());
+        assert!(history_page(&query("!!!", None)).is_err());
+        assert!(
+            history_page(&HistoryQuery {
+                limit: Some(0),
+                cursor: None
+            })
+            .is_err()
+        );
+        assert!(
+            history_page(&HistoryQuery {
+                limit: Some(101),
+                cursor: None
+            })
+            .is_err()
+        );
     }
 }

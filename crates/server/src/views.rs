@@ -432,6 +432,8 @@ pub struct ReviewPage {
 pub struct HistoryView {
     pub review_id: String,
     pub events: Vec<EventView>,
+    /// Pass as `cursor` for the next events; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -446,8 +446,9 @@ impl store::Reviews for SqliteStore {
     async fn review_history(
         &self,
         id: domain::ids::ReviewId,
+        page: store::HistoryPage,
     ) -> StoreResult<Option<Vec<store::ReviewEvent>>> {
-        self.read(move |c| reviews::history(c, id)).await
+        self.read(move |c| reviews::history(c, id, page)).await
     }
 
     async fn list_reviews(

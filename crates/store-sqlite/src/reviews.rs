@@ -199,7 +199,11 @@ pub(super) fn by_author(
     .optional()?)
 }
 
-pub(super) fn history(c: &Connection, id: ReviewId) -> Result<Option<Vec<ReviewEvent>>> {
+pub(super) fn history(
+    c: &Connection,
+    id: ReviewId,
+    page: store::HistoryPage,
+) -> Result<Option<Vec<ReviewEvent>>> {
     let status: Option<String> = c
         .prepare_cached("SELECT status FROM reviews WHERE id = ?1")?
         .query_row([id.to_string()], |r| r.get(0))
@@ -210,7 +214,7 @@ pub(super) fn history(c: &Connection, id: ReviewId) -> Result<Option<Vec<ReviewE
     let show_content = parse_status(&status)? == ReviewStatus::Published;
     let mut stmt = c.prepare_cached(
         "SELECT seq, kind, at, data, log_index, salt, content
-         FROM review_events WHERE review_id = ?1 ORDER BY seq",
+         FROM review_events WHERE review_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
     )?;
     type Raw = (
         i64,
@@ -221,7 +225,9 @@ pub(super) fn history(c: &Connection, id: ReviewId) -> Result<Option<Vec<ReviewE
         Option<Vec<u8>>,
         Option<Vec<u8>>,
     );
-    let rows = stmt.query_map([id.to_string()], |r| -> rusqlite::Result<Raw> {
+    let after = page.after.unwrap_or(i64::MIN);
+    let args = rusqlite::params![id.to_string(), after, page.limit];
+    let rows = stmt.query_map(args, |r| -> rusqlite::Result<Raw> {
         Ok((
             r.get(0)?,
             r.get(1)?,

@@ -271,8 +271,12 @@ pub trait Reviews: Send + Sync {
         id: ReviewId,
         edit_token: TokenHash,
     ) -> Result<Option<Review>>;
-    /// The review's events, oldest first; `None` if there is no such review.
-    async fn review_history(&self, id: ReviewId) -> Result<Option<Vec<ReviewEvent>>>;
+    /// A page of the review's events, oldest first; `None` if there is no such review.
+    async fn review_history(
+        &self,
+        id: ReviewId,
+        page: HistoryPage,
+    ) -> Result<Option<Vec<ReviewEvent>>>;
     /// One page of a business's published reviews; returns up to `query.limit + 1` rows so
     /// the caller knows whether another page follows.
     async fn list_reviews(&self, business: BusinessId, query: ReviewQuery) -> Result<Vec<Review>>;

@@ -174,6 +174,21 @@ pub struct ReviewQuery {
     pub limit: u32,
 }
 
+/// A page of a review's history: the events after the one with sequence number `after`
+/// (from the start if `None`), oldest first, at most `limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryPage {
+    pub after: Option<i64>,
+    pub limit: u32,
+}
+
+impl HistoryPage {
+    /// The first `limit` events.
+    pub const fn first(limit: u32) -> Self {
+        Self { after: None, limit }
+    }
+}
+
 /// Someone who acts for a business on the web pages; their name and role sign replies.
 #[derive(Clone, PartialEq, Eq)]
 pub struct User {

@@ -104,7 +104,8 @@ async fn get_bytes(app: &TestApp, path: &str) -> (u16, Vec<u8>) {
 // Multi-threaded: the verifiers run as blocking child processes while the servers answer them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_independent_verifier_and_ours_accept_the_log_and_refuse_any_flipped_byte() {
-    let app = TestApp::spawn().await;
+    // Without write limits: one client submits 270 reviews.
+    let app = TestApp::spawn_unlimited().await;
     let dir = tempfile::tempdir().unwrap();
     let (old, receipts) = busy_log(&app, dir.path()).await;
     let mirror = dir.path().join("mirror");

@@ -251,7 +251,8 @@ fn business_commands_answer_clearly() {
 async fn acknowledged_reviews_survive_kill_9_and_the_cli_works_beside_the_server() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("server.log");
-    let server = Server::start(dir.path(), &log);
+    // A load test: 40 submissions at once from one client, past its write limit.
+    let server = Server::start_with(dir.path(), &log, &["--no-rate-limits"]);
     // The command line writes to the same store while the server runs.
     let key = create_business(dir.path(), "bottega-prova");
     let client = reqwest::Client::new();
@@ -501,7 +502,8 @@ async fn an_erasure_from_the_command_line_leaves_the_public_reads_within_a_secon
 async fn an_auditor_verifies_receipts_and_monitors_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("server.log");
-    let server = Server::start(dir.path(), &log);
+    // 300 submissions from one client, past its write limit.
+    let server = Server::start_with(dir.path(), &log, &["--no-rate-limits"]);
     let key = create_business(dir.path(), "bottega-prova");
     let vkey_out = run(dir.path(), &["log", "key"]);
     assert!(vkey_out.status.success(), "{}", stderr(&vkey_out));

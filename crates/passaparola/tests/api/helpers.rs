@@ -66,17 +66,48 @@ impl Reply {
     }
 }
 
+/// Options of a test server.
+#[derive(Debug, Clone, Copy)]
+struct Options {
+    behind_proxy: bool,
+    rate_limits: bool,
+}
+
 impl TestApp {
+    /// The server as `passaparola serve` starts it, limits and all.
     pub async fn spawn() -> Self {
-        Self::spawn_with(false).await
+        Self::spawn_with(Options {
+            behind_proxy: false,
+            rate_limits: true,
+        })
+        .await
     }
 
     /// The server as if behind a reverse proxy (`--behind-proxy`).
     pub async fn spawn_behind_proxy() -> Self {
-        Self::spawn_with(true).await
+        Self::spawn_with(Options {
+            behind_proxy: true,
+            rate_limits: true,
+        })
+        .await
     }
 
-    async fn spawn_with(behind_proxy: bool) -> Self {
+    /// The server without write limits (`--no-rate-limits`), for tests that need more
+    /// writes from one client or token than a person makes (a log of hundreds of entries).
+    pub async fn spawn_unlimited() -> Self {
+        Self::spawn_with(Options {
+            behind_proxy: false,
+            rate_limits: false,
+        })
+        .await
+    }
+
+    async fn spawn_with(
+        Options {
+            behind_proxy,
+            rate_limits,
+        }: Options,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db_path = dir.path().join("test.db");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -88,6 +119,7 @@ impl TestApp {
             base_url: url::Url::parse(&address).unwrap(),
             log_origin: None,
             demo: false,
+            rate_limits,
         };
         let cache = server::cache::PublicCache::default();
         let built = app::build(&config, Arc::new(cache.clone())).await.unwrap();

@@ -97,3 +97,61 @@ async fn a_cached_first_page_shows_a_new_review_at_once() {
     assert_eq!(page["items"][0]["id"], created["id"]);
     assert_eq!(page["next_cursor"], Value::Null);
 }
+
+/// A review's history pages by keyset like the lists: `limit` events, then `next_cursor`
+/// until it is `null`; the pages together are the whole history, in order.
+#[tokio::test]
+async fn a_reviews_history_pages_with_cursors() {
+    let app = TestApp::spawn().await;
+    let review = app.review("ORD-1", 3).await;
+    let id = review["id"].as_str().unwrap();
+    let token = review["edit_token"].as_str().unwrap();
+    for rating in [4, 5, 2] {
+        app.request(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/reviews/{id}"),
+            Some(token),
+            Some(&serde_json::json!({ "rating": rating })),
+        )
+        .await
+        .expect(200);
+    }
+    let path = format!("/api/v1/reviews/{id}/history");
+    let whole = app.get(&path).await.expect(200).body;
+    assert_eq!(whole["next_cursor"], Value::Null);
+    let whole = whole["events"].as_array().unwrap().clone();
+    assert_eq!(whole.len(), 4);
+
+    let mut paged = Vec::new();
+    let mut next = format!("{path}?limit=3");
+    loop {
+        let page = app.get(&next).await.expect(200).body;
+        let events = page["events"].as_array().unwrap();
+        assert!(!events.is_empty() && events.len() <= 3);
+        paged.extend(events.iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(cursor) => next = format!("{path}?limit=3&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged, whole);
+
+    for bad in ["limit=0", "limit=101", "limit=x"] {
+        let reply = app.get(&format!("{path}?{bad}")).await.expect(400);
+        assert_eq!(reply.body["type"], "/problems/invalid-query", "{bad}");
+    }
+    // A list's cursor is not a history's.
+    let list = app
+        .get(&format!("/api/v1/businesses/{}/reviews?limit=1", app.slug))
+        .await
+        .expect(200)
+        .body;
+    assert!(list["next_cursor"].is_null(), "one review: no next page");
+    for cursor in ["bm9wZQ", "!!!", "eyJzIjoibmV3ZXN0IiwiciI6MywidCI6MSwicSI6MX0"] {
+        let reply = app
+            .get(&format!("{path}?cursor={cursor}"))
+            .await
+            .expect(400);
+        assert_eq!(reply.body["type"], "/problems/invalid-cursor", "{cursor}");
+    }
+}

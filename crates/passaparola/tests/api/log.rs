@@ -237,7 +237,8 @@ async fn a_reviews_whole_history_can_be_walked_from_the_log() {
 
 #[tokio::test]
 async fn tiles_are_served_as_c2sp_tlog_tiles_says() {
-    let app = TestApp::spawn().await;
+    // Without write limits: one edit token makes 259 edits.
+    let app = TestApp::spawn_unlimited().await;
     // One review edited until the log holds 260 entries: a full level-0 tile and a partial.
     let created = app.review("ORD-1", 3).await;
     let id = created["id"].as_str().unwrap();

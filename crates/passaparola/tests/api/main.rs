@@ -10,6 +10,7 @@ mod embed;
 mod health;
 mod helpers;
 mod lifecycle;
+mod limits;
 mod listing;
 mod log;
 mod logins;

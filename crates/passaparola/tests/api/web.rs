@@ -865,7 +865,7 @@ async fn no_redirect_post(app: &TestApp, path: &str, fields: &[(&str, &str)]) ->
 }
 
 /// Sends a form with a cookie, without following redirects.
-async fn post_with(
+pub(crate) async fn post_with(
     app: &TestApp,
     path: &str,
     cookie: &str,

@@ -89,6 +89,7 @@ review-title-gone = Review of { $name }
 review-description = { $title }: a review of { $name } on Passaparola.
 back-to = All reviews of { $name }
 history-heading = The review's history
+history-more = The rest of the history (JSON)
 event-review_published = Published
 event-review_edited = Edited
 event-review_withdrawn = Withdrawn
@@ -195,6 +196,8 @@ edit-unknown-body = This edit link matches no review. Please check that you copi
 notice-unchanged = Nothing changed: the review stays as it was.
 conflict-title = The review has changed
 conflict-body = Meanwhile the review was changed, withdrawn or already answered. Please reload the page.
+rate-limited-title = Too many at once
+rate-limited-body = You have done this many times in a short while. Please try again in { $seconds } seconds.
 
 login-title = Log in for businesses
 login-intro = Log in to answer your business's reviews.

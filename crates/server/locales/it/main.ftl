@@ -89,6 +89,7 @@ review-title-gone = Recensione per { $name }
 review-description = { $title }: una recensione di { $name } su Passaparola.
 back-to = Tutte le recensioni di { $name }
 history-heading = Storia della recensione
+history-more = Il resto della storia (JSON)
 event-review_published = Pubblicata
 event-review_edited = Modificata
 event-review_withdrawn = Ritirata
@@ -195,6 +196,8 @@ edit-unknown-body = Questo link di modifica non corrisponde a nessuna recensione
 notice-unchanged = Niente è cambiato: la recensione resta com'era.
 conflict-title = La recensione è cambiata
 conflict-body = Nel frattempo la recensione è stata modificata, ritirata o ha già una replica. Ricarica la pagina.
+rate-limited-title = Troppe richieste ravvicinate
+rate-limited-body = Hai ripetuto questa azione molte volte in poco tempo. Riprova tra { $seconds } secondi.
 
 login-title = Accesso per le aziende
 login-intro = Entra per rispondere alle recensioni della tua azienda.

@@ -113,8 +113,8 @@ pub async fn openapi_json() -> impl IntoResponse {
     )
 }
 
-/// Every operation that takes a JSON body can answer 400, 413 and 415 (from `ApiJson`):
-/// described once here rather than on every handler.
+/// Every operation that takes a JSON body can answer 400, 413 and 415 (from `ApiJson`), and
+/// every write 429 (the write limits): described once here rather than on every handler.
 fn describe_body_errors(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
     let problem = |description: &str| {
@@ -147,6 +147,23 @@ fn describe_body_errors(api: &mut utoipa::openapi::OpenApi) {
                     .entry(status.to_owned())
                     .or_insert_with(|| problem(description).into());
             }
+        }
+        // Every write counts against the write limits (`crate::limits`).
+        for op in [
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            op.responses
+                .responses
+                .entry("429".to_owned())
+                .or_insert_with(|| {
+                    problem("Too many writes of this kind; see `Retry-After`").into()
+                });
         }
     }
 }

@@ -19,7 +19,8 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::cache::Cached;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiPath, BusinessAuth, EditToken};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, BusinessAuth, EditToken};
+use crate::listing::{HistoryQuery, history_page, one_history_page};
 use crate::public::public_json;
 use crate::views::{EventView, HistoryView, ReviewView, SubmittedReview};
 
@@ -293,14 +294,16 @@ pub async fn erase(
     Ok((no_store(), Json(ReviewView::from(write.review))).into_response())
 }
 
-/// Every event of the review, oldest first.
+/// The review's events, oldest first, a page at a time.
 #[utoipa::path(
     get,
     path = "/api/v1/reviews/{id}/history",
     tag = "reviews",
-    params(("id" = String, Path, description = "The review's id")),
+    params(("id" = String, Path, description = "The review's id"), HistoryQuery),
     responses(
         (status = 200, body = HistoryView),
+        (status = 304, description = "Not modified (`If-None-Match`)"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -308,13 +311,20 @@ pub async fn history(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<HistoryQuery>,
 ) -> Result<Response, ApiError> {
     let id = review_id(&id)?;
-    let events = state
+    let page = history_page(&query)?;
+    let asked = store::HistoryPage {
+        limit: page.limit + 1,
+        ..page
+    };
+    let mut events = state
         .store
-        .review_history(id)
+        .review_history(id, asked)
         .await?
         .ok_or(ApiError::NotFound("review"))?;
+    let next_cursor = one_history_page(&mut events, page.limit);
     let view = HistoryView {
         review_id: id.to_string(),
         events: events
@@ -326,6 +336,7 @@ pub async fn history(
                 log: crate::views::LogRefView::new(e.log_index, e.opening),
             })
             .collect(),
+        next_cursor,
     };
     let body = serde_json::to_vec(&view).map_err(|e| ApiError::Internal(Box::new(e)))?;
     Ok(public_json(&headers, &Cached::new(Bytes::from(body))))

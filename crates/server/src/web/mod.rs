@@ -208,8 +208,9 @@ pub const CSP_WITH_SCRIPT: &str = "default-src 'none'; script-src 'self'; style-
                                    img-src 'self' data:; connect-src 'self'; \
                                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// The pages, the language switch and the static assets.
-pub fn router() -> Router<AppState> {
+/// The pages, the language switch and the static assets. Their writes count against the
+/// write limits (`crate::limits`), refused as pages.
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(pages::home))
         .route("/b/{slug}", get(pages::business))
@@ -235,6 +236,10 @@ pub fn router() -> Router<AppState> {
         .route(assets::INBOX_JS_PATH.as_str(), get(assets::inbox_js))
         .route("/favicon.svg", get(assets::favicon))
         .route("/robots.txt", get(assets::robots))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::limits::page_writes,
+        ))
         .layer(axum::middleware::from_fn(localised_errors))
         .layer(axum::middleware::from_fn(etag_reads))
         // Pages only: the API's hot reads are measured (BENCHMARKS.md) as they are; a CDN or

@@ -7,7 +7,7 @@ use ledger::receipt::Receipt;
 use ledger::tiles::TilePath;
 
 use super::{Open, business, reviewed, signer};
-use crate::ReviewCommand;
+use crate::{HistoryPage, ReviewCommand};
 
 pub async fn the_log_signs_and_proves_what_it_holds(open: Open) {
     let fresh = open(Some(signer())).await;
@@ -51,7 +51,11 @@ pub async fn the_log_signs_and_proves_what_it_holds(open: Open) {
         commitment(&opening.salt, &opening.content)
     );
     assert_eq!((entry.review, entry.business), (id, b));
-    let history = store.review_history(id).await.unwrap().unwrap();
+    let history = store
+        .review_history(id, HistoryPage::first(1000))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         entry.previous, history[0].log_index,
         "the chain of the review's events"

@@ -8,7 +8,7 @@ use domain::review::{FollowUpBody, Rating, ReplyDraft, ReviewPatch, ReviewStatus
 use domain::secret::TokenHash;
 
 use super::{Open, business, invite, reviewed, submit};
-use crate::{Eraser, ReviewCommand, ReviewQuery, Sort, StoreError};
+use crate::{Eraser, HistoryPage, ReviewCommand, ReviewQuery, Sort, StoreError};
 
 pub async fn a_refused_write_in_a_batch_does_not_undo_the_others(open: Open) {
     let fresh = open(Some(super::signer())).await;
@@ -49,7 +49,11 @@ pub async fn a_refused_write_in_a_batch_does_not_undo_the_others(open: Open) {
     // No refused write left a log entry: the 50 events are entries 0..50.
     let mut indexes = Vec::new();
     for id in &ok {
-        let history = store.review_history(*id).await.unwrap().unwrap();
+        let history = store
+            .review_history(*id, HistoryPage::first(1000))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(history.len(), 1);
         indexes.push(history[0].log_index.unwrap());
     }
@@ -241,7 +245,11 @@ pub async fn every_lifecycle_step_and_its_history(open: Open) {
         "{late:?}"
     );
 
-    let history = store.review_history(id).await.unwrap().unwrap();
+    let history = store
+        .review_history(id, HistoryPage::first(1000))
+        .await
+        .unwrap()
+        .unwrap();
     let kinds: Vec<_> = history.iter().map(|e| e.kind).collect();
     assert_eq!(
         kinds,
@@ -255,6 +263,19 @@ pub async fn every_lifecycle_step_and_its_history(open: Open) {
         ]
     );
     assert!(history.windows(2).all(|w| w[0].seq < w[1].seq));
+    // Paged two at a time, after the last seen, the same events in the same order.
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = HistoryPage { after, limit: 2 };
+        let events = store.review_history(id, page).await.unwrap().unwrap();
+        assert!(events.len() <= 2);
+        let Some(last) = events.last() else { break };
+        after = Some(last.seq);
+        paged.extend(events.iter().map(|e| (e.seq, e.kind)));
+    }
+    let whole: Vec<_> = history.iter().map(|e| (e.seq, e.kind)).collect();
+    assert_eq!(paged, whole);
     assert!(
         history
             .iter()
@@ -263,7 +284,7 @@ pub async fn every_lifecycle_step_and_its_history(open: Open) {
     );
     assert!(
         store
-            .review_history(ReviewId::generate())
+            .review_history(ReviewId::generate(), HistoryPage::first(10))
             .await
             .unwrap()
             .is_none()
@@ -317,7 +338,11 @@ pub async fn erasure_hides_content_and_keeps_the_log(open: Open) {
         .await
         .unwrap();
     assert!(!again.created, "erasing twice changes nothing");
-    let history = store.review_history(id).await.unwrap().unwrap();
+    let history = store
+        .review_history(id, HistoryPage::first(1000))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         history.len(),
         2,

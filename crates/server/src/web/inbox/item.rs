@@ -52,12 +52,17 @@ pub(super) async fn item_page(
     notice: Option<String>,
     refused: Option<(String, String)>,
 ) -> Result<Response, PageError> {
-    let (review, events) =
-        match tokio::try_join!(state.store.review(id), state.store.review_history(id))? {
-            // Another business's review is not found, as if it did not exist.
-            (Some(r), Some(events)) if r.business.id == s.user.business.id => (r, events),
-            _ => return Err(PageError::NotFound),
-        };
+    // The reply's versions among the review's first thousand events: a bound on the page,
+    // well past any history written by hand (the API pages through all of it).
+    let history = store::HistoryPage::first(1000);
+    let (review, events) = match tokio::try_join!(
+        state.store.review(id),
+        state.store.review_history(id, history)
+    )? {
+        // Another business's review is not found, as if it did not exist.
+        (Some(r), Some(events)) if r.business.id == s.user.business.id => (r, events),
+        _ => return Err(PageError::NotFound),
+    };
     let Some(content) = &review.content else {
         // Withdrawn or erased: nothing to answer.
         return Err(PageError::Conflict);

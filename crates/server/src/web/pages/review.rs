@@ -31,6 +31,8 @@ struct ReviewPage {
     heading: String,
     card: Card,
     history: Vec<HistoryLine>,
+    /// Where the rest of the history continues (the API's next page), past the events shown.
+    more_history: Option<String>,
     /// ("entry no. N", receipt link)
     log: Option<(String, String)>,
 }
@@ -48,7 +50,15 @@ pub async fn review(
         .await?
         .filter(|r| r.business.slug == slug)
         .ok_or(PageError::NotFound)?;
-    let events = state.store.review_history(id).await?.unwrap_or_default();
+    // The first events here; a longer history continues in the API, a page at a time.
+    let shown = crate::listing::MAX_HISTORY_LIMIT;
+    let mut events = state
+        .store
+        .review_history(id, store::HistoryPage::first(shown + 1))
+        .await?
+        .unwrap_or_default();
+    let more_history = crate::listing::one_history_page(&mut events, shown)
+        .map(|cursor| format!("/api/v1/reviews/{id}/history?cursor={cursor}"));
     let entry = |i: u64| tr.with("log-index", "index", &i.to_string());
     let history = events
         .iter()
@@ -90,6 +100,7 @@ pub async fn review(
         heading,
         card: card(&tr, &review, false),
         history,
+        more_history,
         log: review
             .log_index
             .map(|i| (entry(i), format!("/api/v1/reviews/{id}/receipt"))),

@@ -1,0 +1,165 @@
+//! The write limits ([`app::limits`]) at the door of every write route, so that no handler
+//! can forget them: which limit a route counts against, whose credential it carries, and
+//! the refusal, as problem+json for the API and as a page in the visitor's language.
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use app::limits::{Action, Limited};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::ClientIp;
+use crate::web::PageError;
+use crate::web::i18n::Tr;
+
+/// The limit a write route counts against; `None` for reads and for writes limited
+/// elsewhere (log-in has its own limits, `app::logins`).
+fn action(method: &Method, route: &str) -> Option<Action> {
+    use Action::*;
+    let write = matches!(
+        *method,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
+    if !write {
+        return None;
+    }
+    Some(match route {
+        "/api/v1/invitations" | "/invitations" => Invitation,
+        "/api/v1/reviews" | "/r/{token}" | crate::web::form::FORM_PATH => Submission,
+        "/api/v1/reviews/{id}"
+        | "/api/v1/reviews/{id}/erase"
+        | "/api/v1/reviews/{id}/follow-up"
+        | "/e/{id}/{token}" => ReviewChange,
+        "/api/v1/reviews/{id}/reply" | "/inbox/{id}/reply" => Reply,
+        "/keys" | "/keys/{id}/revoke" => Key,
+        _ => return None,
+    })
+}
+
+/// The credential a request writes with: its bearer token (an API key or an edit token),
+/// its session, or the token in its path (an edit link, an invitation link).
+fn credential<'a>(headers: &'a HeaderMap, route: &str, path: &'a str) -> Option<&'a str> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    bearer
+        .or_else(|| crate::web::cookie(headers, crate::web::session::SESSION_COOKIE))
+        .or_else(|| {
+            route
+                .ends_with("/{token}")
+                .then(|| path.rsplit('/').next())
+                .flatten()
+        })
+}
+
+/// Counts the request against its limits; `Err` with the refusal's wait if it is over one.
+fn admit(state: &AppState, request: &Request, client: ClientIp) -> Result<(), Limited> {
+    let Some(route) = request.extensions().get::<MatchedPath>() else {
+        return Ok(());
+    };
+    let Some(action) = action(request.method(), route.as_str()) else {
+        return Ok(());
+    };
+    let path = request.uri().path();
+    let credential = credential(request.headers(), route.as_str(), path);
+    state.limits.admit(action, credential, client.0)
+}
+
+/// Whole seconds to wait, at least one.
+fn seconds(limited: Limited) -> u64 {
+    limited.retry_after.as_secs_f64().ceil().max(1.0) as u64
+}
+
+/// The API's write routes: a refusal is a `429` problem with `Retry-After`.
+pub(crate) async fn api_writes(
+    State(state): State<AppState>,
+    client: ClientIp,
+    request: Request,
+    next: Next,
+) -> Response {
+    match admit(&state, &request, client) {
+        Ok(()) => next.run(request).await,
+        Err(limited) => ApiError::RateLimited {
+            retry_after: seconds(limited),
+        }
+        .into_response(),
+    }
+}
+
+/// The pages' write routes: a refusal is a `429` page in the visitor's language, with
+/// `Retry-After`.
+pub(crate) async fn page_writes(
+    State(state): State<AppState>,
+    client: ClientIp,
+    tr: Tr,
+    request: Request,
+    next: Next,
+) -> Response {
+    match admit(&state, &request, client) {
+        Ok(()) => next.run(request).await,
+        Err(limited) => {
+            let wait = seconds(limited);
+            let mut response = PageError::Message {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                heading: tr.t("rate-limited-title"),
+                body: tr.with("rate-limited-body", "seconds", &wait.to_string()),
+            }
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+            response
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_write_route_has_a_limit_and_reads_have_none() {
+        let post = Method::POST;
+        assert_eq!(
+            action(&post, "/api/v1/invitations"),
+            Some(Action::Invitation)
+        );
+        assert_eq!(
+            action(&Method::PATCH, "/api/v1/reviews/{id}"),
+            Some(Action::ReviewChange)
+        );
+        assert_eq!(
+            action(&Method::DELETE, "/api/v1/reviews/{id}"),
+            Some(Action::ReviewChange)
+        );
+        assert_eq!(
+            action(&Method::PUT, "/api/v1/reviews/{id}/reply"),
+            Some(Action::Reply)
+        );
+        assert_eq!(action(&post, "/e/{id}/{token}"), Some(Action::ReviewChange));
+        assert_eq!(action(&post, "/keys/{id}/revoke"), Some(Action::Key));
+        assert_eq!(action(&Method::GET, "/api/v1/reviews/{id}"), None);
+        assert_eq!(action(&post, "/login"), None);
+    }
+
+    #[test]
+    fn the_credential_is_the_bearer_the_session_or_the_path_token() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(
+            credential(&headers, "/e/{id}/{token}", "/e/1/ppe_x"),
+            Some("ppe_x")
+        );
+        assert_eq!(
+            credential(&headers, "/api/v1/reviews", "/api/v1/reviews"),
+            None
+        );
+        headers.insert(header::COOKIE, HeaderValue::from_static("pp_session=s1"));
+        assert_eq!(credential(&headers, "/keys", "/keys"), Some("s1"));
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer k1"));
+        assert_eq!(credential(&headers, "/keys", "/keys"), Some("k1"));
+    }
+}
