@@ -74,6 +74,11 @@ enum Command {
         /// benchmarks and load tests only, never for a public instance.
         #[arg(long, env = "PASSAPAROLA_NO_RATE_LIMITS")]
         no_rate_limits: bool,
+        /// Connections served normally at once (default 10,000); kept below the descriptor
+        /// limit, which the server raises to its hard limit. Past it, connections answer one
+        /// request each under short timeouts.
+        #[arg(long, env = "PASSAPAROLA_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
+        max_connections: Option<u32>,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
@@ -224,6 +229,7 @@ async fn run(cli: Cli) -> Result<()> {
             behind_proxy,
             no_public_cache,
             no_rate_limits,
+            max_connections,
         } => {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
@@ -259,6 +265,7 @@ async fn run(cli: Cli) -> Result<()> {
             }
             let mut state = server::AppState::new(built.app, cache);
             state.behind_proxy = *behind_proxy;
+            state.max_connections = max_connections.map(|n| n as usize);
             // Open inboxes' event streams end at shutdown, so that draining need not wait.
             let live = state.live.clone();
             let shutdown = async move {

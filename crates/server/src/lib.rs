@@ -12,6 +12,7 @@ pub mod extract;
 mod limits;
 pub mod listing;
 pub mod public;
+mod serve;
 pub mod views;
 pub mod web;
 
@@ -24,6 +25,8 @@ use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
+
+pub use serve::{BODY_READ_TIMEOUT, ConnectionCap, HEADER_READ_TIMEOUT, WRITE_TIMEOUT, serve};
 
 use crate::cache::PublicCache;
 use crate::error::ApiError;
@@ -64,6 +67,9 @@ pub struct AppStateInner {
     pub behind_proxy: bool,
     /// The last `/readyz` probe.
     pub ready: api::health::Probe,
+    /// Connections served normally at once (`--max-connections`; [`serve`] keeps it below
+    /// the descriptor limit); `None` for the default.
+    pub max_connections: Option<usize>,
 }
 
 impl std::ops::Deref for AppStateInner {
@@ -82,6 +88,7 @@ impl AppState {
             cache,
             behind_proxy: false,
             ready: Default::default(),
+            max_connections: None,
         }))
     }
 }
@@ -214,90 +221,4 @@ async fn not_found(
 
 async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
-}
-
-/// How long a client may take to send a request's headers. A connection that sends nothing,
-/// or a byte at a time, is closed then rather than held open for ever (slowloris).
-pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
-/// How long a client may take to send a request's body.
-pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-/// How long shutdown waits for open requests to finish.
-const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Serves the application of `state` on `listener` until `shutdown` completes, then drains
-/// open requests.
-///
-/// Hand-written around hyper rather than `axum::serve` because that sets no timeouts: here
-/// every connection has [`HEADER_READ_TIMEOUT`] (and the app a [`BODY_READ_TIMEOUT`]). It is
-/// also where the public cache's ready responses are served, before any routing
-/// ([`cache::PublicCache::ready`]).
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    use hyper_util::rt::{TokioIo, TokioTimer};
-    let front = state.cache.clone();
-    let app = router(state).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-        BODY_READ_TIMEOUT,
-    ));
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait, do not spin.
-                    tracing::warn!(error = %e, "could not accept a connection");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let _ = stream.set_nodelay(true);
-        let (app, front) = (app.clone(), front.clone());
-        let service = hyper::service::service_fn(
-            move |mut request: axum::http::Request<hyper::body::Incoming>| {
-                let (app, front) = (app.clone(), front.clone());
-                async move {
-                    if let Some(ready) = front.ready(&request) {
-                        return Ok::<_, std::convert::Infallible>(ready);
-                    }
-                    let get = (request.method() == axum::http::Method::GET)
-                        .then(|| request.uri().clone());
-                    // The peer's address, for the log-in limit (`extract::ClientIp`).
-                    request
-                        .extensions_mut()
-                        .insert(axum::extract::ConnectInfo(peer));
-                    let response =
-                        tower::ServiceExt::oneshot(app, request.map(axum::body::Body::new)).await?;
-                    if let Some(uri) = get {
-                        front.keep(&uri, &response);
-                    }
-                    Ok(response)
-                }
-            },
-        );
-        let connection = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_READ_TIMEOUT)
-            .serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            // A client that goes away mid-request is not our error.
-            if let Err(e) = connection.await {
-                tracing::debug!(error = %e, "connection ended with an error");
-            }
-        });
-    }
-    drop(listener);
-    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("some connections were still open after the drain timeout");
-    }
-    Ok(())
 }

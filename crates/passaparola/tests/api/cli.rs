@@ -95,7 +95,23 @@ impl Server {
 
     /// The server with more options for `serve`.
     pub(crate) fn start_with(data_dir: &Path, log: &Path, options: &[&str]) -> Self {
-        let mut child = passaparola(data_dir)
+        Self::spawn(&mut passaparola(data_dir), log, options)
+    }
+
+    /// The server run by `wrapper` (a command and its arguments, such as `prlimit`).
+    pub(crate) fn start_under(data_dir: &Path, log: &Path, wrapper: &[&str]) -> Self {
+        let inner = passaparola(data_dir);
+        let mut cmd = Command::new(wrapper[0]);
+        cmd.env_clear()
+            .envs(std::env::var_os("PATH").map(|p| ("PATH", p)))
+            .envs(inner.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .args(&wrapper[1..])
+            .arg(inner.get_program());
+        Self::spawn(&mut cmd, log, &[])
+    }
+
+    fn spawn(cmd: &mut Command, log: &Path, options: &[&str]) -> Self {
+        let mut child = cmd
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(options)
             .stdout(Stdio::piped())

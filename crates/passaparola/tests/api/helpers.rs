@@ -71,6 +71,7 @@ impl Reply {
 struct Options {
     behind_proxy: bool,
     rate_limits: bool,
+    max_connections: Option<usize>,
 }
 
 impl TestApp {
@@ -79,6 +80,17 @@ impl TestApp {
         Self::spawn_with(Options {
             behind_proxy: false,
             rate_limits: true,
+            max_connections: None,
+        })
+        .await
+    }
+
+    /// The server with a cap of `n` connections served normally (`--max-connections`).
+    pub async fn spawn_with_max_connections(n: usize) -> Self {
+        Self::spawn_with(Options {
+            behind_proxy: false,
+            rate_limits: true,
+            max_connections: Some(n),
         })
         .await
     }
@@ -88,6 +100,7 @@ impl TestApp {
         Self::spawn_with(Options {
             behind_proxy: true,
             rate_limits: true,
+            max_connections: None,
         })
         .await
     }
@@ -98,6 +111,7 @@ impl TestApp {
         Self::spawn_with(Options {
             behind_proxy: false,
             rate_limits: false,
+            max_connections: None,
         })
         .await
     }
@@ -106,6 +120,7 @@ impl TestApp {
         Options {
             behind_proxy,
             rate_limits,
+            max_connections,
         }: Options,
     ) -> Self {
         let dir = tempfile::tempdir().unwrap();
@@ -127,6 +142,7 @@ impl TestApp {
         let log_key = built.app.log_verifier_key.as_deref().unwrap().to_owned();
         let mut state = server::AppState::new(built.app, cache);
         state.behind_proxy = behind_proxy;
+        state.max_connections = max_connections;
         tokio::spawn(server::serve(listener, state, std::future::pending()));
         let mut app = Self {
             address,

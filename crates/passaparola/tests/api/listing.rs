@@ -147,7 +147,11 @@ async fn a_reviews_history_pages_with_cursors() {
         .expect(200)
         .body;
     assert!(list["next_cursor"].is_null(), "one review: no next page");
-    for cursor in ["bm9wZQ", "!!!", "eyJzIjoibmV3ZXN0IiwiciI6MywidCI6MSwicSI6MX0"] {
+    for cursor in [
+        "bm9wZQ",
+        "!!!",
+        "eyJzIjoibmV3ZXN0IiwiciI6MywidCI6MSwicSI6MX0",
+    ] {
         let reply = app
             .get(&format!("{path}?cursor={cursor}"))
             .await

@@ -6,6 +6,7 @@
 mod auditors;
 mod bad_inputs;
 mod cli;
+mod connections;
 mod embed;
 mod health;
 mod helpers;
