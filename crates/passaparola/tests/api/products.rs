@@ -169,12 +169,15 @@ async fn reviewers_rate_the_invited_products_and_nothing_else() {
         )
         .unwrap();
     assert_eq!(words, None);
-    let after = app.get(&stats("TAGL-1")).await.expect(200).body;
-    assert_eq!(after["review_count"], 0);
-    assert_eq!(
-        after["invitations_answered"], 1,
-        "it was answered all the same"
-    );
+    // With no rating left, the product has no figures, as it has no page; the invitation
+    // was answered all the same, and the business's figures say so.
+    app.get(&stats("TAGL-1")).await.expect(404);
+    let whole = app
+        .get(&format!("/api/v1/businesses/{}/stats", app.slug))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(whole["invitations_answered"], 1);
     // With no rating left, the product has no public page and is not listed.
     let gone = page(&app, &format!("/b/{}/p/TAGL-1", app.slug), &[]).await;
     assert_eq!(gone.status, 404);
@@ -191,9 +194,14 @@ async fn reviewers_rate_the_invited_products_and_nothing_else() {
 async fn unrated_and_unreachable_products_have_no_page() {
     let app = TestApp::spawn().await;
     invite_with_products(&app, "P-3").await;
-    // Invited about, never rated: neither listed nor shown.
+    // Invited about, never rated: neither listed nor shown, and no figures (they would
+    // tell what the business asked its customers about).
     let business = page(&app, &format!("/b/{}", app.slug), &[]).await;
     assert!(!business.html.contains("/p/TAGL-1"));
+    for path in ["stats", "trends"] {
+        let figures = format!("/api/v1/businesses/{}/{path}?product=TAGL-1", app.slug);
+        app.get(&figures).await.expect(404);
+    }
     assert_eq!(
         page(&app, &format!("/b/{}/p/TAGL-1", app.slug), &[])
             .await
@@ -269,7 +277,9 @@ async fn the_form_asks_about_each_product_and_keeps_what_was_typed() {
             app.slug
         ))
         .await
-        .expect(200)
-        .body;
-    assert_eq!(tira["review_count"], 0, "left unrated");
+        .expect(404);
+    assert_eq!(
+        tira.body["type"], "/problems/not-found",
+        "left unrated: no figures"
+    );
 }

@@ -87,23 +87,28 @@ pub fn filter(
     })
 }
 
-/// A product the business never invited anyone about is unknown (404), rather than a page
-/// of zeros under a cache key of its own for every made-up SKU.
+/// A product has figures where it has a page: once a published review of the filter's
+/// relationship has rated it. Before that (invited about, never rated; or its ratings
+/// withdrawn or erased) it is unknown (404), like a SKU nobody ever listed: its invitation
+/// counts would tell what the business asked its customers about, which nothing public
+/// says yet.
 async fn known_product(
     store: &dyn store::Store,
     business: &store::Business,
     filter: &StatsFilter,
 ) -> Result<(), ApiError> {
-    match &filter.product {
-        Some(sku)
-            if store
-                .product_name(business.id, sku.clone())
-                .await?
-                .is_none() =>
-        {
-            Err(ApiError::NotFound("product"))
-        }
-        _ => Ok(()),
+    let Some(sku) = &filter.product else {
+        return Ok(());
+    };
+    let rated = store
+        .products(business.id, filter.relationship)
+        .await?
+        .iter()
+        .any(|p| &p.sku == sku);
+    if rated {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound("product"))
     }
 }
 
