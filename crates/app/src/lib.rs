@@ -16,6 +16,7 @@ pub mod limits;
 pub mod live;
 pub mod logins;
 pub mod passwords;
+pub mod people;
 pub mod reviews;
 pub mod tokens;
 pub mod watch;

@@ -24,8 +24,9 @@ pub enum Action {
     Invitation,
     /// A review submitted from an invitation (each invitation is single-use: per client).
     Submission,
-    /// An API key created or revoked, per session.
-    Key,
+    /// An API key created or revoked, or a colleague managed (disabled, enabled, signed
+    /// out, a password reset), per session.
+    Account,
 }
 
 const ACTIONS: [Action; 5] = [
@@ -33,7 +34,7 @@ const ACTIONS: [Action; 5] = [
     Action::Reply,
     Action::Invitation,
     Action::Submission,
-    Action::Key,
+    Action::Account,
 ];
 
 /// A limit: `burst` at once, then one more every `every`.
@@ -76,8 +77,8 @@ impl Action {
             Action::Invitation => (Rate::new(500, millis(50)), Rate::new(500, millis(50))),
             // No credential but the single-use invitation: 30 at once, then 10 a minute.
             Action::Submission => (Rate::new(30, secs(6)), Rate::new(30, secs(6))),
-            // 5 at once, then 10 an hour.
-            Action::Key => (Rate::new(5, secs(360)), Rate::new(10, secs(360))),
+            // 10 at once, then 10 an hour (per client 20, then 20 an hour).
+            Action::Account => (Rate::new(10, secs(360)), Rate::new(20, secs(180))),
         }
     }
 
@@ -88,7 +89,7 @@ impl Action {
             Action::Reply => "reply",
             Action::Invitation => "invitation",
             Action::Submission => "submission",
-            Action::Key => "key",
+            Action::Account => "account",
         }
     }
 }
@@ -231,7 +232,11 @@ mod tests {
         let limits = Limits::new(false);
         for _ in 0..1000 {
             limits
-                .admit(Action::Key, Some("s"), Some("192.0.2.1".parse().unwrap()))
+                .admit(
+                    Action::Account,
+                    Some("s"),
+                    Some("192.0.2.1".parse().unwrap()),
+                )
                 .unwrap();
         }
         limits.forget_idle();

@@ -2,6 +2,7 @@
 //! crates; it holds no business logic.
 
 mod audit;
+mod users;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -90,7 +91,7 @@ enum Command {
     Log(LogCommand),
     /// Manage the people who log in to a business's pages.
     #[command(subcommand)]
-    User(UserCommand),
+    User(users::UserCommand),
     /// Act on reviews as the operator.
     #[command(subcommand)]
     Review(ReviewCommandCli),
@@ -118,24 +119,6 @@ enum VerifyCommand {
         /// A file holding the last checkpoint seen; created or updated on success.
         #[arg(long)]
         state: Option<PathBuf>,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum UserCommand {
-    /// Create a user of a business and print a first password (shown once).
-    Create {
-        /// The business's slug.
-        #[arg(long)]
-        business: String,
-        #[arg(long)]
-        email: String,
-        /// The name that signs the business's replies, such as "Giulia Bianchi".
-        #[arg(long)]
-        name: String,
-        /// The role shown beside the name, such as "Titolare".
-        #[arg(long)]
-        role: Option<String>,
     },
 }
 
@@ -319,41 +302,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Verify(VerifyCommand::Log { url, key, state }) => {
             audit::log(url, key, state.as_deref()).await
         }
-        Command::User(UserCommand::Create {
-            business,
-            email,
-            name,
-            role,
-        }) => {
-            let invalid = |field: &str, e: domain::error::Invalid| {
-                anyhow::anyhow!("--{field}: {}", e.message)
-            };
-            let new = store::NewUser {
-                business_slug: business.clone(),
-                email: domain::invitation::Email::parse(email).map_err(|e| invalid("email", e))?,
-                name: domain::review::ResponderName::parse(name).map_err(|e| invalid("name", e))?,
-                role: role
-                    .as_deref()
-                    .map(domain::review::ResponderRole::parse)
-                    .transpose()
-                    .map_err(|e| invalid("role", e))?,
-            };
-            let store = open_store(&cli, None)?;
-            let (user, password) = app::accounts::create_user(store.as_ref(), new)
-                .await
-                .map_err(|e| match e {
-                    store::StoreError::NotFound(_) => {
-                        anyhow::anyhow!("no business with the slug {business:?}")
-                    }
-                    store::StoreError::EmailTaken => {
-                        anyhow::anyhow!("another user already has this e-mail address")
-                    }
-                    e => e.into(),
-                })?;
-            println!("user:     {} of {}", user.name, user.business.slug);
-            println!("password: {password}");
-            println!("Log in at /login. Keep the password now: it is stored only as a hash.");
-            Ok(())
+        Command::User(command) => {
+            users::run(open_store(&cli, None)?.as_ref(), command.clone()).await
         }
         Command::Review(ReviewCommandCli::Erase { id }) => {
             let review: domain::ids::ReviewId = id

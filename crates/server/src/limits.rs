@@ -34,7 +34,7 @@ fn action(method: &Method, route: &str) -> Option<Action> {
         | "/api/v1/reviews/{id}/follow-up"
         | "/e/{id}/{token}" => ReviewChange,
         "/api/v1/reviews/{id}/reply" | "/inbox/{id}/reply" => Reply,
-        "/keys" | "/keys/{id}/revoke" => Key,
+        "/keys" | "/keys/{id}/revoke" | "/users/{id}/{action}" => Account,
         _ => return None,
     })
 }
@@ -141,7 +141,8 @@ mod tests {
             Some(Action::Reply)
         );
         assert_eq!(action(&post, "/e/{id}/{token}"), Some(Action::ReviewChange));
-        assert_eq!(action(&post, "/keys/{id}/revoke"), Some(Action::Key));
+        assert_eq!(action(&post, "/keys/{id}/revoke"), Some(Action::Account));
+        assert_eq!(action(&post, "/users/{id}/{action}"), Some(Action::Account));
         assert_eq!(action(&Method::GET, "/api/v1/reviews/{id}"), None);
         assert_eq!(action(&post, "/login"), None);
     }

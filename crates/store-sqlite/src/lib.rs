@@ -360,6 +360,38 @@ impl store::People for SqliteStore {
         self.read(move |c| users::by_email(c, &email)).await
     }
 
+    async fn find_user(&self, email: &str) -> StoreResult<Option<store::UserEntry>> {
+        let email = email.to_owned();
+        self.read(move |c| users::find(c, &email)).await
+    }
+
+    async fn users(&self, business: domain::ids::BusinessId) -> StoreResult<Vec<store::UserEntry>> {
+        self.read(move |c| users::of_business(c, business)).await
+    }
+
+    async fn set_user_disabled(
+        &self,
+        user: uuid::Uuid,
+        disabled: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.writer
+            .write(move |c, _| users::set_disabled(c, user, disabled, at))
+            .await
+    }
+
+    async fn set_password(&self, user: uuid::Uuid, password_hash: String) -> StoreResult<bool> {
+        self.writer
+            .write(move |c, _| users::set_password(c, user, &password_hash))
+            .await
+    }
+
+    async fn end_sessions(&self, user: uuid::Uuid) -> StoreResult<u64> {
+        self.writer
+            .write(move |c, _| users::end_sessions(c, user))
+            .await
+    }
+
     async fn create_session(
         &self,
         token: domain::secret::TokenHash,

@@ -41,6 +41,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_health_probe",
         include_str!("../migrations/0011_health_probe.sql"),
     ),
+    (
+        "0012_disabled_users",
+        include_str!("../migrations/0012_disabled_users.sql"),
+    ),
 ];
 
 /// The Rust steps, by migration name.

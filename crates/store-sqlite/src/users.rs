@@ -7,8 +7,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::Result;
 use crate::reviews::REVIEW_SELECT;
-use crate::{parse_uuid, to_ms};
-use store::{BusinessRef, Entity, NewUser, Review, StoreError, User};
+use crate::{from_ms, parse_uuid, to_ms};
+use store::{BusinessRef, Entity, NewUser, Review, StoreError, User, UserEntry};
 
 const USER_COLUMNS: &str = "u.id, b.id, b.slug, b.name, u.email, u.name, u.role";
 
@@ -88,7 +88,8 @@ pub(super) fn by_email(c: &Connection, email: &str) -> Result<Option<(User, Stri
     let found = c
         .prepare_cached(&format!(
             "SELECT {USER_COLUMNS}, u.password_hash FROM users u
-             JOIN businesses b ON b.id = u.business_id WHERE u.email = lower(?1)"
+             JOIN businesses b ON b.id = u.business_id WHERE u.email = lower(?1)
+             AND NOT EXISTS (SELECT 1 FROM disabled_users d WHERE d.user_id = u.id)"
         ))?
         .query_row([email.trim()], |r| Ok((user(r)?, r.get::<_, String>(7)?)))
         .optional()?;
@@ -125,7 +126,8 @@ pub(super) fn session_user(
     c.prepare_cached(&format!(
         "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
          JOIN businesses b ON b.id = u.business_id
-         WHERE s.token_hash = ?1 AND s.expires_at > ?2"
+         WHERE s.token_hash = ?1 AND s.expires_at > ?2
+         AND NOT EXISTS (SELECT 1 FROM disabled_users d WHERE d.user_id = u.id)"
     ))?
     .query_row(params![token.as_bytes(), to_ms(now)], user)
     .optional()?
@@ -137,6 +139,80 @@ pub(super) fn delete_session(c: &Connection, token: &TokenHash) -> Result<()> {
     c.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
         .execute([token.as_bytes()])?;
     Ok(())
+}
+
+/// Users as managed: with their creation and, if disabled, when.
+fn entries(c: &Connection, condition: &str, arg: &str) -> Result<Vec<UserEntry>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {USER_COLUMNS}, u.created_at, d.disabled_at FROM users u
+         JOIN businesses b ON b.id = u.business_id
+         LEFT JOIN disabled_users d ON d.user_id = u.id
+         WHERE {condition} ORDER BY u.created_at, u.id"
+    ))?;
+    let rows = stmt.query_map([arg], |r| {
+        Ok((user(r)?, r.get::<_, i64>(7)?, r.get::<_, Option<i64>>(8)?))
+    })?;
+    rows.map(|row| {
+        let (u, created, disabled) = row?;
+        Ok(UserEntry {
+            user: into_user(u)?,
+            created_at: from_ms(created)?,
+            disabled_at: disabled.map(from_ms).transpose()?,
+        })
+    })
+    .collect()
+}
+
+pub(super) fn find(c: &Connection, email: &str) -> Result<Option<UserEntry>> {
+    Ok(entries(c, "u.email = lower(?1)", email.trim())?.pop())
+}
+
+pub(super) fn of_business(c: &Connection, business: BusinessId) -> Result<Vec<UserEntry>> {
+    entries(c, "u.business_id = ?1", &business.to_string())
+}
+
+/// Disables (ending the user's sessions) or enables the user; `false` if there is none.
+pub(super) fn set_disabled(
+    c: &Connection,
+    user: uuid::Uuid,
+    disabled: bool,
+    at: DateTime<Utc>,
+) -> Result<bool> {
+    if by_id(c, user)?.is_none() {
+        return Ok(false);
+    }
+    if disabled {
+        c.execute(
+            "INSERT INTO disabled_users (user_id, disabled_at) VALUES (?1, ?2)
+             ON CONFLICT (user_id) DO NOTHING",
+            params![user.to_string(), to_ms(at)],
+        )?;
+        end_sessions(c, user)?;
+    } else {
+        c.execute(
+            "DELETE FROM disabled_users WHERE user_id = ?1",
+            [user.to_string()],
+        )?;
+    }
+    Ok(true)
+}
+
+pub(super) fn set_password(c: &Connection, user: uuid::Uuid, hash: &str) -> Result<bool> {
+    let changed = c.execute(
+        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+        params![user.to_string(), hash],
+    )?;
+    if changed > 0 {
+        end_sessions(c, user)?;
+    }
+    Ok(changed > 0)
+}
+
+pub(super) fn end_sessions(c: &Connection, user: uuid::Uuid) -> Result<u64> {
+    Ok(c.execute(
+        "DELETE FROM sessions WHERE user_id = ?1",
+        [user.to_string()],
+    )? as u64)
 }
 
 pub(super) fn inbox(c: &Connection, business: BusinessId, limit: u32) -> Result<Vec<Review>> {

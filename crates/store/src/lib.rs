@@ -226,8 +226,25 @@ pub trait People: Send + Sync {
         password_hash: String,
         at: DateTime<Utc>,
     ) -> Result<User>;
-    /// The user with this e-mail address (any case), with their password hash.
+    /// The user with this e-mail address (any case), with their password hash, if they may
+    /// log in (not disabled).
     async fn user_by_email(&self, email: &str) -> Result<Option<(User, String)>>;
+    /// The user with this e-mail address (any case), disabled or not.
+    async fn find_user(&self, email: &str) -> Result<Option<UserEntry>>;
+    /// The business's users, oldest first, disabled ones too.
+    async fn users(&self, business: BusinessId) -> Result<Vec<UserEntry>>;
+    /// Disables the user (their sessions end at once) or enables them again; `false` if no
+    /// such user.
+    async fn set_user_disabled(
+        &self,
+        user: uuid::Uuid,
+        disabled: bool,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Replaces the user's password hash and ends their sessions; `false` if no such user.
+    async fn set_password(&self, user: uuid::Uuid, password_hash: String) -> Result<bool>;
+    /// Ends every session of the user; how many there were.
+    async fn end_sessions(&self, user: uuid::Uuid) -> Result<u64>;
     /// Records a session whose cookie token hashes to `token`.
     async fn create_session(
         &self,
@@ -236,7 +253,7 @@ pub trait People: Send + Sync {
         at: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<()>;
-    /// The user of a live session.
+    /// The user of a live session (never a disabled user's).
     async fn session_user(&self, token: TokenHash, now: DateTime<Utc>) -> Result<Option<User>>;
     async fn delete_session(&self, token: TokenHash) -> Result<()>;
 }

@@ -174,6 +174,15 @@ pub struct ReviewQuery {
     pub limit: u32,
 }
 
+/// A user as the business (or the operator) manages them.
+#[derive(Debug, Clone)]
+pub struct UserEntry {
+    pub user: User,
+    pub created_at: DateTime<Utc>,
+    /// When the user was disabled; `None` while they may log in.
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
 /// A page of a review's history: the events after the one with sequence number `after`
 /// (from the start if `None`), oldest first, at most `limit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -121,7 +121,7 @@ async fn submissions_per_client_are_limited() {
 async fn key_creation_on_the_page_is_limited() {
     let app = TestApp::spawn().await;
     let (cookie, csrf) = logged_in(&app, "giulia@example.it").await;
-    let (burst, _) = Action::Key.rates();
+    let (burst, _) = Action::Account.rates();
     for _ in 0..burst.burst {
         let created = post_with(&app, "/keys", &cookie, &[("csrf", csrf.as_str())]).await;
         assert_eq!(created.status(), 200, "{:?}", created.headers());

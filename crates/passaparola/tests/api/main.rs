@@ -15,6 +15,7 @@ mod limits;
 mod listing;
 mod log;
 mod logins;
+mod people;
 mod products;
 mod redirects;
 mod scoring;

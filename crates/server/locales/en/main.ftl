@@ -252,6 +252,23 @@ key-revoked = Revoked on { $date }
 key-revoked-notice = The key is revoked: it no longer works.
 keys-none = No key.
 
+nav-users = People
+users-title = People
+users-intro = The people who log in for your business. When someone leaves, disable them: they can no longer log in, and their sessions end at once.
+user-you = you
+user-active = Active since { $date }
+user-disabled = Disabled on { $date }
+user-sign-out = Sign out everywhere
+user-reset-password = Reset the password
+user-disable = Disable
+user-enable = Enable again
+user-disabled-notice = Disabled: they can no longer log in, and their sessions have ended.
+user-enabled-notice = Enabled again: they can log in with their password.
+user-signed-out-notice = Signed out everywhere: their sessions have ended.
+user-password-notice = Their new password, shown only now: give it to them safely. Their sessions have ended.
+user-self-title = Not on yourself
+user-self-body = You cannot disable yourself or reset your own password here: ask a colleague, or the operator of this instance.
+
 answered-heading = Answered recently
 reply-edit-link = Edit the reply
 reply-page-title = Reply to { $author }

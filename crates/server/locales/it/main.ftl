@@ -252,6 +252,23 @@ key-revoked = Revocata il { $date }
 key-revoked-notice = La chiave è revocata: non funziona più.
 keys-none = Nessuna chiave.
 
+nav-users = Persone
+users-title = Persone
+users-intro = Le persone che accedono per la tua azienda. Quando qualcuno se ne va, disattivalo: non potrà più accedere, e le sue sessioni finiscono subito.
+user-you = tu
+user-active = Attivo dal { $date }
+user-disabled = Disattivato il { $date }
+user-sign-out = Esci da tutti i dispositivi
+user-reset-password = Reimposta la password
+user-disable = Disattiva
+user-enable = Riattiva
+user-disabled-notice = Disattivato: non può più accedere, e le sue sessioni sono finite.
+user-enabled-notice = Riattivato: può accedere con la sua password.
+user-signed-out-notice = Uscito da tutti i dispositivi: le sue sessioni sono finite.
+user-password-notice = La nuova password, mostrata solo ora: consegnala in modo sicuro. Le sue sessioni sono finite.
+user-self-title = Non su te stesso
+user-self-body = Non puoi disattivarti né reimpostare la tua password qui: chiedi a un collega, o al gestore di questa istanza.
+
 answered-heading = Risposte recenti
 reply-edit-link = Modifica la risposta
 reply-page-title = Risposta a { $author }

@@ -301,3 +301,131 @@ pub async fn the_health_probe_writes(open: Open) {
     store.probe_write(Utc::now()).await.unwrap();
     assert!(store.writer_running());
 }
+
+/// People leave: a disabled user cannot log in and their sessions end at once; a new
+/// password ends the old sessions; "sign out everywhere" ends them all; enabling lets the
+/// user in again. Each business lists only its own users.
+pub async fn people_leave(open: Open) {
+    let fresh = open(Some(super::signer())).await;
+    let store = fresh.store.as_ref();
+    let b = business(store, "bottega").await;
+    let other = business(store, "altra").await;
+    let new = |slug: &str, email: &str| NewUser {
+        business_slug: slug.into(),
+        email: Email::parse(email).unwrap(),
+        name: ResponderName::parse("Giulia Zanetti").unwrap(),
+        role: None,
+    };
+    let now = Utc::now();
+    let giulia = store
+        .create_user(new("bottega", "giulia@example.it"), "h1".into(), now)
+        .await
+        .unwrap();
+    let marco = store
+        .create_user(new("bottega", "marco@example.it"), "h2".into(), now)
+        .await
+        .unwrap();
+    store
+        .create_user(new("altra", "anna@example.it"), "h3".into(), now)
+        .await
+        .unwrap();
+    let listed = store.users(b).await.unwrap();
+    let ids: Vec<_> = listed.iter().map(|e| e.user.id).collect();
+    assert_eq!(ids, [giulia.id, marco.id]);
+    assert!(listed.iter().all(|e| e.disabled_at.is_none()));
+    assert_eq!(store.users(other).await.unwrap().len(), 1);
+
+    let session = |n: &str| TokenHash::of(n);
+    let later = now + Duration::hours(1);
+    for n in ["a", "b"] {
+        store
+            .create_session(session(n), marco.id, now, later)
+            .await
+            .unwrap();
+    }
+    store
+        .create_session(session("g"), giulia.id, now, later)
+        .await
+        .unwrap();
+
+    // Disabled: no log-in, no session, but still listed and found, with the date.
+    assert!(store.set_user_disabled(marco.id, true, now).await.unwrap());
+    assert!(
+        store
+            .user_by_email("marco@example.it")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    for n in ["a", "b"] {
+        assert!(store.session_user(session(n), now).await.unwrap().is_none());
+    }
+    let found = store.find_user("MARCO@example.it").await.unwrap().unwrap();
+    assert_eq!(found.user.id, marco.id);
+    assert!(found.disabled_at.is_some());
+    assert!(
+        store
+            .session_user(session("g"), now)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Enabled again: logs in with the same password; the old sessions stay ended.
+    assert!(store.set_user_disabled(marco.id, false, now).await.unwrap());
+    let (back, hash) = store
+        .user_by_email("marco@example.it")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((back.id, hash.as_str()), (marco.id, "h2"));
+    assert!(
+        store
+            .session_user(session("a"), now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A new password ends the sessions; so does signing out everywhere.
+    assert!(store.set_password(giulia.id, "h4".into()).await.unwrap());
+    assert!(
+        store
+            .session_user(session("g"), now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let (_, hash) = store
+        .user_by_email("giulia@example.it")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(hash, "h4");
+    for n in ["c", "d"] {
+        store
+            .create_session(session(n), giulia.id, now, later)
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.end_sessions(giulia.id).await.unwrap(), 2);
+    assert!(
+        store
+            .session_user(session("c"), now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Nobody: false, never an error.
+    let nobody = uuid::Uuid::now_v7();
+    assert!(!store.set_user_disabled(nobody, true, now).await.unwrap());
+    assert!(!store.set_password(nobody, "x".into()).await.unwrap());
+    assert_eq!(store.end_sessions(nobody).await.unwrap(), 0);
+    assert!(
+        store
+            .find_user("nobody@example.it")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

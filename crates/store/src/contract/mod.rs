@@ -88,6 +88,7 @@ macro_rules! contract_suite {
             tallies_equal_a_recomputation_from_the_commands,
             the_log_signs_and_proves_what_it_holds,
             the_health_probe_writes,
+            people_leave,
         );
     };
     (@cases $open:expr; $($case:ident,)*) => {
