@@ -114,11 +114,32 @@ impl Chains {
     }
 }
 
+/// The log's prefix URL and its checkpoint. `url` is either the log's own prefix (as C2SP
+/// tools take it: `https://host/log`, under which `checkpoint` and `tile/…` live) or the
+/// instance's base URL (`https://host`, whose log is under `/log`): the one whose
+/// `checkpoint` answers is the prefix, the more likely one tried first.
+async fn find_log(client: &reqwest::Client, url: &str) -> Result<(String, Vec<u8>)> {
+    let url = url.trim_end_matches('/');
+    let below = format!("{url}/log");
+    let candidates = if url.ends_with("/log") {
+        [url.to_owned(), below]
+    } else {
+        [below, url.to_owned()]
+    };
+    let mut failures = Vec::new();
+    for prefix in candidates {
+        match fetch(client, &format!("{prefix}/checkpoint")).await {
+            Ok(signed) => return Ok((prefix, signed)),
+            Err(e) => failures.push(format!("{e:#}")),
+        }
+    }
+    bail!("no log at {url}: {}", failures.join("; "))
+}
+
 /// `verify log URL --key VKEY [--state FILE]`: a monitor.
-pub async fn log(base_url: &str, key: &str, state: Option<&Path>) -> Result<()> {
-    let prefix = format!("{}/log", base_url.trim_end_matches('/'));
+pub async fn log(url: &str, key: &str, state: Option<&Path>) -> Result<()> {
     let client = reqwest::Client::new();
-    let signed = fetch(&client, &format!("{prefix}/checkpoint")).await?;
+    let (prefix, signed) = find_log(&client, url).await?;
     let checkpoint = open_checkpoint(&signed, key).context("the checkpoint does not verify")?;
     let old: Option<Checkpoint> = match state {
         Some(path) if path.exists() => {

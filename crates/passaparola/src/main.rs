@@ -112,7 +112,8 @@ enum VerifyCommand {
     /// Monitor a log: check its checkpoint, every entry, tile and review chain, and its
     /// consistency with the checkpoint seen last time (kept in `--state`).
     Log {
-        /// The instance's base URL (the log is under `/log`).
+        /// The log's prefix URL (`https://host/log`, as C2SP tools take it) or the
+        /// instance's base URL (`https://host`, whose log is under `/log`).
         url: String,
         #[arg(long)]
         key: String,

@@ -590,6 +590,19 @@ async fn an_auditor_verifies_receipts_and_monitors_the_log() {
         stdout(&out)
     );
     assert!(stdout(&out).contains("1 upper tiles"), "{}", stdout(&out));
+    // The log's own prefix URL, as C2SP tools take it, works as well as the base URL.
+    let prefix = format!("{}/log/", server.address);
+    let out = run(dir.path(), &["verify", "log", &prefix, "--key", &vkey]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("every chain complete"),
+        "{}",
+        stdout(&out)
+    );
+    let nowhere = format!("{}/nothing", server.address);
+    let out = run(dir.path(), &["verify", "log", &nowhere, "--key", &vkey]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no log at"), "{}", stderr(&out));
     // A checkpoint from another log (another key) is refused.
     let other = ledger::note::LogSigner::from_seed("127.0.0.1/log", [1; 32]).unwrap();
     let wrong = run(
