@@ -254,12 +254,22 @@ async fn run(cli: Cli) -> Result<()> {
             let live = state.live.clone();
             let shutdown = async move {
                 shutdown_signal().await;
+                tracing::info!("stopping: no new connections; finishing the requests in flight");
                 live.close();
             };
+            let store = state.store.clone();
 
             tracing::info!(%local, base_url = %base_url, "Passaparola is listening");
             println!("Passaparola is listening on http://{local}");
             server::serve(listener, state, shutdown).await?;
+            // Every answered write was committed before its answer. One last write goes
+            // through the writer behind anything still queued, and signs a checkpoint over
+            // every entry, other processes' too.
+            match tokio::time::timeout(FINAL_SEAL_WITHIN, store.seal_log()).await {
+                Ok(Ok(())) => tracing::info!("stopped; the log's last checkpoint is signed"),
+                Ok(Err(e)) => tracing::error!(error = %e, "stopped; the last checkpoint failed"),
+                Err(_) => tracing::error!("stopped; the last checkpoint did not finish in time"),
+            }
             Ok(())
         }
         Command::Migrate => {
@@ -366,6 +376,9 @@ async fn log_command(cli: &Cli, command: &LogCommand) -> Result<()> {
         }
     }
 }
+
+/// How long the last checkpoint may take at shutdown.
+const FINAL_SEAL_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 async fn shutdown_signal() {
     let ctrl_c = async {

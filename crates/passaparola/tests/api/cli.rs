@@ -135,6 +135,27 @@ impl Server {
         self.child.id()
     }
 
+    /// SIGTERM, then waits for the process to exit, at most `within`; its exit status, or
+    /// `None` if it was still running.
+    pub(crate) fn terminate(
+        mut self,
+        within: std::time::Duration,
+    ) -> Option<std::process::ExitStatus> {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let started = std::time::Instant::now();
+        while started.elapsed() < within {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        None
+    }
+
     /// SIGKILL: no shutdown, no flushing, nothing.
     fn kill_9(mut self) {
         self.child.kill().unwrap();

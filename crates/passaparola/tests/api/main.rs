@@ -19,6 +19,7 @@ mod people;
 mod products;
 mod redirects;
 mod scoring;
+mod shutdown;
 mod stats;
 mod web;
 mod web_errors;
