@@ -41,6 +41,11 @@ impl Backend {
         }
     }
 
+    /// Whether `url` names the SQLite backend.
+    pub fn is_sqlite(url: &str) -> bool {
+        matches!(scheme(url), None | Some("sqlite"))
+    }
+
     /// The default URL: the SQLite file in the data directory.
     pub fn default_url(data_dir: &Path) -> String {
         format!("sqlite://{}", data_dir.join("passaparola.db").display())

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod backend;
+pub mod backup;
 pub mod config;
 pub mod demo;
 pub mod invitations;

@@ -39,7 +39,7 @@ pub fn new_edit_token() -> Secret {
 }
 
 /// Writes `bytes` to a new file readable by its owner only; `Ok(false)` if it exists.
-fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+pub(crate) fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
         && !dir.exists()
     {

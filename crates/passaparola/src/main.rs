@@ -83,6 +83,15 @@ enum Command {
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
+    /// Copy the instance (the SQLite database and the data directory's keys) into a new
+    /// file, while the server may go on writing.
+    Backup {
+        /// The backup file to create (readable by its owner only).
+        file: PathBuf,
+    },
+    /// Restore a backup into a data directory that holds neither a database nor keys;
+    /// refused unless the copy's log verifies against its signed checkpoint.
+    Restore { file: PathBuf },
     /// Manage businesses.
     #[command(subcommand)]
     Business(BusinessCommand),
@@ -192,11 +201,16 @@ fn open_store(cli: &Cli, signer: Option<LogSigner>) -> Result<Arc<dyn Store>> {
 /// The backend that `--database-url` names (by default the SQLite file in the data
 /// directory).
 fn open_backend(cli: &Cli, signer: Option<LogSigner>) -> Result<Backend> {
-    let url = match &cli.database_url {
+    let url = database_url(cli);
+    Backend::open(&url, signer).with_context(|| format!("opening the database {url}"))
+}
+
+/// `--database-url`, or the SQLite file in the data directory.
+fn database_url(cli: &Cli) -> String {
+    match &cli.database_url {
         Some(url) => url.clone(),
         None => Backend::default_url(&cli.data_dir),
-    };
-    Backend::open(&url, signer).with_context(|| format!("opening the database {url}"))
+    }
 }
 
 fn log_key_path(data_dir: &Path) -> PathBuf {
@@ -270,6 +284,21 @@ async fn run(cli: Cli) -> Result<()> {
                 Ok(Err(e)) => tracing::error!(error = %e, "stopped; the last checkpoint failed"),
                 Err(_) => tracing::error!("stopped; the last checkpoint did not finish in time"),
             }
+            Ok(())
+        }
+        Command::Backup { file } => {
+            app::backup::backup(&cli.data_dir, &database_url(&cli), file)?;
+            println!("backed up the instance to {}", file.display());
+            println!("It holds the instance's keys: keep it as safe as the data directory.");
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let restored = app::backup::restore(&cli.data_dir, &database_url(&cli), file)?;
+            println!(
+                "restored {} ({} log entries, verified against the signed checkpoint)",
+                restored.database.display(),
+                restored.entries
+            );
             Ok(())
         }
         Command::Migrate => {

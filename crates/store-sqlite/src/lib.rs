@@ -4,6 +4,7 @@
 //! pool of read-only connections on Tokio's blocking threads. `synchronous = FULL`: a write is
 //! acknowledged only after the WAL is synced, so it survives `kill -9` and power loss.
 
+pub mod backup;
 mod businesses;
 mod invitations;
 mod log;

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, reason = "a panic in a test is a failing test")]
 
 mod auditors;
+mod backup;
 mod bad_inputs;
 mod cli;
 mod connections;

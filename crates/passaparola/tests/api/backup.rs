@@ -1,0 +1,202 @@
+//! `passaparola backup` while the server writes, and `passaparola restore`, which refuses a
+//! copy whose log does not verify.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::cli::{Server, create_business, run, stderr, stdout};
+use crate::helpers::review_body;
+
+/// The ids of the reviews in the database file of `data_dir`.
+fn review_ids(data_dir: &Path) -> HashSet<String> {
+    let db = rusqlite::Connection::open(data_dir.join("passaparola.db")).unwrap();
+    let mut stmt = db.prepare("SELECT id FROM reviews").unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_under_load_restores_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("server.log");
+    let server = Server::start_with(&data, &log, &["--no-rate-limits"]);
+    let key = create_business(&data, "bottega-prova");
+    let client = reqwest::Client::new();
+    let address = server.address.clone();
+    let submit = move |i: usize| {
+        let (client, address, key) = (client.clone(), address.clone(), key.clone());
+        async move {
+            let inv: serde_json::Value = client
+                .post(format!("{address}/api/v1/invitations"))
+                .bearer_auth(&key)
+                .json(&json!({ "reference": format!("ORD-{i}") }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let resp = client
+                .post(format!("{address}/api/v1/reviews"))
+                .json(&review_body(inv["token"].as_str().unwrap(), 5))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 201);
+            let body: serde_json::Value = resp.json().await.unwrap();
+            body["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let mut before = HashSet::new();
+    for i in 0..50 {
+        before.insert(submit(i).await);
+    }
+    // Writers keep going while the backup is taken.
+    let load = tokio::spawn({
+        let submit = submit.clone();
+        async move {
+            for i in 50..400 {
+                submit(i).await;
+            }
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let file = dir.path().join("copia.ppbackup");
+    let backed = tokio::task::spawn_blocking({
+        let (data, file) = (data.clone(), file.clone());
+        move || run(&data, &["backup", file.to_str().unwrap()])
+    })
+    .await
+    .unwrap();
+    assert!(backed.status.success(), "{}", stderr(&backed));
+    load.await.unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the backup holds the keys");
+    }
+    // A backup never overwrites.
+    let again = run(&data, &["backup", file.to_str().unwrap()]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("exists already"),
+        "{}",
+        stderr(&again)
+    );
+    let vkey = stdout(&run(&data, &["log", "key"])).trim().to_owned();
+    drop(server);
+
+    // Restored into a fresh data directory: every review written before the backup, the
+    // same keys, a log that verifies from the outside with the old verifier key.
+    let restored_dir = dir.path().join("restored");
+    let restored = run(&restored_dir, &["restore", file.to_str().unwrap()]);
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    assert!(stdout(&restored).contains("verified against the signed checkpoint"));
+    assert!(before.is_subset(&review_ids(&restored_dir)));
+    assert_eq!(
+        std::fs::read(data.join("instance.key")).unwrap(),
+        std::fs::read(restored_dir.join("instance.key")).unwrap()
+    );
+    let log2 = dir.path().join("restored.log");
+    let server = Server::start(&restored_dir, &log2);
+    let verified = run(
+        &restored_dir,
+        &["verify", "log", &server.address, "--key", &vkey],
+    );
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    assert!(stdout(&verified).contains("every chain complete"));
+    drop(server);
+    // Never over an existing instance.
+    let over = run(&restored_dir, &["restore", file.to_str().unwrap()]);
+    assert!(!over.status.success());
+    assert!(stderr(&over).contains("exists"), "{}", stderr(&over));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_whose_log_does_not_verify_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("server.log");
+    let server = Server::start(&data, &log);
+    let key = create_business(&data, "bottega-prova");
+    let client = reqwest::Client::new();
+    for i in 0..3 {
+        let inv: serde_json::Value = client
+            .post(format!("{}/api/v1/invitations", server.address))
+            .bearer_auth(&key)
+            .json(&json!({ "reference": format!("ORD-{i}") }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let resp = client
+            .post(format!("{}/api/v1/reviews", server.address))
+            .json(&review_body(inv["token"].as_str().unwrap(), 4))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+    }
+    let file = dir.path().join("copia.ppbackup");
+    assert!(
+        run(&data, &["backup", file.to_str().unwrap()])
+            .status
+            .success()
+    );
+    drop(server);
+
+    // One byte of one entry changed in the copy: the rebuilt tree no longer matches.
+    let tampered = dir.path().join("manomessa.ppbackup");
+    std::fs::copy(&file, &tampered).unwrap();
+    let db = rusqlite::Connection::open(&tampered).unwrap();
+    let entry: Vec<u8> = db
+        .query_row("SELECT entry FROM log_entries WHERE idx = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let mut changed = entry.clone();
+    let last = changed.len() - 1;
+    changed[last] ^= 1;
+    db.execute("UPDATE log_entries SET entry = ?1 WHERE idx = 1", [changed])
+        .unwrap();
+    drop(db);
+    let target = dir.path().join("target");
+    let refused = run(&target, &["restore", tampered.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("the copy's log does not verify"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(
+        !target.join("passaparola.db").exists(),
+        "nothing left behind"
+    );
+    assert!(!target.join("log.key").exists());
+    assert!(!target.join("passaparola.db.restoring").exists());
+
+    // A file that is no backup at all is refused too, clearly.
+    let plain = dir.path().join("plain.db");
+    rusqlite::Connection::open(&plain)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x INTEGER)")
+        .unwrap();
+    let refused = run(&target, &["restore", plain.to_str().unwrap()]);
+    assert!(
+        stderr(&refused).contains("not a Passaparola backup"),
+        "{}",
+        stderr(&refused)
+    );
+
+    // The untouched copy restores.
+    let restored = run(&target, &["restore", file.to_str().unwrap()]);
+    assert!(restored.status.success(), "{}", stderr(&restored));
+}
