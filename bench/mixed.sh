@@ -27,10 +27,13 @@ for i in $(seq 0 $(($# - 1))); do
   bin=${*:$((i + 1)):1}
   port=$((19300 + i))
   cp -r "$work/seed" "$work/data$i"
-  "$bin" --data-dir "$work/data$i" --log warn serve --listen "127.0.0.1:$port" --no-rate-limits >/dev/null 2>&1 &
+  "$bin" --data-dir "$work/data$i" --log warn serve --listen "127.0.0.1:$port" --no-rate-limits >"$work/server$i.out" 2>&1 &
   pids+=($!)
   ports+=("$port")
-  for _ in $(seq 100); do curl -sf "127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+  up=
+  for _ in $(seq 100); do curl -sf "127.0.0.1:$port/healthz" >/dev/null && { up=1; break; }; sleep 0.1; done
+  # A build older than issue 13 refuses --no-rate-limits: say so rather than print empty rows.
+  if [ -z "$up" ]; then echo "$bin did not start:" >&2; cat "$work/server$i.out" >&2; exit 1; fi
 done
 echo "| round | server | reads/s | read p99 | submissions/s |"
 echo "|---|---|---:|---:|---:|"

@@ -3,7 +3,7 @@
 //! public contract (a pooled read-only connection on Tokio's blocking threads, as the server
 //! calls it). `checkpoint` reads one row the same way: the difference is the proof's cost.
 //!
-//! cargo bench -p store --bench log_receipts
+//! cargo bench -p store-sqlite --bench log_receipts
 //!
 //! The logs are seeded once into `target/bench-data/` (about 1.8 GB at 10M entries, under a
 //! minute), with their signing keys beside them, and reused (`bench/run.sh` serves a copy of
