@@ -8,8 +8,14 @@ use serde_json::json;
 
 use crate::helpers::{read, review_body};
 
+/// The binary under test: this build's, or the one `PP_SERVER_BIN` names (`.ci/run` runs the
+/// crash loop against the release build that way).
+fn binary() -> std::ffi::OsString {
+    std::env::var_os("PP_SERVER_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_passaparola").into())
+}
+
 fn passaparola(data_dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_passaparola"));
+    let mut cmd = Command::new(binary());
     cmd.env_clear()
         .env("PASSAPAROLA_DATA_DIR", data_dir)
         .env("PASSAPAROLA_LOG", "debug");
@@ -157,7 +163,7 @@ impl Server {
     }
 
     /// SIGKILL: no shutdown, no flushing, nothing.
-    fn kill_9(mut self) {
+    pub(crate) fn kill_9(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }

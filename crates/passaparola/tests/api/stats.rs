@@ -1,6 +1,8 @@
 //! The figures of `/stats` and `/trends`, recomputed here from the raw rows of the database
 //! with `docs/scoring.md`'s definitions (not calling the server's or the domain's code), over
 //! random invitations, reviews, replies, edits, withdrawals and erasures spread over 400 days.
+//! Each test prints its seed; `PP_SEED=<seed> cargo nextest run -p passaparola stats` replays
+//! a run.
 
 use std::collections::BTreeMap;
 
@@ -11,13 +13,30 @@ use serde_json::Value;
 
 use domain::ids::{InvitationId, ReviewId};
 use domain::invitation::{InvitationInput, NewInvitation};
-use domain::review::{ProductRatingInput, ReplyDraft, ReviewDraft, ReviewInput, ReviewPatch};
+use domain::lifecycle::LifecycleError;
+use domain::review::{
+    ProductRatingInput, ReplyDraft, ReviewDraft, ReviewInput, ReviewPatch, ReviewStatus,
+};
 use domain::secret::TokenHash;
-use store::{Eraser, ReviewCommand};
+use store::{Eraser, ReviewCommand, StoreError};
 
 use crate::helpers::TestApp;
 
 const DAY_MS: i64 = 86_400_000;
+
+/// The seed of a random history: `PP_SEED` if set (to replay a failure), else a fresh one.
+/// Printed either way, so that a failing run names the seed that replays it.
+fn seed() -> u64 {
+    let seed = match std::env::var("PP_SEED") {
+        Ok(s) => s
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("PP_SEED must be a u64, not {s:?}")),
+        Err(_) => rand::random(),
+    };
+    eprintln!("seed {seed} (replay with PP_SEED={seed})");
+    seed
+}
 
 /// One review as the database holds it.
 #[derive(Debug)]
@@ -313,9 +332,31 @@ fn same(got: &Value, want: &Value) -> bool {
     }
 }
 
+/// What the test knows of a review it wrote, to tell what each next step must do.
+struct Written {
+    id: ReviewId,
+    edit: domain::secret::Secret,
+    at: DateTime<Utc>,
+    status: ReviewStatus,
+    /// The reply's body, if the business replied.
+    reply: Option<String>,
+}
+
+/// The lifecycle's refusal of a step on a review in `status`: edits and replies need it
+/// published (docs/api.md: `review-withdrawn`, `review-erased`).
+fn refusal(status: ReviewStatus) -> Option<LifecycleError> {
+    match status {
+        ReviewStatus::Published => None,
+        ReviewStatus::Withdrawn => Some(LifecycleError::ReviewWithdrawn),
+        ReviewStatus::Erased => Some(LifecycleError::ReviewErased),
+    }
+}
+
 /// Random history: invitations over 400 days, most answered some time later, some replied
-/// after a random delay, some edited, withdrawn or erased.
-async fn random_history(app: &TestApp, rng: &mut StdRng, now: DateTime<Utc>) {
+/// after a random delay, some edited, withdrawn or erased. Every write's outcome is checked
+/// against what the lifecycle allows in the review's state at that moment (`seed` names the
+/// run in every failure).
+async fn random_history(app: &TestApp, rng: &mut StdRng, now: DateTime<Utc>, seed: u64) {
     let business = app
         .store
         .business_by_slug(&app.slug)
@@ -391,7 +432,8 @@ async fn random_history(app: &TestApp, rng: &mut StdRng, now: DateTime<Utc>) {
         .unwrap();
         let edit = app::tokens::new_edit_token();
         let id = ReviewId::generate();
-        app.store
+        let submitted = app
+            .store
             .write_review(ReviewCommand::Submit {
                 invitation: TokenHash::of(&token),
                 id,
@@ -400,7 +442,12 @@ async fn random_history(app: &TestApp, rng: &mut StdRng, now: DateTime<Utc>) {
                 at,
             })
             .await
-            .unwrap();
+            .unwrap_or_else(|e| panic!("review {i} refused: {e:?} (seed {seed})"));
+        assert!(
+            submitted.created && submitted.review.status == ReviewStatus::Published,
+            "review {i} not published as new (seed {seed})"
+        );
+        let mut reply = None;
         if rng.random_bool(0.6) {
             let delay = rng.random_range(0..=(now - at).num_milliseconds());
             for (k, extra) in [(0, 0), (1, 1000)] {
@@ -408,58 +455,154 @@ async fn random_history(app: &TestApp, rng: &mut StdRng, now: DateTime<Utc>) {
                 if k == 1 && !rng.random_bool(0.3) {
                     break;
                 }
-                app.store
+                let body = format!("Grazie {k}");
+                let replied = app
+                    .store
                     .write_review(ReviewCommand::Reply {
                         review: id,
                         business: business.id,
-                        reply: ReplyDraft::parse(&format!("Grazie {k}"), "Gino", None).unwrap(),
+                        reply: ReplyDraft::parse(&body, "Gino", None).unwrap(),
                         at: at
                             + Duration::milliseconds(
                                 (delay + extra).min((now - at).num_milliseconds()),
                             ),
                     })
                     .await
-                    .unwrap();
+                    .unwrap_or_else(|e| {
+                        panic!("reply {k} to review {i} refused: {e:?} (seed {seed})")
+                    });
+                assert_eq!(
+                    replied.created,
+                    k == 0,
+                    "only the first reply is new (review {i}, seed {seed})"
+                );
+                assert_eq!(
+                    replied.review.reply.as_ref().map(|r| r.body.as_str()),
+                    Some(body.as_str()),
+                    "(seed {seed})"
+                );
+                reply = Some(body);
             }
         }
-        written.push((id, edit, at));
+        written.push(Written {
+            id,
+            edit,
+            at,
+            status: ReviewStatus::Published,
+            reply,
+        });
     }
     // Then up to three more steps per review, in random order: edits, late first replies,
     // withdrawals, erasures, whatever came before. Steps the lifecycle refuses (an edit of a
-    // withdrawn review) are refused, and must change nothing.
+    // withdrawn review) must be refused, with the lifecycle's reason, and change nothing; the
+    // others must succeed and leave the review in the state the lifecycle says.
     let mut steps: Vec<usize> = (0..written.len()).flat_map(|i| [i, i, i]).collect();
     for k in (1..steps.len()).rev() {
         steps.swap(k, rng.random_range(0..=k));
     }
     for i in steps {
-        let (id, edit, at) = &written[i];
-        let command = match rng.random_range(0..12) {
-            0..=2 => ReviewCommand::Edit {
-                review: *id,
-                edit_token: edit.hash(),
-                patch: ReviewPatch::parse(Some(rng.random_range(1..=5)), None, None).unwrap(),
-                at: *at,
-            },
-            3 => ReviewCommand::Withdraw {
-                review: *id,
-                edit_token: edit.hash(),
-                at: *at,
-            },
-            4 => ReviewCommand::Erase {
-                review: *id,
-                by: Eraser::Operator,
-                at: *at,
-            },
-            5 | 6 => ReviewCommand::Reply {
-                review: *id,
-                business: business.id,
-                reply: ReplyDraft::parse("Grazie, a presto", "Gino", None).unwrap(),
-                at: *at
-                    + Duration::milliseconds(rng.random_range(0..=(now - *at).num_milliseconds())),
-            },
+        let w = &mut written[i];
+        let before = w.status;
+        // (the command, what it must be refused with, the status and reply it must leave,
+        // whether it must count as new)
+        let (command, refused, status, reply, created) = match rng.random_range(0..12) {
+            0..=2 => {
+                let rating = rng.random_range(1..=5);
+                (
+                    ReviewCommand::Edit {
+                        review: w.id,
+                        edit_token: w.edit.hash(),
+                        patch: ReviewPatch::parse(Some(rating), None, None).unwrap(),
+                        at: w.at,
+                    },
+                    refusal(before),
+                    before,
+                    w.reply.clone(),
+                    false,
+                )
+            }
+            // A second withdrawal, or one after an erasure, is answered as done, changing
+            // nothing.
+            3 => (
+                ReviewCommand::Withdraw {
+                    review: w.id,
+                    edit_token: w.edit.hash(),
+                    at: w.at,
+                },
+                None,
+                match before {
+                    ReviewStatus::Published => ReviewStatus::Withdrawn,
+                    other => other,
+                },
+                w.reply.clone(),
+                before == ReviewStatus::Published,
+            ),
+            // Erasure happens once, in any state; it takes the reply's words too.
+            4 => (
+                ReviewCommand::Erase {
+                    review: w.id,
+                    by: Eraser::Operator,
+                    at: w.at,
+                },
+                None,
+                ReviewStatus::Erased,
+                None,
+                before != ReviewStatus::Erased,
+            ),
+            5 | 6 => {
+                let body = "Grazie, a presto";
+                (
+                    ReviewCommand::Reply {
+                        review: w.id,
+                        business: business.id,
+                        reply: ReplyDraft::parse(body, "Gino", None).unwrap(),
+                        at: w.at
+                            + Duration::milliseconds(
+                                rng.random_range(0..=(now - w.at).num_milliseconds()),
+                            ),
+                    },
+                    refusal(before),
+                    before,
+                    Some(body.to_owned()),
+                    w.reply.is_none(),
+                )
+            }
             _ => continue,
         };
-        let _ = app.store.write_review(command).await;
+        let what = format!("{command:?}");
+        let outcome = app.store.write_review(command).await;
+        match (refused, outcome) {
+            (Some(rule), Err(StoreError::Rule(got))) => assert_eq!(
+                got, rule,
+                "review {i} ({before:?}): {what} refused for the wrong reason (seed {seed})"
+            ),
+            (Some(rule), other) => panic!(
+                "review {i} ({before:?}): {what} must be refused with {rule:?}, got {other:?} \
+                 (seed {seed})"
+            ),
+            (None, Ok(write)) => {
+                assert_eq!(
+                    write.review.status, status,
+                    "review {i} ({before:?}) after {what} (seed {seed})"
+                );
+                assert_eq!(
+                    write.created, created,
+                    "review {i} ({before:?}): {what} new or not (seed {seed})"
+                );
+                if status == ReviewStatus::Published {
+                    assert_eq!(
+                        write.review.reply.as_ref().map(|r| r.body.as_str()),
+                        reply.as_deref(),
+                        "review {i}: the reply after {what} (seed {seed})"
+                    );
+                }
+                w.status = status;
+                w.reply = reply;
+            }
+            (None, Err(e)) => panic!(
+                "review {i} ({before:?}): {what} must succeed, refused with {e:?} (seed {seed})"
+            ),
+        }
     }
     // Asking again for an invitation that exists (same reference) changes nothing.
     let again = NewInvitation::parse(
@@ -542,11 +685,10 @@ async fn check_all_figures(app: &TestApp, seed: u64) {
 #[tokio::test]
 async fn every_figure_matches_a_recomputation_from_raw_rows() {
     let app = TestApp::spawn().await;
-    let seed: u64 = rand::random();
-    println!("seed {seed}");
+    let seed = seed();
     let mut rng = StdRng::seed_from_u64(seed);
     let now = Utc::now();
-    random_history(&app, &mut rng, now).await;
+    random_history(&app, &mut rng, now, seed).await;
     check_all_figures(&app, seed).await;
 
     // The weekly trend reads week cells, which migration 0008 sums from the day cells.
@@ -636,10 +778,9 @@ async fn every_figure_matches_a_recomputation_from_raw_rows() {
 #[tokio::test]
 async fn trends_add_up_to_the_figures_and_bad_filters_are_named() {
     let app = TestApp::spawn().await;
-    let seed: u64 = rand::random();
-    println!("seed {seed}");
+    let seed = seed();
     let mut rng = StdRng::seed_from_u64(seed);
-    random_history(&app, &mut rng, Utc::now()).await;
+    random_history(&app, &mut rng, Utc::now(), seed).await;
     let (reviews, _) = raw_rows(&app);
     let now_ms = Utc::now().timestamp_millis();
     let today = now_ms.div_euclid(DAY_MS);
