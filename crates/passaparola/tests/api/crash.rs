@@ -16,20 +16,11 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
 use crate::cli::{Server, create_business, run, stderr};
-use crate::helpers::review_body;
+use crate::helpers::{review_body, seed};
 
 const CRASHES: usize = 20;
 /// Submissions offered per round: more than the load gets through before the kill.
 const INVITED: usize = 160;
-
-fn seed() -> u64 {
-    let seed = std::env::var("PP_SEED")
-        .ok()
-        .map(|s| s.parse().expect("PP_SEED must be a u64"))
-        .unwrap_or_else(rand::random);
-    eprintln!("crash loop seed: PP_SEED={seed}");
-    seed
-}
 
 /// What the load got acknowledged: reviews (id, edit token), and the unique marks that
 /// acknowledged edits (titles) and replies (bodies) left in a review's history.

@@ -283,3 +283,17 @@ pub async fn read(resp: reqwest::Response) -> Reply {
         body,
     }
 }
+
+/// The seed of a randomised test: `PP_SEED` if set (to replay a failure), else a fresh one.
+/// Printed either way, so that a failing run names the seed that replays it.
+pub fn seed() -> u64 {
+    let seed = match std::env::var("PP_SEED") {
+        Ok(s) => s
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("PP_SEED must be a u64, not {s:?}")),
+        Err(_) => rand::random(),
+    };
+    eprintln!("seed {seed} (replay with PP_SEED={seed})");
+    seed
+}

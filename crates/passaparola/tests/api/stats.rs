@@ -20,23 +20,9 @@ use domain::review::{
 use domain::secret::TokenHash;
 use store::{Eraser, ReviewCommand, StoreError};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, seed};
 
 const DAY_MS: i64 = 86_400_000;
-
-/// The seed of a random history: `PP_SEED` if set (to replay a failure), else a fresh one.
-/// Printed either way, so that a failing run names the seed that replays it.
-fn seed() -> u64 {
-    let seed = match std::env::var("PP_SEED") {
-        Ok(s) => s
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("PP_SEED must be a u64, not {s:?}")),
-        Err(_) => rand::random(),
-    };
-    eprintln!("seed {seed} (replay with PP_SEED={seed})");
-    seed
-}
 
 /// One review as the database holds it.
 #[derive(Debug)]
