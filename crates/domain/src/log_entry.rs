@@ -177,5 +177,22 @@ mod tests {
             };
             prop_assert_eq!(LogEntry::decode(&e.encode()).unwrap(), e);
         }
+
+        /// Fuzzed: any bytes (and any one byte changed in a valid entry) decode without
+        /// panicking, and what decodes has exactly these bytes as its one encoding.
+        #[test]
+        fn any_bytes_decode_to_nothing_or_their_one_value(
+            bytes in prop::collection::vec(any::<u8>(), 0..128),
+            flip in (0usize..84, 1u8..=255),
+        ) {
+            if let Ok(e) = LogEntry::decode(&bytes) {
+                prop_assert_eq!(e.encode(), bytes);
+            }
+            let mut changed = entry(Some(5)).encode();
+            changed[flip.0] ^= flip.1;
+            if let Ok(e) = LogEntry::decode(&changed) {
+                prop_assert_eq!(e.encode(), changed);
+            }
+        }
     }
 }
