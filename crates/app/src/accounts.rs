@@ -43,6 +43,7 @@ pub async fn log_in(
     let email = email.trim().to_lowercase();
     if let Err(limit) = app.logins.begin(&email, client) {
         tracing::warn!(?limit, "log-in refused before its password was checked");
+        metrics::counter!("passaparola_rate_limited_total", "limit" => "log-in").increment(1);
         return Ok(LogIn::Limited(limit));
     }
     let (user, stored) = match app.store.user_by_email(&email).await? {
@@ -53,6 +54,8 @@ pub async fn log_in(
     // against a dummy hash all the same, so timing does not tell which addresses exist.
     let Ok(_turn) = app.hashing.turn().await else {
         tracing::warn!("log-in refused: too many passwords being checked at once");
+        metrics::counter!("passaparola_rate_limited_total", "limit" => "password-hashing")
+            .increment(1);
         return Ok(LogIn::Busy);
     };
     let ok = tokio::task::spawn_blocking(move || passwords::verify(&password, stored.as_deref()))

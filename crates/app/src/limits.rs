@@ -150,6 +150,8 @@ impl Limits {
         let now = self.clock.now();
         let refuse = |not_until: governor::NotUntil<_>| {
             tracing::warn!(limit = action.name(), "write refused by its rate limit");
+            metrics::counter!("passaparola_rate_limited_total", "limit" => action.name())
+                .increment(1);
             Limited {
                 retry_after: not_until.wait_time_from(now),
             }

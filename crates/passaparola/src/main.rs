@@ -80,6 +80,10 @@ enum Command {
         /// request each under short timeouts.
         #[arg(long, env = "PASSAPAROLA_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
         max_connections: Option<u32>,
+        /// Serve Prometheus metrics at `/metrics` on this address, a listener of its own
+        /// (off by default; bind it where only your monitoring reaches).
+        #[arg(long, env = "PASSAPAROLA_METRICS_LISTEN")]
+        metrics_listen: Option<SocketAddr>,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
@@ -228,7 +232,11 @@ async fn run(cli: Cli) -> Result<()> {
             no_public_cache,
             no_rate_limits,
             max_connections,
+            metrics_listen,
         } => {
+            if let Some(address) = metrics_listen {
+                server::metrics::serve(*address).await?;
+            }
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("listening on {listen}"))?;

@@ -234,9 +234,13 @@ impl PublicCache {
         Fut: Future<Output = Result<Arc<Cached>, E>>,
     {
         let generation = match self.get(slug, key) {
-            Ok(hit) => return Ok(hit),
+            Ok(hit) => {
+                metrics::counter!("passaparola_public_cache_total", "outcome" => "hit").increment(1);
+                return Ok(hit);
+            }
             Err(generation) => generation,
         };
+        metrics::counter!("passaparola_public_cache_total", "outcome" => "miss").increment(1);
         if self.disabled {
             return Ok((compute().await?, generation));
         }
@@ -354,6 +358,7 @@ impl PublicCache {
         }
         let mut response = Response::new(Body::from(ready.entry.body.clone()));
         *response.headers_mut() = ready.headers.clone();
+        metrics::counter!("passaparola_public_cache_total", "outcome" => "ready").increment(1);
         Some(response)
     }
 

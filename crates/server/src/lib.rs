@@ -11,6 +11,8 @@ pub mod error;
 pub mod extract;
 mod limits;
 pub mod listing;
+pub mod metrics;
+mod observe;
 pub mod public;
 mod serve;
 pub mod views;
@@ -133,6 +135,7 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static("referrer-policy"),
             HeaderValue::from_static("no-referrer"),
         ))
+        .layer(axum::middleware::from_fn(observe::requests))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::Internal("a handler panicked".into()).into_response()
         }))

@@ -116,6 +116,10 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let crowded = open.fetch_add(1, Ordering::AcqRel) >= cap.normal;
+        metrics::gauge!("passaparola_connections_open").increment(1.0);
+        if crowded {
+            metrics::counter!("passaparola_connections_crowded_total").increment(1);
+        }
         let held = Held(open.clone());
         let (header_timeout, write_timeout) = if crowded {
             (CROWDED_HEADER_TIMEOUT, CROWDED_WRITE_TIMEOUT)
@@ -130,6 +134,7 @@ pub async fn serve(
                 let (app, front) = (app.clone(), front.clone());
                 async move {
                     if let Some(ready) = front.ready(&request) {
+                        crate::observe::record("GET".into(), "(ready)".into(), 200, None);
                         return Ok::<_, std::convert::Infallible>(ready);
                     }
                     let get = (request.method() == axum::http::Method::GET)
@@ -177,6 +182,7 @@ struct Held(Arc<AtomicUsize>);
 impl Drop for Held {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
+        metrics::gauge!("passaparola_connections_open").decrement(1.0);
     }
 }
 

@@ -283,6 +283,8 @@ fn run(
             batch.drain(..).for_each(|job| job.abort(&e));
             continue;
         }
+        let started = std::time::Instant::now();
+        metrics::histogram!("passaparola_writer_batch_size").record(batch.len() as f64);
         let mut effects = BatchEffects::default();
         let mut ran = Vec::with_capacity(batch.len());
         for job in batch.drain(..) {
@@ -311,8 +313,16 @@ fn run(
         });
         // Committed: the log's new state is what any reader may now see.
         let commit = commit.map(|checkpoint| {
+            if let Some((size, _)) = &checkpoint {
+                metrics::gauge!("passaparola_log_size").set(*size as f64);
+            }
             cache.publish(std::mem::take(&mut effects.log), checkpoint);
         });
+        metrics::histogram!("passaparola_writer_batch_seconds")
+            .record(started.elapsed().as_secs_f64());
+        if commit.is_err() {
+            metrics::counter!("passaparola_writer_failed_batches_total").increment(1);
+        }
         if let Err(e) = &commit {
             tracing::error!(error = %e, writes = ran.len(), "commit failed");
             if !conn.is_autocommit()

@@ -17,6 +17,7 @@ mod limits;
 mod listing;
 mod log;
 mod logins;
+mod metrics;
 mod people;
 mod permissions;
 mod products;
