@@ -25,6 +25,7 @@ mod redirects;
 mod scoring;
 mod shutdown;
 mod stats;
+mod text_edges;
 mod web;
 mod web_errors;
 mod web_sessions;
