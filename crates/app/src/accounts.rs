@@ -41,26 +41,40 @@ pub async fn log_in(
     client: Option<IpAddr>,
 ) -> Result<LogIn, StoreError> {
     let email = email.trim().to_lowercase();
+    // No address is longer (RFC 5321); a longer one is no user's, and is not worth a counter.
+    if email.len() > logins::MAX_ADDRESS_LEN {
+        return Ok(LogIn::Refused);
+    }
     if let Err(limit) = app.logins.begin(&email, client) {
         tracing::warn!(?limit, "log-in refused before its password was checked");
         metrics::counter!("passaparola_rate_limited_total", "limit" => "log-in").increment(1);
         return Ok(LogIn::Limited(limit));
     }
-    let (user, stored) = match app.store.user_by_email(&email).await? {
-        Some((user, hash)) => (Some(user), Some(hash)),
-        None => (None, None),
+    let found = app.store.user_by_email(&email).await;
+    let (user, stored) = match found {
+        Ok(Some((user, hash))) => (Some(user), Some(hash)),
+        Ok(None) => (None, None),
+        Err(e) => {
+            app.logins.abandon(&email, client);
+            return Err(e);
+        }
     };
     // argon2 takes tens of milliseconds of CPU and 19 MiB; an unknown address is checked
     // against a dummy hash all the same, so timing does not tell which addresses exist.
-    let Ok(_turn) = app.hashing.turn().await else {
+    let Ok(turn) = app.hashing.turn().await else {
+        // Not checked: the attempt is not a failure, and must not count as one.
+        app.logins.abandon(&email, client);
         tracing::warn!("log-in refused: too many passwords being checked at once");
         metrics::counter!("passaparola_rate_limited_total", "limit" => "password-hashing")
             .increment(1);
         return Ok(LogIn::Busy);
     };
-    let ok = tokio::task::spawn_blocking(move || passwords::verify(&password, stored.as_deref()))
-        .await
-        .unwrap_or(false);
+    let ok = tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        passwords::verify(&password, stored.as_deref())
+    })
+    .await
+    .unwrap_or(false);
     let user = match user {
         Some(user) if ok => user,
         Some(user) => {

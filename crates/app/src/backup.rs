@@ -68,7 +68,14 @@ pub struct Restored {
 
 /// Restores the backup `file` into `data_dir`, which must hold neither a database nor keys.
 /// Nothing is left behind if the copy does not verify.
-pub fn restore(data_dir: &Path, database_url: &str, file: &Path) -> Result<Restored, StoreError> {
+/// With `pinned` (the verifier key auditors know), a backup signed by any other log key is
+/// refused: a copy can only vouch for itself.
+pub fn restore(
+    data_dir: &Path,
+    database_url: &str,
+    file: &Path,
+    pinned: Option<&str>,
+) -> Result<Restored, StoreError> {
     let database = sqlite_file(database_url)?;
     if database.exists() {
         return Err(config(format!(
@@ -104,17 +111,33 @@ pub fn restore(data_dir: &Path, database_url: &str, file: &Path) -> Result<Resto
     staging.push(".restoring");
     let staging = PathBuf::from(staging);
     let _ = std::fs::remove_file(&staging);
-    if crate::tokens::create_private(&staging, &[]).map_err(|e| config(e.to_string()))? {
-        std::fs::copy(file, &staging).map_err(|e| config(format!("copying the backup: {e}")))?;
-        // `copy` gave it the backup's permission bits: the owner's alone again.
-        #[cfg(unix)]
-        std::fs::set_permissions(
-            &staging,
-            std::os::unix::fs::PermissionsExt::from_mode(0o600),
-        )
-        .map_err(|e| config(e.to_string()))?;
+    if !crate::tokens::create_private(&staging, &[]).map_err(|e| config(e.to_string()))? {
+        return Err(config(format!("{} appeared meanwhile", staging.display())));
     }
-    let verified = store_sqlite::backup::verify_copy(&staging, &signer);
+    let staged = std::fs::copy(file, &staging)
+        .map_err(|e| config(format!("copying the backup: {e}")))
+        .and_then(|_| {
+            // `copy` gave it the backup's permission bits: the owner's alone again.
+            #[cfg(unix)]
+            std::fs::set_permissions(
+                &staging,
+                std::os::unix::fs::PermissionsExt::from_mode(0o600),
+            )
+            .map_err(|e| config(e.to_string()))?;
+            Ok(())
+        });
+    if let Err(e) = staged {
+        let _ = std::fs::remove_file(&staging);
+        return Err(e);
+    }
+    let verified =
+        store_sqlite::backup::verify_copy(&staging, &signer).and_then(|entries| match pinned {
+            Some(vkey) if vkey != signer.verifier_key() => Err(config(format!(
+                "the backup's log key is {}, not the {vkey} you named",
+                signer.verifier_key()
+            ))),
+            _ => Ok(entries),
+        });
     let entries = match verified {
         Ok(entries) => entries,
         Err(e) => {
@@ -122,18 +145,25 @@ pub fn restore(data_dir: &Path, database_url: &str, file: &Path) -> Result<Resto
             return Err(e);
         }
     };
-    for (name, bytes) in [("instance.key", instance_key), ("log.key", log_key)] {
-        let path = data_dir.join(name);
-        if !crate::tokens::create_private(&path, &bytes).map_err(|e| config(e.to_string()))? {
-            let _ = std::fs::remove_file(&staging);
-            return Err(config(format!("{} appeared meanwhile", path.display())));
-        }
+    // The database takes its place first, then the keys. Should the keys fail, the server
+    // refuses to start on a log its (new) key did not sign, rather than start a second log
+    // under the old key beside an empty database.
+    if let Err(e) = std::fs::rename(&staging, &database) {
+        let _ = std::fs::remove_file(&staging);
+        return Err(config(format!("placing the database: {e}")));
     }
-    std::fs::rename(&staging, &database)
-        .map_err(|e| config(format!("placing the database: {e}")))?;
     if let Some(dir) = database.parent() {
         // The rename is durable once the directory is.
         let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+    }
+    for (name, bytes) in [("log.key", log_key), ("instance.key", instance_key)] {
+        let path = data_dir.join(name);
+        if !crate::tokens::create_private(&path, &bytes).map_err(|e| config(e.to_string()))? {
+            return Err(config(format!(
+                "{} appeared meanwhile; the database is restored, the keys are not",
+                path.display()
+            )));
+        }
     }
     tracing::info!(entries, "restored");
     Ok(Restored { entries, database })

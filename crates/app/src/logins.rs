@@ -8,7 +8,8 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Semaphore, SemaphorePermit};
+use std::sync::Arc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Failed log-ins allowed for one address from one client in a window.
 pub const MAX_FAILURES: u32 = 5;
@@ -20,9 +21,15 @@ pub const MAX_CLIENT_FAILURES: u32 = 20;
 /// clients cannot lock its owner out, nor guess on at the rate of its clients.
 pub const MAX_ADDRESS_FAILURES: u32 = 100;
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Counters kept at most: past this, attempts that would need a new one are refused (a
-/// guesser with many IPv6 networks must not grow the map without end).
+/// The longest e-mail address there is (RFC 5321's path limit): a longer one is refused
+/// before it is counted.
+pub const MAX_ADDRESS_LEN: usize = 254;
+/// Counters kept at most. Past it the oldest tenth is forgotten: a guesser with many IPv6
+/// networks can then guess a little more, but can neither grow the memory without end nor
+/// lock everyone out by filling it.
 const MAX_TRACKED: usize = 200_000;
+/// How often expired counters are swept (not on every attempt: the map may be large).
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 /// Why an attempt was refused before its password was checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,21 +40,44 @@ pub enum Limit {
     Client,
     /// The address failed too often from everywhere, and this client has failed for it.
     Address,
-    /// Too many counters: the limiter refuses what it cannot count.
-    Full,
 }
 
 /// Counts failed log-ins in memory; see the module's constants for the limits.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<Key, (u32, Instant)>>,
+    state: Mutex<State>,
 }
+
+#[derive(Debug)]
+struct State {
+    failures: HashMap<Key, (u32, Instant)>,
+    swept: Instant,
+}
+
+impl Default for LoginLimiter {
+    fn default() -> Self {
+        Self {
+            state: Mutex::new(State {
+                failures: HashMap::new(),
+                swept: Instant::now(),
+            }),
+        }
+    }
+}
+
+/// An address, as the limiter keeps it: a fixed-size digest of its lower-cased form.
+type Address = [u8; 32];
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
-    Pair(String, Option<IpAddr>),
-    Address(String),
+    Pair(Address, Option<IpAddr>),
+    Address(Address),
     Client(IpAddr),
+}
+
+fn address(email: &str) -> Address {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(email.to_lowercase().as_bytes()).into()
 }
 
 /// One household or host usually holds a whole IPv6 /64; IPv4-mapped addresses are IPv4.
@@ -61,37 +91,85 @@ pub(crate) fn network(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// The three counters an attempt moves.
+fn keys(email: &str, client: Option<IpAddr>) -> [Option<Key>; 3] {
+    let address = address(email);
+    let client = client.map(network);
+    [
+        Some(Key::Pair(address, client)),
+        Some(Key::Address(address)),
+        client.map(Key::Client),
+    ]
+}
+
+impl State {
+    fn count(&self, key: &Option<Key>) -> u32 {
+        key.as_ref()
+            .and_then(|k| self.failures.get(k))
+            .map_or(0, |v| v.0)
+    }
+
+    /// Drops expired counters (at most once a [`SWEEP_EVERY`]) and, past [`MAX_TRACKED`],
+    /// the oldest tenth.
+    fn sweep(&mut self, now: Instant) {
+        if now.duration_since(self.swept) >= SWEEP_EVERY {
+            self.failures
+                .retain(|_, (_, since)| now.duration_since(*since) < WINDOW);
+            self.swept = now;
+        }
+        if self.failures.len() + 3 > MAX_TRACKED {
+            let mut starts: Vec<Instant> = self.failures.values().map(|(_, s)| *s).collect();
+            let tenth = starts.len() / 10;
+            let (_, cut, _) = starts.select_nth_unstable(tenth);
+            let cut = *cut;
+            self.failures.retain(|_, (_, since)| *since > cut);
+            tracing::warn!("the log-in limiter forgot its oldest counters (too many tracked)");
+        }
+    }
+
+    fn take_back(&mut self, key: &Key) {
+        if let Some((n, _)) = self.failures.get_mut(key) {
+            *n = n.saturating_sub(1);
+        }
+    }
+}
+
 impl LoginLimiter {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Whether a log-in for `email` from `client` may be tried now; if so, the attempt is
-    /// counted at once (as a failure until [`Self::succeeded`] says otherwise), so that
-    /// parallel guesses cannot all slip under the limit while the password is checked.
+    /// counted at once (as a failure until [`Self::succeeded`] or [`Self::abandon`] says
+    /// otherwise), so that parallel guesses cannot all slip under the limit while the
+    /// password is checked.
     pub fn begin(&self, email: &str, client: Option<IpAddr>) -> Result<(), Limit> {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let mut state = self.lock();
         let now = Instant::now();
-        map.retain(|_, (_, since)| now.duration_since(*since) < WINDOW);
-        let email = email.to_lowercase();
-        let client = client.map(network);
-        let keys = [
-            Some(Key::Pair(email.clone(), client)),
-            Some(Key::Address(email)),
-            client.map(Key::Client),
+        let expired = |v: &(u32, Instant)| now.duration_since(v.1) >= WINDOW;
+        let keys = keys(email, client);
+        for key in keys.iter().flatten() {
+            if state.failures.get(key).is_some_and(expired) {
+                state.failures.remove(key);
+            }
+        }
+        let [pair, by_address, by_client] = [
+            state.count(&keys[0]),
+            state.count(&keys[1]),
+            state.count(&keys[2]),
         ];
-        let count = |key: &Option<Key>| key.as_ref().and_then(|k| map.get(k)).map_or(0, |v| v.0);
-        let [pair, address, by_client] = [count(&keys[0]), count(&keys[1]), count(&keys[2])];
         if by_client >= MAX_CLIENT_FAILURES {
             return Err(Limit::Client);
         }
         if pair >= MAX_FAILURES {
             return Err(Limit::Pair);
         }
-        if address >= MAX_ADDRESS_FAILURES && pair > 0 {
+        if by_address >= MAX_ADDRESS_FAILURES && pair > 0 {
             return Err(Limit::Address);
         }
-        if map.len() + 3 > MAX_TRACKED {
-            return Err(Limit::Full);
-        }
+        state.sweep(now);
         for key in keys.into_iter().flatten() {
-            map.entry(key).or_insert((0, now)).0 += 1;
+            state.failures.entry(key).or_insert((0, now)).0 += 1;
         }
         Ok(())
     }
@@ -100,14 +178,22 @@ impl LoginLimiter {
     /// client's lose this attempt only (one account of one's own must not reset guessing at
     /// others', nor the owner's log-in a guesser's count of the owner's address).
     pub fn succeeded(&self, email: &str, client: Option<IpAddr>) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let email = email.to_lowercase();
-        let client = client.map(network);
-        map.remove(&Key::Pair(email.clone(), client));
-        for key in std::iter::once(Key::Address(email)).chain(client.map(Key::Client)) {
-            if let Some((n, _)) = map.get_mut(&key) {
-                *n = n.saturating_sub(1);
-            }
+        let mut state = self.lock();
+        let [pair, address, by_client] = keys(email, client);
+        if let Some(pair) = pair {
+            state.failures.remove(&pair);
+        }
+        for key in address.iter().chain(by_client.iter()) {
+            state.take_back(key);
+        }
+    }
+
+    /// The attempt begun was never checked (no turn to hash it, a storage failure): it is
+    /// no failure, and every count it moved is given back.
+    pub fn abandon(&self, email: &str, client: Option<IpAddr>) {
+        let mut state = self.lock();
+        for key in keys(email, client).iter().flatten() {
+            state.take_back(key);
         }
     }
 }
@@ -116,7 +202,7 @@ impl LoginLimiter {
 /// the log-ins waiting for a turn; past both, a log-in is told to come back.
 #[derive(Debug)]
 pub struct HashingGate {
-    running: Semaphore,
+    running: Arc<Semaphore>,
     waiting: Semaphore,
     patience: Duration,
 }
@@ -141,20 +227,22 @@ impl Default for HashingGate {
 impl HashingGate {
     pub fn new(running: usize, waiting: usize, patience: Duration) -> Self {
         Self {
-            running: Semaphore::new(running.max(1)),
+            running: Arc::new(Semaphore::new(running.max(1))),
             waiting: Semaphore::new(waiting),
             patience,
         }
     }
 
     /// A turn to hash: at once if one is free, else after waiting in line at most the
-    /// gate's patience; [`Busy`] when the line is full or the wait too long.
-    pub async fn turn(&self) -> Result<SemaphorePermit<'_>, Busy> {
-        if let Ok(permit) = self.running.try_acquire() {
+    /// gate's patience; [`Busy`] when the line is full or the wait too long. The turn is
+    /// owned: move it into the blocking task that hashes, so that it lasts as long as the
+    /// hash does even if the request that asked goes away.
+    pub async fn turn(&self) -> Result<OwnedSemaphorePermit, Busy> {
+        if let Ok(permit) = self.running.clone().try_acquire_owned() {
             return Ok(permit);
         }
         let _in_line = self.waiting.try_acquire().map_err(|_| Busy)?;
-        match tokio::time::timeout(self.patience, self.running.acquire()).await {
+        match tokio::time::timeout(self.patience, self.running.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
             _ => Err(Busy),
         }
@@ -233,6 +321,20 @@ mod tests {
                 .unwrap();
         }
         assert_eq!(l.begin("y@example.it", ip("192.0.2.7")), Err(Limit::Client));
+    }
+
+    #[test]
+    fn an_abandoned_attempt_is_no_failure() {
+        let l = LoginLimiter::default();
+        let client = ip("192.0.2.5");
+        for _ in 0..MAX_FAILURES * 3 {
+            l.begin("ada@example.it", client).unwrap();
+            l.abandon("ada@example.it", client);
+        }
+        for _ in 0..MAX_FAILURES {
+            l.begin("ada@example.it", client).unwrap();
+        }
+        assert_eq!(l.begin("ada@example.it", client), Err(Limit::Pair));
     }
 
     #[test]

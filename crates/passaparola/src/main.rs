@@ -95,7 +95,12 @@ enum Command {
     },
     /// Restore a backup into a data directory that holds neither a database nor keys;
     /// refused unless the copy's log verifies against its signed checkpoint.
-    Restore { file: PathBuf },
+    Restore {
+        file: PathBuf,
+        /// The log's verifier key as auditors know it: a backup of another log is refused.
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// Manage businesses.
     #[command(subcommand)]
     Business(BusinessCommand),
@@ -300,8 +305,9 @@ async fn run(cli: Cli) -> Result<()> {
             println!("It holds the instance's keys: keep it as safe as the data directory.");
             Ok(())
         }
-        Command::Restore { file } => {
-            let restored = app::backup::restore(&cli.data_dir, &database_url(&cli), file)?;
+        Command::Restore { file, key } => {
+            let url = database_url(&cli);
+            let restored = app::backup::restore(&cli.data_dir, &url, file, key.as_deref())?;
             println!(
                 "restored {} ({} log entries, verified against the signed checkpoint)",
                 restored.database.display(),

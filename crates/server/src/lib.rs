@@ -28,7 +28,9 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-pub use serve::{BODY_READ_TIMEOUT, ConnectionCap, HEADER_READ_TIMEOUT, WRITE_TIMEOUT, serve};
+pub use serve::{
+    BODY_READ_TIMEOUT, CROWDED_DEADLINE, ConnectionCap, HEADER_READ_TIMEOUT, WRITE_TIMEOUT, serve,
+};
 
 use crate::cache::PublicCache;
 use crate::error::ApiError;

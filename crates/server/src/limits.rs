@@ -39,21 +39,27 @@ fn action(method: &Method, route: &str) -> Option<Action> {
     })
 }
 
-/// The credential a request writes with: its bearer token (an API key or an edit token),
-/// its session, or the token in its path (an edit link, an invitation link).
-fn credential<'a>(headers: &'a HeaderMap, route: &str, path: &'a str) -> Option<&'a str> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    bearer
-        .or_else(|| crate::web::cookie(headers, crate::web::session::SESSION_COOKIE))
-        .or_else(|| {
-            route
-                .ends_with("/{token}")
-                .then(|| path.rsplit('/').next())
-                .flatten()
-        })
+/// The credential a route writes with, read as its handler reads it, so that no other
+/// spelling of the same secret gets a bucket of its own: on the API the bearer token (any
+/// case of `Bearer`, trimmed); on an edit or invitation link the path's token,
+/// percent-decoded; on every other page the session cookie. Nothing else counts: a header a
+/// route ignores cannot buy a fresh bucket.
+fn credential(headers: &HeaderMap, route: &str, path: &str) -> Option<String> {
+    if route.starts_with("/api/") {
+        let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        let token = token.trim();
+        return (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty())
+            .then(|| token.to_owned());
+    }
+    if route.ends_with("/{token}") {
+        let raw = path.rsplit('/').next()?;
+        return percent_encoding::percent_decode_str(raw)
+            .decode_utf8()
+            .ok()
+            .map(|t| t.into_owned());
+    }
+    crate::web::cookie(headers, crate::web::session::SESSION_COOKIE).map(str::to_owned)
 }
 
 /// Counts the request against its limits; `Err` with the refusal's wait if it is over one.
@@ -66,7 +72,7 @@ fn admit(state: &AppState, request: &Request, client: ClientIp) -> Result<(), Li
     };
     let path = request.uri().path();
     let credential = credential(request.headers(), route.as_str(), path);
-    state.limits.admit(action, credential, client.0)
+    state.limits.admit(action, credential.as_deref(), client.0)
 }
 
 /// Whole seconds to wait, at least one.
@@ -148,19 +154,34 @@ mod tests {
     }
 
     #[test]
-    fn the_credential_is_the_bearer_the_session_or_the_path_token() {
+    fn the_credential_is_read_as_the_route_reads_it() {
         let mut headers = HeaderMap::new();
+        let cred = |h: &HeaderMap, route, path| credential(h, route, path);
+        // A link's token, decoded: another spelling is the same credential.
         assert_eq!(
-            credential(&headers, "/e/{id}/{token}", "/e/1/ppe_x"),
+            cred(&headers, "/e/{id}/{token}", "/e/1/ppe_x").as_deref(),
             Some("ppe_x")
         );
         assert_eq!(
-            credential(&headers, "/api/v1/reviews", "/api/v1/reviews"),
-            None
+            cred(&headers, "/e/{id}/{token}", "/e/1/%70pe_x").as_deref(),
+            Some("ppe_x")
         );
+        assert_eq!(cred(&headers, "/api/v1/reviews", "/api/v1/reviews"), None);
         headers.insert(header::COOKIE, HeaderValue::from_static("pp_session=s1"));
-        assert_eq!(credential(&headers, "/keys", "/keys"), Some("s1"));
+        assert_eq!(cred(&headers, "/keys", "/keys").as_deref(), Some("s1"));
+        // A bearer header on a page is ignored (the page reads the session), and a cookie
+        // or bearer on a link is ignored (the link's token is what it reads).
         headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer k1"));
-        assert_eq!(credential(&headers, "/keys", "/keys"), Some("k1"));
+        assert_eq!(cred(&headers, "/keys", "/keys").as_deref(), Some("s1"));
+        assert_eq!(
+            cred(&headers, "/e/{id}/{token}", "/e/1/ppe_x").as_deref(),
+            Some("ppe_x")
+        );
+        // On the API, the bearer token in any case of the scheme, trimmed.
+        for value in ["Bearer k1", "bearer k1", "BEARER   k1  "] {
+            headers.insert(header::AUTHORIZATION, HeaderValue::from_static(value));
+            let found = cred(&headers, "/api/v1/reviews/{id}", "/api/v1/reviews/1");
+            assert_eq!(found.as_deref(), Some("k1"), "{value}");
+        }
     }
 }

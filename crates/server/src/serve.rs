@@ -30,6 +30,8 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 pub const CROWDED_HEADER_TIMEOUT: Duration = Duration::from_secs(2);
 /// Past the cap, how long its answer may wait for the client to read.
 const CROWDED_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Past the cap, how long a connection may last in all (its one request included).
+pub const CROWDED_DEADLINE: Duration = Duration::from_secs(10);
 /// How long shutdown waits for open requests to finish.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Descriptors kept for everything but client connections (the database, the log, the
@@ -160,8 +162,18 @@ pub async fn serve(
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             let _held = held;
+            // Past the cap, a connection has a few seconds in all, whatever it does: slow
+            // headers, a slow body or a slow reader alike.
+            let served = if crowded {
+                match tokio::time::timeout(CROWDED_DEADLINE, connection).await {
+                    Ok(served) => served,
+                    Err(_) => return,
+                }
+            } else {
+                connection.await
+            };
             // A client that goes away mid-request is not our error.
-            if let Err(e) = connection.await {
+            if let Err(e) = served {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
         });

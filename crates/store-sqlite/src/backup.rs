@@ -9,7 +9,7 @@ use ledger::note::LogSigner;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use store::{Result as StoreResult, StoreError};
 
-use crate::{Result, create_private, log, migrations};
+use crate::{Result, log, migrations};
 
 /// The table, in a copy only, that holds the data directory's key files.
 const FILES: &str = "backup_files";
@@ -28,17 +28,35 @@ fn backup_inner(source: &Path, dest: &Path, files: &[(&str, Vec<u8>)]) -> Result
     if !source.exists() {
         return Err(config(format!("no database at {}", source.display())).into());
     }
-    // An empty file of the owner's only: VACUUM INTO fills it.
-    create_private(dest)?;
+    // A new, empty file of the owner's only (never an existing file, nor through a link):
+    // VACUUM INTO fills it. Whatever fails after, the partial copy goes.
+    new_private_file(dest)?;
+    let copied = copy_into(source, dest, files);
+    if copied.is_err() {
+        let _ = std::fs::remove_file(dest);
+    }
+    copied
+}
+
+/// Creates `path`, which must not exist, readable by its owner only.
+fn new_private_file(path: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .map_err(|e| config(format!("creating {}: {e}", path.display())))?;
+    Ok(())
+}
+
+fn copy_into(source: &Path, dest: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
     let read = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     read.busy_timeout(crate::BUSY_TIMEOUT)?;
     let dest_text = dest
         .to_str()
         .ok_or_else(|| config(format!("{} is not UTF-8", dest.display())))?;
-    if let Err(e) = read.execute("VACUUM INTO ?1", [dest_text]) {
-        let _ = std::fs::remove_file(dest);
-        return Err(e.into());
-    }
+    read.execute("VACUUM INTO ?1", [dest_text])?;
     let mut copy = Connection::open(dest)?;
     copy.pragma_update(None, "synchronous", "FULL")?;
     let tx = copy.transaction()?;
@@ -97,6 +115,22 @@ pub fn verify_copy(copy: &Path, signer: &LogSigner) -> StoreResult<u64> {
         )));
     }
     let run = || -> Result<u64> {
+        // The file is whole, and holds no code of anyone's: our schema has no triggers or
+        // views, and one planted in a copy would run on every write after the restore.
+        let integrity: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if integrity != "ok" {
+            return Err(config(format!("the copy is damaged: {integrity}")).into());
+        }
+        let planted: Option<String> = c
+            .query_row(
+                "SELECT type || ' ' || name FROM sqlite_master WHERE type IN ('trigger', 'view')",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(what) = planted {
+            return Err(config(format!("the copy holds a {what} this schema never has")).into());
+        }
         let entries: i64 = c.query_row("SELECT count(*) FROM log_entries", [], |r| r.get(0))?;
         if entries > 0 && log::latest_checkpoint(&c)?.is_none() {
             return Err(config("the copy's log has entries but no signed checkpoint").into());

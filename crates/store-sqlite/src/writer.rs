@@ -76,7 +76,14 @@ where
         .unwrap_or_else(|_| {
             tracing::error!("a write panicked: it is undone, the rest of its batch goes on");
             if let Err(e) = conn.execute_batch("ROLLBACK TO job; RELEASE job") {
-                tracing::error!(error = %e, "undoing the panicked write failed");
+                // Its savepoint is gone (it panicked after releasing it): its rows cannot be
+                // told from the batch's, so the whole batch is undone and fails.
+                tracing::error!(error = %e, "undoing the panicked write failed; undoing its batch");
+                if !conn.is_autocommit()
+                    && let Err(e) = conn.execute_batch("ROLLBACK")
+                {
+                    tracing::error!(error = %e, "rolling the batch back failed");
+                }
             }
             Err(StoreError::Backend("the write failed unexpectedly".into()).into())
         });

@@ -57,15 +57,19 @@ async fn a_backup_taken_under_load_restores_and_verifies() {
         before.insert(submit(i).await);
     }
     // Writers keep going while the backup is taken.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let load = tokio::spawn({
-        let submit = submit.clone();
+        let (submit, done) = (submit.clone(), done.clone());
         async move {
             for i in 50..400 {
                 submit(i).await;
+                done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             }
         }
     });
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    while done.load(std::sync::atomic::Ordering::SeqCst) < 20 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
     let file = dir.path().join("copia.ppbackup");
     let backed = tokio::task::spawn_blocking({
         let (data, file) = (data.clone(), file.clone());
@@ -73,6 +77,11 @@ async fn a_backup_taken_under_load_restores_and_verifies() {
     })
     .await
     .unwrap();
+    let when_backed = done.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        when_backed < 350,
+        "the load was still writing when the backup ended"
+    );
     assert!(backed.status.success(), "{}", stderr(&backed));
     load.await.unwrap();
     #[cfg(unix)]
@@ -196,7 +205,47 @@ async fn a_copy_whose_log_does_not_verify_is_refused() {
         stderr(&refused)
     );
 
-    // The untouched copy restores.
-    let restored = run(&target, &["restore", file.to_str().unwrap()]);
+    // A copy with code planted in it (a trigger that would run on every write after the
+    // restore) is refused, though its log verifies.
+    let planted = dir.path().join("piantata.ppbackup");
+    std::fs::copy(&file, &planted).unwrap();
+    rusqlite::Connection::open(&planted)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER steal AFTER INSERT ON sessions BEGIN
+                 UPDATE users SET password_hash = 'x';
+             END",
+        )
+        .unwrap();
+    let refused = run(&target, &["restore", planted.to_str().unwrap()]);
+    assert!(
+        stderr(&refused).contains("trigger steal"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!target.join("passaparola.db").exists());
+
+    // Pinned to another log's key, even the untouched copy is refused.
+    let other = ledger::note::LogSigner::from_seed("altro.example/log", [5; 32]).unwrap();
+    let refused = run(
+        &target,
+        &[
+            "restore",
+            file.to_str().unwrap(),
+            "--key",
+            other.verifier_key(),
+        ],
+    );
+    assert!(stderr(&refused).contains("not the"), "{}", stderr(&refused));
+    assert!(!target.join("passaparola.db").exists());
+
+    // The untouched copy restores, pinned to its own log's key.
+    let vkey = crate::cli::stdout(&run(&data, &["log", "key"]))
+        .trim()
+        .to_owned();
+    let restored = run(
+        &target,
+        &["restore", file.to_str().unwrap(), "--key", &vkey],
+    );
     assert!(restored.status.success(), "{}", stderr(&restored));
 }

@@ -59,6 +59,34 @@ async fn past_the_cap_a_health_check_gets_through_and_idle_sockets_are_cut_short
     );
 }
 
+/// Past the cap, a slow body buys no more time than idle silence: the connection has
+/// [`server::CROWDED_DEADLINE`] in all, far less than the body timeout.
+#[tokio::test]
+async fn past_the_cap_a_slow_body_is_cut_at_the_deadline() {
+    let app = TestApp::spawn_with_max_connections(2).await;
+    let _held = idle_sockets(&app.address, 2).await;
+    let mut slow = TcpStream::connect(host(&app.address)).await.unwrap();
+    slow.write_all(
+        b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+          Content-Length: 60000\r\n\r\nemail=a",
+    )
+    .await
+    .unwrap();
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(
+        server::CROWDED_DEADLINE + Duration::from_secs(5),
+        slow.read_to_end(&mut rest),
+    )
+    .await;
+    assert!(closed.is_ok(), "closed before the body timeout");
+    assert!(
+        started.elapsed() < server::BODY_READ_TIMEOUT,
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 /// The audit's finding, on the real binary under Debian's default descriptor limit of 1,024:
 /// 1,050 idle sockets used up every descriptor and `/healthz` timed out. Now the server
 /// keeps its connections below the limit, and the health check is answered within seconds.

@@ -43,6 +43,24 @@ async fn an_edit_token_past_its_burst_is_told_to_wait() {
         edit(&one, 1 + i64::from(i % 5)).await.expect(200);
     }
     limited(edit(&one, 5).await);
+    // Another spelling of the same token is the same credential, not a fresh limit.
+    for scheme in ["bearer", "BEARER", "Bearer "] {
+        let resp = reqwest::Client::new()
+            .patch(format!(
+                "{}/api/v1/reviews/{}",
+                app.address,
+                one["id"].as_str().unwrap()
+            ))
+            .header(
+                "authorization",
+                format!("{scheme} {}", one["edit_token"].as_str().unwrap()),
+            )
+            .json(&json!({"rating": 2}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 429, "{scheme:?}");
+    }
     // A follow-up by the same token counts against the same limit.
     let follow_up = app
         .request(

@@ -17,10 +17,21 @@ async fn login_as(
     email: &str,
     password: &str,
 ) -> (u16, Option<String>) {
-    let resp = reqwest::Client::builder()
+    let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .unwrap()
+        .unwrap();
+    login_with(&client, address, forwarded, email, password).await
+}
+
+async fn login_with(
+    client: &reqwest::Client,
+    address: &str,
+    forwarded: &str,
+    email: &str,
+    password: &str,
+) -> (u16, Option<String>) {
+    let resp = client
         .post(format!("{address}/login"))
         .header("origin", address)
         .header("x-forwarded-for", format!("198.51.100.1, {forwarded}"))
@@ -128,7 +139,7 @@ async fn a_loopback_peer_is_limited_without_behind_proxy() {
 /// Many log-ins at once from many clients: a bounded number are hashed, a bounded number
 /// wait, and the rest are told to come back (503 with `Retry-After`), never queued without
 /// end.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallel_log_ins_beyond_the_gate_are_told_to_come_back() {
     let app = TestApp::spawn_behind_proxy().await;
     let answers = storm(&app.address, 150).await;
@@ -143,14 +154,22 @@ async fn parallel_log_ins_beyond_the_gate_are_told_to_come_back() {
     }
 }
 
-/// `n` log-ins at once, each from its own client and for its own (unknown) address.
+/// `n` log-ins at once, each from its own client and for its own (unknown) address, all
+/// sent together once every task is ready (a barrier), through one HTTP client.
 async fn storm(address: &str, n: u32) -> Vec<(u16, Option<String>)> {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(n as usize));
     let tasks: Vec<_> = (0..n)
         .map(|i| {
-            let address = address.to_owned();
+            let (address, http, start) = (address.to_owned(), http.clone(), start.clone());
             tokio::spawn(async move {
                 let client = format!("10.{}.{}.1", i / 250, i % 250);
-                login_as(&address, &client, &format!("nobody{i}@example.it"), "x").await
+                start.wait().await;
+                let email = format!("nobody{i}@example.it");
+                login_with(&http, &address, &client, &email, "x").await
             })
         })
         .collect();

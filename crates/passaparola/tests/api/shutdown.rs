@@ -31,10 +31,12 @@ async fn sigterm_under_load_finishes_what_it_answered_and_exits_0() {
     }
     // Eight clients submit as fast as they can; SIGTERM comes in the middle.
     let address = server.address.clone();
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let submitters: Vec<_> = tokens
         .chunks(150)
         .map(|chunk| {
             let (chunk, address, client) = (chunk.to_vec(), address.clone(), client.clone());
+            let answered = answered.clone();
             tokio::spawn(async move {
                 let mut acknowledged = Vec::new();
                 for token in chunk {
@@ -52,12 +54,16 @@ async fn sigterm_under_load_finishes_what_it_answered_and_exits_0() {
                         break;
                     };
                     acknowledged.push(body["id"].as_str().unwrap().to_owned());
+                    answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 }
                 acknowledged
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // SIGTERM once the load is well under way, whatever the machine's speed.
+    while answered.load(std::sync::atomic::Ordering::SeqCst) < 40 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
     let status = tokio::task::spawn_blocking(move || server.terminate(Duration::from_secs(20)))
         .await
         .unwrap()
