@@ -235,7 +235,8 @@ impl PublicCache {
     {
         let generation = match self.get(slug, key) {
             Ok(hit) => {
-                metrics::counter!("passaparola_public_cache_total", "outcome" => "hit").increment(1);
+                metrics::counter!("passaparola_public_cache_total", "outcome" => "hit")
+                    .increment(1);
                 return Ok(hit);
             }
             Err(generation) => generation,
