@@ -117,7 +117,10 @@ async fn metrics_count_requests_writes_the_cache_and_refusals() {
     assert!(series(r#"passaparola_writer_batch_seconds_bucket{le="10"}"#) >= 2.0);
     assert!(series("passaparola_log_size") >= 1.0);
     assert!(series(r#"passaparola_rate_limited_total{limit="review-change"}"#) >= 1.0);
-    assert!(series("passaparola_connections_open") >= 1.0, "this client's kept-alive one");
+    assert!(
+        series("passaparola_connections_open") >= 1.0,
+        "this client's kept-alive one"
+    );
     // Paths carry tokens: no series names one.
     assert!(!text.contains(review["edit_token"].as_str().unwrap()));
     assert!(!text.contains(inv["token"].as_str().unwrap()));
