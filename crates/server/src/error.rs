@@ -67,14 +67,62 @@ pub enum ApiError {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem; relative to this server.
-    #[schema(example = "/problems/validation-error")]
+    #[schema(value_type = ProblemType)]
     pub r#type: String,
     pub title: &'static str,
+    /// The response's status code.
+    #[schema(minimum = 400, maximum = 599)]
     pub status: u16,
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
 }
+
+/// The kinds of problem (`docs/api.md`, "Errors"), as the `type` of a [`Problem`].
+#[derive(Debug)]
+pub struct ProblemType;
+
+impl ProblemType {
+    /// Every kind [`ApiError`] answers.
+    pub const KINDS: [&'static str; 20] = [
+        "validation-error",
+        "invalid-query",
+        "malformed-body",
+        "invalid-cursor",
+        "unsupported-media-type",
+        "payload-too-large",
+        "unauthorized",
+        "forbidden",
+        "not-found",
+        "method-not-allowed",
+        "invitation-used",
+        "review-withdrawn",
+        "reply-required",
+        "follow-up-exists",
+        "slug-taken",
+        "email-taken",
+        "invitation-expired",
+        "review-erased",
+        "rate-limited",
+        "internal-error",
+    ];
+}
+
+impl utoipa::PartialSchema for ProblemType {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .enum_values(Some(
+                Self::KINDS.iter().map(|kind| format!("/problems/{kind}")),
+            ))
+            .description(Some(
+                "A URI naming the kind of problem, relative to this server (`docs/api.md`).",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for ProblemType {}
 
 /// One invalid field.
 #[derive(Debug, Serialize, ToSchema)]
@@ -310,5 +358,50 @@ impl From<LifecycleError> for ApiError {
 impl From<ValidationErrors> for ApiError {
     fn from(e: ValidationErrors) -> Self {
         ApiError::Validation(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every problem the server answers has its `type` in the document's enumeration.
+    #[test]
+    fn every_problem_type_is_documented() {
+        use LifecycleError::*;
+        let mut errors = vec![
+            ApiError::Validation(ValidationErrors::new()),
+            ApiError::InvalidQuery(ValidationErrors::new()),
+            ApiError::MalformedBody(String::new()),
+            ApiError::InvalidCursor,
+            ApiError::UnsupportedMediaType,
+            ApiError::PayloadTooLarge,
+            ApiError::Unauthorized(""),
+            ApiError::Forbidden(""),
+            ApiError::NotFound(""),
+            ApiError::MethodNotAllowed,
+            ApiError::RateLimited { retry_after: 1 },
+            ApiError::Internal("test".into()),
+            StoreError::SlugTaken.into(),
+            StoreError::EmailTaken.into(),
+            StoreError::BadEditToken.into(),
+        ];
+        errors.extend(
+            [
+                InvitationUsed,
+                InvitationExpired,
+                ReviewWithdrawn,
+                ReviewErased,
+                ReplyRequired,
+                FollowUpExists,
+                NotOwnReview,
+            ]
+            .map(ApiError::from),
+        );
+        for error in errors {
+            let (status, kind, ..) = error.parts();
+            assert!(ProblemType::KINDS.contains(&kind), "{kind}");
+            assert!((400..=599).contains(&status.as_u16()), "{kind}");
+        }
     }
 }

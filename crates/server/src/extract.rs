@@ -280,3 +280,117 @@ impl<S: Send + Sync> FromRequestParts<S> for EditToken {
         .map(EditToken)
     }
 }
+
+/// A whole number in a JSON body, written as an integer (`4`) or not (`4.0`, `4e0`): what
+/// JSON Schema's `integer`, which the OpenAPI document states, admits, and what the errors
+/// call "a whole number". A fraction (`4.5`), a string or any other value is refused, as
+/// `invalid_type`. Use with `#[serde(deserialize_with = "whole::number")]`, or
+/// `#[serde(default, deserialize_with = "whole::optional")]` on an `Option<i64>`.
+pub mod whole {
+    use serde::Deserializer;
+    use serde::de::{Error, Unexpected, Visitor};
+    use std::fmt;
+
+    struct Whole;
+
+    impl Visitor<'_> for Whole {
+        type Value = i64;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a whole number")
+        }
+
+        fn visit_i64<E: Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+
+        fn visit_u64<E: Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v).map_err(|_| E::invalid_value(Unexpected::Unsigned(v), &self))
+        }
+
+        fn visit_f64<E: Error>(self, v: f64) -> Result<i64, E> {
+            // Every f64 in this range converts exactly; `as` would saturate beyond it.
+            const LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53
+            if v.fract() == 0.0 && v.abs() <= LIMIT {
+                Ok(v as i64)
+            } else {
+                Err(E::invalid_type(Unexpected::Float(v), &self))
+            }
+        }
+    }
+
+    pub fn number<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        d.deserialize_any(Whole)
+    }
+
+    struct OptionalWhole;
+
+    impl<'de> Visitor<'de> for OptionalWhole {
+        type Value = Option<i64>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a whole number or null")
+        }
+
+        fn visit_none<E: Error>(self) -> Result<Option<i64>, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: Error>(self) -> Result<Option<i64>, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<i64>, D::Error> {
+            number(d).map(Some)
+        }
+    }
+
+    pub fn optional<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        d.deserialize_option(OptionalWhole)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[derive(Debug, serde::Deserialize)]
+        struct Body {
+            #[serde(deserialize_with = "super::number")]
+            n: i64,
+            #[serde(default, deserialize_with = "super::optional")]
+            o: Option<i64>,
+        }
+
+        fn parse(json: &str) -> Result<Body, String> {
+            serde_json::from_str(json).map_err(|e| e.to_string())
+        }
+
+        #[test]
+        fn whole_numbers_in_any_notation_and_nothing_else() {
+            for (json, n) in [
+                (r#"{"n": 4}"#, 4),
+                (r#"{"n": 4.0}"#, 4),
+                (r#"{"n": 4e0}"#, 4),
+                (r#"{"n": -106.0}"#, -106),
+                (r#"{"n": 0.0}"#, 0),
+                (r#"{"n": 9223372036854775807}"#, i64::MAX),
+            ] {
+                let body = parse(json).unwrap();
+                assert_eq!((body.n, body.o), (n, None), "{json}");
+            }
+            assert_eq!(parse(r#"{"n": 1, "o": 2.0}"#).unwrap().o, Some(2));
+            assert_eq!(parse(r#"{"n": 1, "o": null}"#).unwrap().o, None);
+            for json in [
+                r#"{"n": 4.5}"#,
+                r#"{"n": "4"}"#,
+                r#"{"n": true}"#,
+                r#"{"n": null}"#,
+                r#"{"n": 1e300}"#,
+                r#"{"n": 9223372036854775808}"#,
+                r#"{"n": 1, "o": 0.5}"#,
+                r#"{"n": 1, "o": "2"}"#,
+                r#"{}"#,
+            ] {
+                assert!(parse(json).is_err(), "{json}");
+            }
+        }
+    }
+}

@@ -21,14 +21,19 @@ pub const DEFAULT_LIMIT: u32 = 20;
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Reviews per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page, with the same `sort`; any other text is
+    /// refused with `400` (`/problems/invalid-cursor`).
     pub cursor: Option<String>,
     /// Only reviews with this many stars (1–5).
+    #[param(minimum = 1, maximum = 5)]
     pub rating: Option<i64>,
-    /// `customer` (default), `supplier`, `employee`, `partner`, `investor` or `other`.
+    /// `customer` by default.
+    #[param(value_type = Option<crate::api::schema::Relationship>)]
     pub relationship: Option<String>,
-    /// `newest` (default), `oldest`, `highest` or `lowest`.
+    /// `newest` by default.
+    #[param(value_type = Option<crate::api::schema::Sort>)]
     pub sort: Option<String>,
 }
 
@@ -151,7 +156,8 @@ pub struct HistoryQuery {
     /// Events per page, 1 to 100 (default 100).
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page; any other text is refused with `400`
+    /// (`/problems/invalid-cursor`).
     pub cursor: Option<String>,
 }
 

@@ -36,13 +36,16 @@ pub struct SummaryView {
     /// Published reviews; withdrawn ones do not count.
     pub review_count: u64,
     /// Mean stars, two decimals; `null` without reviews.
+    #[schema(minimum = 1, maximum = 5)]
     pub rating_average: Option<f64>,
     /// Reviews per star value, `{"1": n, …, "5": n}`.
     pub distribution: BTreeMap<String, u64>,
     /// Net Promoter Score (−100 to 100) over the reviews that answered the question.
+    #[schema(minimum = -100, maximum = 100)]
     pub nps: Option<f64>,
     pub nps_responses: u64,
     /// Share of published reviews with a reply, 0 to 1.
+    #[schema(minimum = 0, maximum = 1)]
     pub reply_rate: Option<f64>,
     /// Median seconds from a review to the business's first reply.
     pub median_reply_seconds: Option<i64>,
@@ -55,10 +58,12 @@ pub struct SummaryView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ScoreView {
     /// Stars, three decimals.
-    #[schema(example = 4.412)]
+    #[schema(example = 4.412, minimum = 1, maximum = 5)]
     pub value: f64,
     /// An approximate 95% interval, within 1–5.
+    #[schema(minimum = 1, maximum = 5)]
     pub low: f64,
+    #[schema(minimum = 1, maximum = 5)]
     pub high: f64,
     /// The instant each review's age is measured to.
     pub as_of: DateTime<Utc>,
@@ -71,11 +76,12 @@ pub struct ScoreView {
 /// A business's (or product's) figures for one period and filter.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatsView {
-    /// `7`, `30`, `90`, `365` or `all`.
+    #[schema(value_type = crate::api::schema::Period)]
     pub period: &'static str,
     /// The period's first day (UTC), `null` for all time; it ends today.
     pub from: Option<chrono::NaiveDate>,
     pub to: chrono::NaiveDate,
+    #[schema(value_type = crate::api::schema::Relationship)]
     pub relationship: &'static str,
     /// The product's SKU, `null` for the whole business.
     pub product: Option<String>,
@@ -88,6 +94,7 @@ pub struct StatsView {
     /// Published reviews of 1–2 stars.
     pub low_count: u64,
     /// Share of the 1–2 star reviews with a reply, 0 to 1.
+    #[schema(minimum = 0, maximum = 1)]
     pub reply_rate_low: Option<f64>,
     /// Median seconds to the first reply of 1–2 star reviews (two significant digits).
     pub median_reply_seconds_low: Option<i64>,
@@ -98,6 +105,7 @@ pub struct StatsView {
     /// Verified reviews published in the period per invitation sent in it.
     pub reviews_per_invitation: Option<f64>,
     /// Share of the period's invitations without a review (yet), 0 to 1.
+    #[schema(minimum = 0, maximum = 1)]
     pub non_response_rate: Option<f64>,
 }
 
@@ -129,8 +137,9 @@ impl StatsView {
 /// A weekly or monthly series, oldest first, empty weeks or months included.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TrendView {
-    /// `week` or `month`.
+    #[schema(value_type = crate::api::schema::Grain)]
     pub grain: &'static str,
+    #[schema(value_type = crate::api::schema::Relationship)]
     pub relationship: &'static str,
     pub product: Option<String>,
     pub verified_only: bool,
@@ -143,6 +152,7 @@ pub struct TrendPointView {
     pub start: chrono::NaiveDate,
     /// Reviews published in it (and still published).
     pub reviews: u64,
+    #[schema(minimum = 1, maximum = 5)]
     pub rating_average: Option<f64>,
     /// Of those, how many have a reply.
     pub replied: u64,
@@ -230,9 +240,9 @@ pub struct InvitationCreated {
     pub url: String,
     pub expires_at: DateTime<Utc>,
     pub reference: String,
-    #[schema(value_type = String, example = "customer")]
+    #[schema(value_type = crate::api::schema::Relationship)]
     pub relationship: domain::invitation::Relationship,
-    #[schema(value_type = String, example = "it")]
+    #[schema(value_type = crate::api::schema::Locale)]
     pub locale: domain::invitation::Locale,
     pub products: Vec<ProductView>,
     pub created_at: DateTime<Utc>,
@@ -245,9 +255,9 @@ pub struct InvitationCreated {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InvitationPublic {
     pub business: BusinessRefView,
-    #[schema(value_type = String, example = "customer")]
+    #[schema(value_type = crate::api::schema::Relationship)]
     pub relationship: domain::invitation::Relationship,
-    #[schema(value_type = String, example = "it")]
+    #[schema(value_type = crate::api::schema::Locale)]
     pub locale: domain::invitation::Locale,
     pub products: Vec<ProductView>,
     pub expires_at: DateTime<Utc>,
@@ -269,6 +279,7 @@ pub struct ProductReviewView {
     /// The product's name, as the business's latest invitation gave it.
     pub name: String,
     /// 1 to 5 stars.
+    #[schema(minimum = 1, maximum = 5)]
     pub rating: u8,
     pub body: Option<String>,
 }
@@ -279,15 +290,19 @@ pub struct ProductReviewView {
 pub struct ReviewView {
     pub id: String,
     pub business: BusinessRefView,
-    #[schema(value_type = String, example = "customer")]
+    #[schema(value_type = crate::api::schema::Relationship)]
     pub relationship: domain::invitation::Relationship,
     /// `true` when written from an invitation the business sent.
     pub verified: bool,
-    #[schema(value_type = String, example = "published")]
+    #[schema(value_type = crate::api::schema::ReviewStatus)]
     pub status: domain::review::ReviewStatus,
+    /// 1 to 5 stars (`null` for a tombstone).
+    #[schema(minimum = 1, maximum = 5)]
     pub rating: Option<u8>,
     pub title: Option<String>,
     pub body: Option<String>,
+    /// 0 to 10, if the reviewer answered.
+    #[schema(maximum = 10)]
     pub nps: Option<u8>,
     pub experience_date: Option<NaiveDate>,
     pub author_name: Option<String>,
@@ -438,9 +453,7 @@ pub struct HistoryView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventView {
-    /// `review_published`, `review_edited`, `review_withdrawn`, `reply_published`,
-    /// `reply_edited` or `follow_up_published`.
-    #[schema(value_type = String, example = "review_published")]
+    #[schema(value_type = crate::api::schema::EventKind)]
     pub kind: domain::lifecycle::EventKind,
     pub at: DateTime<Utc>,
     /// What the event published (a snapshot), or `null` for a withdrawn review.

@@ -13,6 +13,7 @@ use store::ReviewQuery;
 use utoipa::IntoParams;
 
 use crate::AppState;
+use crate::api::schema;
 use crate::cache::Cached;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiPath, ApiQuery};
@@ -23,7 +24,8 @@ use crate::views::{BusinessView, ReviewPage, ReviewView, SummaryView};
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
-    /// `customer` (default), `supplier`, `employee`, `partner`, `investor` or `other`.
+    /// `customer` by default.
+    #[param(value_type = Option<schema::Relationship>)]
     pub relationship: Option<String>,
 }
 
@@ -33,11 +35,11 @@ pub struct SummaryQuery {
     path = "/api/v1/businesses/{slug}",
     operation_id = "show_business",
     tag = "businesses",
-    params(("slug" = String, Path, description = "The business's slug")),
+    params(schema::SlugPath),
     responses(
-        (status = 200, body = BusinessView),
+        (status = 200, description = "The profile, with the customers' summary", body = BusinessView),
         (status = 304, description = "Not modified (`If-None-Match`)"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`/problems/not-found`: no such business", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn show(
@@ -60,12 +62,12 @@ pub async fn show(
     get,
     path = "/api/v1/businesses/{slug}/summary",
     tag = "businesses",
-    params(("slug" = String, Path, description = "The business's slug"), SummaryQuery),
+    params(schema::SlugPath, SummaryQuery),
     responses(
-        (status = 200, body = SummaryView),
+        (status = 200, description = "The summary for the relationship", body = SummaryView),
         (status = 304, description = "Not modified (`If-None-Match`)"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`/problems/invalid-query`: a parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`/problems/not-found`: no such business", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn summary(
@@ -94,12 +96,12 @@ pub async fn summary(
     path = "/api/v1/businesses/{slug}/ratings.csv",
     operation_id = "business_ratings_csv",
     tag = "businesses",
-    params(("slug" = String, Path, description = "The business's slug")),
+    params(schema::SlugPath),
     responses(
         (status = 200, content_type = "text/csv", body = String,
          description = "`published_at` (RFC 3339, UTC, milliseconds), `rating` (1–5), `relationship`, `verified` (`true`/`false`)"),
         (status = 304, description = "Not modified (`If-None-Match`)"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`/problems/not-found`: no such business", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn ratings_csv(
@@ -146,12 +148,12 @@ pub async fn ratings_csv(
     get,
     path = "/api/v1/businesses/{slug}/reviews",
     tag = "businesses",
-    params(("slug" = String, Path, description = "The business's slug"), ListQuery),
+    params(schema::SlugPath, ListQuery),
     responses(
-        (status = 200, body = ReviewPage),
+        (status = 200, description = "A page of published reviews", body = ReviewPage),
         (status = 304, description = "Not modified (`If-None-Match`)"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`/problems/invalid-query`: a parameter is invalid; `/problems/invalid-cursor`: the cursor is not one this server issued for this sort", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`/problems/not-found`: no such business", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn reviews(

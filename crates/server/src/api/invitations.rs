@@ -12,36 +12,43 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::api::schema;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiPath, BusinessAuth};
+use crate::extract::{ApiJson, ApiPath, BusinessAuth, whole};
 use crate::views::{self, BusinessRefView, InvitationCreated, InvitationPublic};
 
 /// An invitation request.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateInvitation {
-    /// The business's own reference (an order number). Inviting the same reference again
-    /// returns the same invitation.
-    #[schema(example = "ORD-2026-0042")]
+    #[schema(schema_with = schema::reference)]
     pub reference: String,
-    /// `customer` (default), `supplier`, `employee`, `partner`, `investor` or `other`.
+    /// `customer` by default.
+    #[schema(value_type = Option<schema::Relationship>)]
     pub relationship: Option<String>,
-    /// The invitee's name; private to the business.
+    #[schema(schema_with = schema::customer_name)]
     pub customer_name: Option<String>,
-    /// The invitee's e-mail address; private to the business.
+    #[schema(schema_with = schema::customer_email)]
     pub customer_email: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = schema::invited_products)]
     pub products: Vec<ProductInput>,
-    /// `it` (default) or `en`.
+    /// `it` by default.
+    #[schema(value_type = Option<schema::Locale>)]
     pub locale: Option<String>,
     /// Days until the invitation expires, 1 to 365; 90 by default.
+    #[serde(default, deserialize_with = "whole::optional")]
+    #[schema(minimum = 1, maximum = 365)]
     pub expires_in_days: Option<i64>,
 }
 
+/// A product the invitee may rate.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductInput {
+    #[schema(schema_with = schema::invited_sku)]
     pub sku: String,
+    #[schema(schema_with = schema::product_name)]
     pub name: String,
 }
 
@@ -55,8 +62,8 @@ pub struct ProductInput {
     responses(
         (status = 201, description = "Created", body = InvitationCreated),
         (status = 200, description = "This reference was already invited: the same invitation", body = InvitationCreated),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`/problems/unauthorized`: no API key, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`/problems/validation-error`: fields missing, of the wrong type, unknown or invalid, including what no schema can say: a SKU listed twice (`duplicate`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create(
@@ -115,12 +122,12 @@ pub async fn create(
     path = "/api/v1/invitations/{token}",
     operation_id = "show_invitation",
     tag = "invitations",
-    params(("token" = String, Path, description = "The invitation's token")),
+    params(("token" = String, Path, description = "The invitation's token (any other text names no invitation: `404`)")),
     responses(
-        (status = 200, body = InvitationPublic),
-        (status = 404, description = "No such invitation", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already used", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "Expired", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "What the review form needs", body = InvitationPublic),
+        (status = 404, description = "`/problems/not-found`: no invitation has this token", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`/problems/invitation-used`: already used", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`/problems/invitation-expired`: expired", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn show(

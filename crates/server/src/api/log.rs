@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use ledger::tiles::TilePath;
 
 use crate::AppState;
+use crate::api::schema;
 use crate::error::{ApiError, Problem};
 use crate::extract::ApiPath;
 
@@ -31,7 +32,7 @@ fn text(body: Vec<u8>, cache: &'static str) -> Response {
     tag = "log",
     responses(
         (status = 200, description = "The signed checkpoint", content_type = "text/plain"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`/problems/not-found`: the log has no checkpoint yet", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn checkpoint(State(state): State<AppState>) -> Result<Response, ApiError> {
@@ -49,7 +50,10 @@ pub async fn checkpoint(State(state): State<AppState>) -> Result<Response, ApiEr
     get,
     path = "/log/key",
     tag = "log",
-    responses((status = 200, description = "The verifier key", content_type = "text/plain"))
+    responses(
+        (status = 200, description = "The verifier key", content_type = "text/plain"),
+        (status = 404, description = "`/problems/not-found`: this instance has no log key", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 pub async fn key(State(state): State<AppState>) -> Result<Response, ApiError> {
     let key = state
@@ -70,7 +74,7 @@ pub async fn key(State(state): State<AppState>) -> Result<Response, ApiError> {
     params(("path" = String, Path, description = "`<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]`, N in x-prefixed 3-digit groups")),
     responses(
         (status = 200, description = "Tile bytes", content_type = "application/octet-stream"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`/problems/not-found`: no such tile (yet), or not a tile path", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn tile(
@@ -108,10 +112,10 @@ pub async fn tile(
     get,
     path = "/api/v1/reviews/{id}/receipt",
     tag = "reviews",
-    params(("id" = String, Path, description = "The review's id")),
+    params(schema::ReviewIdPath),
     responses(
         (status = 200, description = "The receipt (`c2sp.org/tlog-proof@v1`)", content_type = "text/plain"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`/problems/not-found`: no such review, or no receipt for it", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn receipt(
@@ -136,7 +140,7 @@ pub async fn receipt(
     params(("index" = u64, Path, description = "The entry's index in the log")),
     responses(
         (status = 200, description = "The receipt (`c2sp.org/tlog-proof@v1`)", content_type = "text/plain"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`/problems/not-found`: no entry at this index (a non-canonical decimal, such as `01`, names none)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn entry_receipt(

@@ -17,9 +17,10 @@ use store::ReviewCommand;
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::api::schema;
 use crate::cache::Cached;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, BusinessAuth, EditToken};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, BusinessAuth, EditToken, whole};
 use crate::listing::{HistoryQuery, history_page, one_history_page};
 use crate::public::public_json;
 use crate::views::{EventView, HistoryView, ReviewView, SubmittedReview};
@@ -31,21 +32,25 @@ pub struct SubmitReview {
     /// The invitation's token.
     pub token: String,
     /// 1 to 5 stars.
+    #[serde(deserialize_with = "whole::number")]
+    #[schema(minimum = 1, maximum = 5)]
     pub rating: i64,
-    /// 1–120 characters.
+    #[schema(schema_with = schema::title)]
     pub title: String,
-    /// 1–5000 characters.
+    #[schema(schema_with = schema::review_body)]
     pub body: String,
     /// How likely the reviewer is to recommend the business, 0 to 10.
+    #[serde(default, deserialize_with = "whole::optional")]
+    #[schema(minimum = 0, maximum = 10)]
     pub nps: Option<i64>,
-    /// `YYYY-MM-DD`, not in the future.
+    #[schema(schema_with = schema::experience_date)]
     pub experience_date: Option<String>,
-    /// The name to show, 1–60 characters.
+    #[schema(schema_with = schema::author_name)]
     pub author_name: String,
-    /// A language tag (`it`, `en`, `de-CH`); the invitation's locale by default.
+    #[schema(schema_with = schema::language)]
     pub language: Option<String>,
-    /// Ratings of the products the invitation lists (any of them, each at most once).
     #[serde(default)]
+    #[schema(schema_with = schema::rated_products)]
     pub products: Vec<SubmitProductRating>,
 }
 
@@ -53,34 +58,43 @@ pub struct SubmitReview {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitProductRating {
-    /// The product's SKU, as the invitation lists it.
+    #[schema(schema_with = schema::rated_sku)]
     pub sku: String,
     /// 1 to 5 stars.
+    #[serde(deserialize_with = "whole::number")]
+    #[schema(minimum = 1, maximum = 5)]
     pub rating: i64,
-    /// 1–2000 characters, optional.
+    #[schema(schema_with = schema::product_body)]
     pub body: Option<String>,
 }
 
-/// The author's change: any of rating, title and body.
-#[derive(Debug, Deserialize, ToSchema)]
+/// The author's change: any of rating, title and body, at least one.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EditReview {
+    #[serde(default, deserialize_with = "whole::optional")]
     pub rating: Option<i64>,
     pub title: Option<String>,
     pub body: Option<String>,
 }
 
+impl utoipa::PartialSchema for EditReview {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        schema::edit_review()
+    }
+}
+
+impl ToSchema for EditReview {}
+
 /// The business's public reply, signed by a person.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PutReply {
-    /// 1–5000 characters.
+    #[schema(schema_with = schema::reply_body)]
     pub body: String,
-    /// Who answers, 1–60 characters.
-    #[schema(example = "Giulia Bianchi")]
+    #[schema(schema_with = schema::responder_name)]
     pub responder_name: String,
-    /// Their role, 1–60 characters.
-    #[schema(example = "Titolare")]
+    #[schema(schema_with = schema::responder_role)]
     pub responder_role: Option<String>,
 }
 
@@ -88,6 +102,7 @@ pub struct PutReply {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PostFollowUp {
+    #[schema(schema_with = schema::follow_up_body)]
     pub body: String,
 }
 
@@ -110,11 +125,12 @@ fn no_store() -> [(header::HeaderName, HeaderValue); 1] {
     tag = "reviews",
     request_body = SubmitReview,
     responses(
-        (status = 201, description = "Published; the edit token is shown this once", body = SubmittedReview),
-        (status = 404, description = "Unknown invitation", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Invitation already used", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "Invitation expired", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Published; the edit token is shown this once", body = SubmittedReview,
+         headers(("Location" = String, description = "The review's address, `/api/v1/reviews/{id}`"))),
+        (status = 404, description = "`/problems/not-found`: no invitation has this token", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`/problems/invitation-used`: the invitation was already used", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`/problems/invitation-expired`: the invitation expired", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`/problems/validation-error`: fields missing, of the wrong type, unknown or invalid, including what no schema can say: an experience date in the future, a SKU the invitation does not list (`not_invited`), a product rated twice (`duplicate`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn submit(
@@ -173,11 +189,11 @@ pub async fn submit(
     path = "/api/v1/reviews/{id}",
     operation_id = "show_review",
     tag = "reviews",
-    params(("id" = String, Path, description = "The review's id")),
+    params(schema::ReviewIdPath),
     responses(
-        (status = 200, body = ReviewView),
+        (status = 200, description = "The review, or its tombstone", body = ReviewView),
         (status = 304, description = "Not modified (`If-None-Match`)"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`/problems/not-found`: no such review", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn show(
@@ -201,14 +217,15 @@ pub async fn show(
     path = "/api/v1/reviews/{id}",
     tag = "reviews",
     security(("edit_token" = [])),
-    params(("id" = String, Path, description = "The review's id")),
+    params(schema::ReviewIdPath),
     request_body = EditReview,
     responses(
-        (status = 200, body = ReviewView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Withdrawn", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The review as edited (unchanged if nothing changed)", body = ReviewView),
+        (status = 401, description = "`/problems/unauthorized`: no edit token, or not this review's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`/problems/not-found`: no such review", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`/problems/review-withdrawn`: the review was withdrawn", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`/problems/review-erased`: the review's content was erased", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`/problems/validation-error`: fields missing, of the wrong type, unknown or invalid", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn edit(
@@ -238,11 +255,11 @@ pub async fn edit(
     path = "/api/v1/reviews/{id}",
     tag = "reviews",
     security(("edit_token" = [])),
-    params(("id" = String, Path, description = "The review's id")),
+    params(schema::ReviewIdPath),
     responses(
-        (status = 200, description = "The tombstone", body = ReviewView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The tombstone (again, if already withdrawn or erased)", body = ReviewView),
+        (status = 401, description = "`/problems/unauthorized`: no edit token, or not this review's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`/problems/not-found`: no such review", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn withdraw(
@@ -270,11 +287,11 @@ pub async fn withdraw(
     path = "/api/v1/reviews/{id}/erase",
     tag = "reviews",
     security(("edit_token" = [])),
-    params(("id" = String, Path, description = "The review's id")),
+    params(schema::ReviewIdPath),
     responses(
-        (status = 200, description = "The tombstone", body = ReviewView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The tombstone (again, if already erased)", body = ReviewView),
+        (status = 401, description = "`/problems/unauthorized`: no edit token, or not this review's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`/problems/not-found`: no such review", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn erase(
@@ -299,12 +316,12 @@ pub async fn erase(
     get,
     path = "/api/v1/reviews/{id}/history",
     tag = "reviews",
-    params(("id" = String, Path, description = "The review's id"), HistoryQuery),
+    params(schema::ReviewIdPath, HistoryQuery),
     responses(
-        (status = 200, body = HistoryView),
+        (status = 200, description = "A page of the review's events", body = HistoryView),
         (status = 304, description = "Not modified (`If-None-Match`)"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`/problems/invalid-query`: a parameter is invalid; `/problems/invalid-cursor`: the cursor is not one this server issued for a history", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`/problems/not-found`: no such review", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn history(
@@ -349,16 +366,17 @@ pub async fn history(
     path = "/api/v1/reviews/{id}/reply",
     tag = "reviews",
     security(("api_key" = [])),
-    params(("id" = String, Path, description = "The review's id")),
+    params(schema::ReviewIdPath),
     request_body = PutReply,
     responses(
         (status = 201, description = "First reply", body = ReviewView),
         (status = 200, description = "Reply edited", body = ReviewView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Another business's review", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Withdrawn", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`/problems/unauthorized`: no API key, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`/problems/forbidden`: another business's review", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`/problems/not-found`: no such review", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`/problems/review-withdrawn`: the review was withdrawn", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`/problems/review-erased`: the review's content was erased", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`/problems/validation-error`: fields missing, of the wrong type, unknown or invalid", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn reply(
@@ -397,14 +415,15 @@ pub async fn reply(
     path = "/api/v1/reviews/{id}/follow-up",
     tag = "reviews",
     security(("edit_token" = [])),
-    params(("id" = String, Path, description = "The review's id")),
+    params(schema::ReviewIdPath),
     request_body = PostFollowUp,
     responses(
-        (status = 201, body = ReviewView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "No reply yet, already answered, or withdrawn", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "The review with its follow-up", body = ReviewView),
+        (status = 401, description = "`/problems/unauthorized`: no edit token, or not this review's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`/problems/not-found`: no such review", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`/problems/reply-required`: no reply yet; `/problems/follow-up-exists`: already answered; `/problems/review-withdrawn`: the review was withdrawn", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`/problems/review-erased`: the review's content was erased", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`/problems/validation-error`: fields missing, of the wrong type, unknown or invalid", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn follow_up(

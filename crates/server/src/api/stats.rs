@@ -13,6 +13,7 @@ use store::{StatsFilter, TrendGrain};
 use utoipa::IntoParams;
 
 use crate::AppState;
+use crate::api::schema;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::public::{cached, to_json};
@@ -25,13 +26,18 @@ pub const MONTHS: usize = 24;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
-    /// Days ending today (UTC): `7`, `30`, `90`, `365`, or `all` (default).
+    /// Days ending today (UTC), or `all` (the default).
+    #[param(value_type = Option<schema::Period>)]
     pub period: Option<String>,
-    /// `customer` (default), `supplier`, `employee`, `partner`, `investor` or `other`.
+    /// `customer` by default.
+    #[param(value_type = Option<schema::Relationship>)]
     pub relationship: Option<String>,
-    /// A product's SKU: that product's ratings instead of the whole business's.
+    /// A product's SKU: that product's ratings instead of the whole business's; a product no
+    /// published review of the relationship has rated is `404`.
+    #[param(schema_with = schema::sku_query)]
     pub product: Option<String>,
     /// `true`: verified reviews only; `false` (default): every review.
+    #[param(value_type = Option<bool>)]
     pub verified: Option<String>,
 }
 
@@ -39,12 +45,17 @@ pub struct StatsQuery {
 #[into_params(parameter_in = Query)]
 pub struct TrendQuery {
     /// `week` (the last 26 ISO weeks, default) or `month` (the last 24 months).
+    #[param(value_type = Option<schema::Grain>)]
     pub grain: Option<String>,
-    /// `customer` (default), `supplier`, `employee`, `partner`, `investor` or `other`.
+    /// `customer` by default.
+    #[param(value_type = Option<schema::Relationship>)]
     pub relationship: Option<String>,
-    /// A product's SKU.
+    /// A product's SKU; a product no published review of the relationship has rated is
+    /// `404`.
+    #[param(schema_with = schema::sku_query)]
     pub product: Option<String>,
-    /// `true`: verified reviews only.
+    /// `true`: verified reviews only; `false` (default): every review.
+    #[param(value_type = Option<bool>)]
     pub verified: Option<String>,
 }
 
@@ -117,12 +128,12 @@ async fn known_product(
     get,
     path = "/api/v1/businesses/{slug}/stats",
     tag = "businesses",
-    params(("slug" = String, Path, description = "The business's slug"), StatsQuery),
+    params(schema::SlugPath, StatsQuery),
     responses(
-        (status = 200, body = StatsView),
+        (status = 200, description = "The figures for the period and filter", body = StatsView),
         (status = 304, description = "Not modified (`If-None-Match`)"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`/problems/invalid-query`: a parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`/problems/not-found`: no such business, or no published review of the relationship rated the product", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn stats(
@@ -156,12 +167,12 @@ pub async fn stats(
     get,
     path = "/api/v1/businesses/{slug}/trends",
     tag = "businesses",
-    params(("slug" = String, Path, description = "The business's slug"), TrendQuery),
+    params(schema::SlugPath, TrendQuery),
     responses(
-        (status = 200, body = TrendView),
+        (status = 200, description = "The series, oldest first", body = TrendView),
         (status = 304, description = "Not modified (`If-None-Match`)"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`/problems/invalid-query`: a parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`/problems/not-found`: no such business, or no published review of the relationship rated the product", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn trends(
