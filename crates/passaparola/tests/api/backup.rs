@@ -4,10 +4,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use serde_json::json;
-
-use crate::cli::{Server, create_business, run, stderr, stdout};
-use crate::helpers::review_body;
+use crate::cli::{Server, create_business, reviewed, run, stderr, stdout};
 
 /// The ids of the reviews in the database file of `data_dir`.
 fn review_ids(data_dir: &Path) -> HashSet<String> {
@@ -31,25 +28,8 @@ async fn a_backup_taken_under_load_restores_and_verifies() {
     let submit = move |i: usize| {
         let (client, address, key) = (client.clone(), address.clone(), key.clone());
         async move {
-            let inv: serde_json::Value = client
-                .post(format!("{address}/api/v1/invitations"))
-                .bearer_auth(&key)
-                .json(&json!({ "reference": format!("ORD-{i}") }))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let resp = client
-                .post(format!("{address}/api/v1/reviews"))
-                .json(&review_body(inv["token"].as_str().unwrap(), 5))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(resp.status(), 201);
-            let body: serde_json::Value = resp.json().await.unwrap();
-            body["id"].as_str().unwrap().to_owned()
+            let review = reviewed(&client, &address, &key, &format!("ORD-{i}"), 5).await;
+            review.body["id"].as_str().unwrap().to_owned()
         }
     };
     let mut before = HashSet::new();
@@ -136,23 +116,7 @@ async fn a_copy_whose_log_does_not_verify_is_refused() {
     let key = create_business(&data, "bottega-prova");
     let client = reqwest::Client::new();
     for i in 0..3 {
-        let inv: serde_json::Value = client
-            .post(format!("{}/api/v1/invitations", server.address))
-            .bearer_auth(&key)
-            .json(&json!({ "reference": format!("ORD-{i}") }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let resp = client
-            .post(format!("{}/api/v1/reviews", server.address))
-            .json(&review_body(inv["token"].as_str().unwrap(), 4))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 201);
+        reviewed(&client, &server.address, &key, &format!("ORD-{i}"), 4).await;
     }
     let file = dir.path().join("copia.ppbackup");
     assert!(

@@ -57,14 +57,13 @@ pub(crate) fn create_business(data_dir: &Path, slug: &str) -> String {
         .to_owned()
 }
 
-/// Invites `reference` with the business's `key` and submits its review over HTTP.
-async fn reviewed(
+/// Invites `reference` with the business's `key` over HTTP; the invitation's token.
+pub(crate) async fn invited(
     client: &reqwest::Client,
     address: &str,
     key: &str,
     reference: &str,
-    rating: i64,
-) -> crate::helpers::Reply {
+) -> String {
     let inv = read(
         client
             .post(format!("{address}/api/v1/invitations"))
@@ -76,10 +75,22 @@ async fn reviewed(
     )
     .await
     .expect(201);
+    inv.body["token"].as_str().unwrap().to_owned()
+}
+
+/// Invites `reference` with the business's `key` and submits its review over HTTP.
+pub(crate) async fn reviewed(
+    client: &reqwest::Client,
+    address: &str,
+    key: &str,
+    reference: &str,
+    rating: i64,
+) -> crate::helpers::Reply {
+    let token = invited(client, address, key, reference).await;
     read(
         client
             .post(format!("{address}/api/v1/reviews"))
-            .json(&review_body(inv.body["token"].as_str().unwrap(), rating))
+            .json(&review_body(&token, rating))
             .send()
             .await
             .unwrap(),

@@ -42,17 +42,7 @@ async fn invitations(
     let ask = |i: usize| {
         let (client, address, key) = (client.clone(), address.to_owned(), key.to_owned());
         tokio::spawn(async move {
-            let body: Value = client
-                .post(format!("{address}/api/v1/invitations"))
-                .bearer_auth(key)
-                .json(&json!({ "reference": format!("R{round}-{i}") }))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            body["token"].as_str().unwrap().to_owned()
+            crate::cli::invited(&client, &address, &key, &format!("R{round}-{i}")).await
         })
     };
     let mut tokens = Vec::new();

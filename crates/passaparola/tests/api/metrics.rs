@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::cli::{Server, create_business};
+use crate::cli::{Server, create_business, invited};
 use crate::helpers::review_body;
 
 /// A free port on the loopback interface (bound, then let go).
@@ -35,19 +35,10 @@ async fn metrics_count_requests_writes_the_cache_and_refusals() {
 
     // Writes (an invitation, a review), reads twice (a miss, then a hit or a ready answer),
     // a path no route knows, and a refusal by a limit (an edit token past its burst).
-    let inv: serde_json::Value = client
-        .post(format!("{address}/api/v1/invitations"))
-        .bearer_auth(&key)
-        .json(&json!({ "reference": "M-1" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = invited(&client, address, &key, "M-1").await;
     let review: serde_json::Value = client
         .post(format!("{address}/api/v1/reviews"))
-        .json(&review_body(inv["token"].as_str().unwrap(), 4))
+        .json(&review_body(&token, 4))
         .send()
         .await
         .unwrap()
@@ -123,7 +114,7 @@ async fn metrics_count_requests_writes_the_cache_and_refusals() {
     );
     // Paths carry tokens: no series names one.
     assert!(!text.contains(review["edit_token"].as_str().unwrap()));
-    assert!(!text.contains(inv["token"].as_str().unwrap()));
+    assert!(!text.contains(&token));
     // Never on the public listener.
     let public = client
         .get(format!("{address}/metrics"))

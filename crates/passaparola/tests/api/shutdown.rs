@@ -4,9 +4,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use serde_json::json;
-
-use crate::cli::{Server, create_business};
+use crate::cli::{Server, create_business, invited};
 use crate::helpers::review_body;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -18,16 +16,7 @@ async fn sigterm_under_load_finishes_what_it_answered_and_exits_0() {
     let client = reqwest::Client::new();
     let mut tokens = Vec::new();
     for i in 0..1200 {
-        let resp = client
-            .post(format!("{}/api/v1/invitations", server.address))
-            .bearer_auth(&key)
-            .json(&json!({ "reference": format!("ORD-{i}") }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 201);
-        let body: serde_json::Value = resp.json().await.unwrap();
-        tokens.push(body["token"].as_str().unwrap().to_owned());
+        tokens.push(invited(&client, &server.address, &key, &format!("ORD-{i}")).await);
     }
     // Eight clients submit as fast as they can; SIGTERM comes in the middle.
     let address = server.address.clone();
