@@ -67,6 +67,12 @@ pub enum BuildError {
     },
     #[error("seeding the demo data: {0}")]
     Demo(store::StoreError),
+    #[error(
+        "the log key {key} exists but the database {database} does not: a new database would \
+         start a second log under the same key. Restore the database (passaparola restore), \
+         point --database-url at it, or move the log key away to start a new log"
+    )]
+    LogWithoutDatabase { key: PathBuf, database: PathBuf },
 }
 
 /// A started instance: its use cases' state, and the demo businesses seeded now (with their
@@ -86,6 +92,19 @@ pub async fn build(config: &Config, cache: Arc<dyn Invalidate>) -> Result<Built,
         .clone()
         .unwrap_or_else(|| tokens::log_origin(&config.base_url));
     let key_path = config.data_dir.join("log.key");
+    // A log key that signed before, without its database: a new database would start a
+    // second log under the same key, which no auditor could reconcile with the first.
+    let url = config.database_url();
+    if key_path.exists()
+        && Backend::is_sqlite(&url)
+        && let Ok(database) = store_sqlite::path_from_url(&url)
+        && !database.exists()
+    {
+        return Err(BuildError::LogWithoutDatabase {
+            key: key_path,
+            database,
+        });
+    }
     let signer = tokens::load_or_create_log_key(&key_path, &origin).map_err(|source| {
         BuildError::LogKey {
             path: key_path.clone(),
@@ -106,7 +125,6 @@ pub async fn build(config: &Config, cache: Arc<dyn Invalidate>) -> Result<Built,
         );
     }
     let vkey: Arc<str> = Arc::from(signer.verifier_key());
-    let url = config.database_url();
     let store = Backend::open(&url, Some(signer))
         .map_err(|source| BuildError::Store { url, source })?
         .store();

@@ -213,3 +213,30 @@ async fn a_copy_whose_log_does_not_verify_is_refused() {
     );
     assert!(restored.status.success(), "{}", stderr(&restored));
 }
+
+/// A log key without its database (moved away, lost, or a new `--database-url`): the
+/// server refuses to start a second log under the same key.
+#[tokio::test]
+async fn a_log_key_without_its_database_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    drop(Server::start(dir.path(), &log));
+    std::fs::rename(
+        dir.path().join("passaparola.db"),
+        dir.path().join("moved-away.db"),
+    )
+    .unwrap();
+    let _ = std::fs::remove_file(dir.path().join("passaparola.db-wal"));
+    let _ = std::fs::remove_file(dir.path().join("passaparola.db-shm"));
+    let out = run(dir.path(), &["serve", "--listen", "127.0.0.1:0"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("a second log under the same key"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !dir.path().join("passaparola.db").exists(),
+        "no new database"
+    );
+}
