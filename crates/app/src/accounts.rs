@@ -69,6 +69,7 @@ pub async fn log_in(
             .increment(1);
         return Ok(LogIn::Busy);
     };
+    let checked = stored.clone();
     let ok = tokio::task::spawn_blocking(move || {
         let _turn = turn;
         passwords::verify(&password, stored.as_deref())
@@ -87,18 +88,49 @@ pub async fn log_in(
         }
     };
     app.logins.succeeded(&email, client);
+    let checked = checked.unwrap_or_default();
+    Ok(match open_session(app, &user, &email, &checked).await? {
+        Some((token, expires_at)) => {
+            tracing::info!(user = %user.id, "logged in");
+            LogIn::Session {
+                user,
+                token,
+                expires_at,
+            }
+        }
+        None => {
+            tracing::warn!(user = %user.id, "log-in refused: the password changed or the user was disabled meanwhile");
+            LogIn::Refused
+        }
+    })
+}
+
+/// Opens a session for `user`, whose password was checked against the hash `checked` —
+/// unless, while it was checked, the password changed or the user was disabled. The check
+/// comes after the session is written: a change before it is seen here, and one after it
+/// ended every session, this one with them.
+async fn open_session(
+    app: &App,
+    user: &User,
+    email: &str,
+    checked: &str,
+) -> Result<Option<(Secret, DateTime<Utc>)>, StoreError> {
     let token = tokens::new_session_token();
     let now = Utc::now();
     let expires_at = now + Duration::days(SESSION_DAYS);
     app.store
         .create_session(token.hash(), user.id, now, expires_at)
         .await?;
-    tracing::info!(user = %user.id, "logged in");
-    Ok(LogIn::Session {
-        user,
-        token,
-        expires_at,
-    })
+    let unchanged = matches!(
+        app.store.user_by_email(email).await?,
+        Some((u, hash)) if u.id == user.id && hash == checked
+    );
+    if unchanged {
+        Ok(Some((token, expires_at)))
+    } else {
+        app.store.delete_session(token.hash()).await?;
+        Ok(None)
+    }
 }
 
 /// Ends the session whose secret hashes to `token`.
@@ -144,4 +176,81 @@ pub async fn create_user(store: &dyn Store, new: NewUser) -> Result<(User, Strin
         .map_err(|e| StoreError::Backend(format!("hashing the password: {e}").into()))?;
     let user = store.create_user(new, hash, Utc::now()).await?;
     Ok((user, password))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a panic in a test is a failing test")]
+
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[derive(Debug)]
+    struct NoCache;
+
+    impl crate::Invalidate for NoCache {
+        fn invalidate(&self, _: &str) {}
+    }
+
+    /// A log-in whose password was checked just before a reset (or a disable) opens no
+    /// session: the holder of the old password must not get in after the change.
+    #[tokio::test]
+    async fn a_password_changed_during_the_check_opens_no_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = crate::Config {
+            data_dir: dir.path().to_owned(),
+            database_url: None,
+            base_url: url::Url::parse("http://127.0.0.1:9").unwrap(),
+            log_origin: None,
+            demo: false,
+            rate_limits: true,
+        };
+        let app = crate::build(&config, Arc::new(NoCache)).await.unwrap().app;
+        let store = app.store.as_ref();
+        let new = NewBusiness::parse("bottega", "Bottega", None).unwrap();
+        create_business(store, new).await.unwrap();
+        let email = "giulia@example.it";
+        let (user, _) = create_user(
+            store,
+            store::NewUser {
+                business_slug: "bottega".into(),
+                email: domain::invitation::Email::parse(email).unwrap(),
+                name: domain::review::ResponderName::parse("Giulia").unwrap(),
+                role: None,
+            },
+        )
+        .await
+        .unwrap();
+        let (_, checked) = store.user_by_email(email).await.unwrap().unwrap();
+        crate::people::reset_password(store, user.id).await.unwrap();
+        assert!(
+            open_session(&app, &user, email, &checked)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let (_, current) = store.user_by_email(email).await.unwrap().unwrap();
+        let (token, _) = open_session(&app, &user, email, &current)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            store
+                .session_user(token.hash(), Utc::now())
+                .await
+                .unwrap()
+                .is_some()
+        );
+        // Disabled meanwhile: no session either.
+        crate::people::change(store, user.id, crate::people::Change::Disable)
+            .await
+            .unwrap();
+        assert!(
+            open_session(&app, &user, email, &current)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
 }
