@@ -30,13 +30,44 @@ pub async fn serve(address: SocketAddr) -> std::io::Result<()> {
     let app = axum::Router::new()
         .route("/metrics", axum::routing::get(render))
         .with_state(handle);
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!(error = %e, "the metrics listener stopped");
-        }
-    });
+    tokio::spawn(accept(listener, app));
     tracing::info!(%local, "metrics at /metrics");
     Ok(())
+}
+
+/// Connections the metrics listener serves at once; past it, new ones wait in the backlog.
+const MAX_SCRAPERS: usize = 16;
+/// How long a scraper may take to send its request, and how long one connection may last.
+const SCRAPE_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The metrics listener's loop: a few connections at once, each with a deadline, so that
+/// whoever reaches it cannot hold descriptors for ever (the public listener's limits are in
+/// [`crate::serve`]).
+async fn accept(listener: tokio::net::TcpListener, app: axum::Router) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_SCRAPERS));
+    loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not accept a metrics connection");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(SCRAPE_WITHIN)
+            .serve_connection(TokioIo::new(stream), service);
+        tokio::spawn(async move {
+            let _slot = slot;
+            let _ = tokio::time::timeout(SCRAPE_WITHIN, connection).await;
+        });
+    }
 }
 
 async fn render(
