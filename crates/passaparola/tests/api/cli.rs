@@ -158,11 +158,9 @@ impl Server {
         mut self,
         within: std::time::Duration,
     ) -> Option<std::process::ExitStatus> {
-        let sent = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
+        // Sent by a system call, not the `kill` program, which a minimal machine may lack.
+        let pid = rustix::process::Pid::from_child(&self.child);
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
         let started = std::time::Instant::now();
         while started.elapsed() < within {
             if let Some(status) = self.child.try_wait().unwrap() {
