@@ -10,6 +10,12 @@ use crate::Result;
 use crate::{corrupt, from_ms, parse_uuid, to_ms};
 use store::{Invitation, InvitationWrite, ProductRecord};
 
+/// When an invitation `i` was used: its own `used_at` (set by writes before issue 12; no
+/// longer written), else the creation of the review written from it. Every query that asks
+/// shares it.
+pub(crate) const USED_AT: &str =
+    "COALESCE(i.used_at, (SELECT r.created_at FROM reviews r WHERE r.invitation_id = i.id))";
+
 pub(super) fn create(
     c: &Connection,
     cells: &mut crate::stats::Cells,
@@ -108,8 +114,7 @@ fn find(c: &Connection, condition: &str, key: impl rusqlite::ToSql) -> Result<Op
         .prepare_cached(&format!(
             "SELECT i.id, i.business_id, b.slug, b.name, i.reference, i.relationship,
                     i.customer_name, i.customer_email, i.locale, i.created_at, i.expires_at,
-                    COALESCE(i.used_at,
-                             (SELECT r.created_at FROM reviews r WHERE r.invitation_id = i.id))
+                    {USED_AT}
              FROM invitations i JOIN businesses b ON b.id = i.business_id
              WHERE {condition}"
         ))?

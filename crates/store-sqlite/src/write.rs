@@ -350,14 +350,13 @@ fn invitation_facts(c: &Connection, token: &TokenHash) -> Result<(InvitationFact
         String,
     );
     let found: Option<Found> = c
-        .prepare_cached(
-            "SELECT i.id, i.business_id, i.relationship, i.locale, i.expires_at,
-                    COALESCE(i.used_at,
-                             (SELECT r.created_at FROM reviews r WHERE r.invitation_id = i.id)),
+        .prepare_cached(&format!(
+            "SELECT i.id, i.business_id, i.relationship, i.locale, i.expires_at, {USED_AT},
                     i.created_at, b.slug, b.name
              FROM invitations i JOIN businesses b ON b.id = i.business_id
              WHERE i.token_hash = ?1",
-        )?
+            USED_AT = crate::invitations::USED_AT
+        ))?
         .query_row([token.as_bytes()], |r| {
             Ok((
                 r.get(0)?,
