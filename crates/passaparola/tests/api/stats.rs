@@ -627,6 +627,18 @@ async fn check_all_figures(app: &TestApp, seed: u64) {
                     );
                     if let Some(p) = product {
                         path.push_str(&format!("&product={p}"));
+                        // A product has figures where it has a page: once a published
+                        // review of the relationship rates it (issue 13.8).
+                        let rated = reviews.iter().any(|r| {
+                            r.published
+                                && r.relationship == relationship
+                                && r.products.iter().any(|(sku, _)| sku == p)
+                        });
+                        if !rated {
+                            app.get(&path).await.expect(404);
+                            checked += 1;
+                            continue;
+                        }
                     }
                     let got = app.get(&path).await.expect(200).body;
                     let as_of = got["score"]["as_of"]
