@@ -110,10 +110,7 @@ fn review_id(raw: &str) -> Result<ReviewId, ApiError> {
     raw.parse().map_err(|_| ApiError::NotFound("review"))
 }
 
-/// Runs a review command through the one write path, then drops what the public cache held
-/// about the business and tells the open inboxes. In a task of its own: if the client goes
-/// away while the write is queued, the write still commits, and so must what follows it, or
-/// the cache would serve the old bytes until its TTL.
+/// `Cache-Control: no-store`, for answers to writes.
 fn no_store() -> [(header::HeaderName, HeaderValue); 1] {
     [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))]
 }
