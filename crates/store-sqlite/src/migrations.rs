@@ -45,6 +45,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0012_disabled_users",
         include_str!("../migrations/0012_disabled_users.sql"),
     ),
+    (
+        "0013_sessions_by_expiry",
+        include_str!("../migrations/0013_sessions_by_expiry.sql"),
+    ),
 ];
 
 /// The Rust steps, by migration name.

@@ -190,7 +190,7 @@ fn business_commands_answer_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let migrate = run(dir.path(), &["migrate"]);
     assert!(migrate.status.success(), "{}", stderr(&migrate));
-    assert!(stdout(&migrate).contains("schema version 12"));
+    assert!(stdout(&migrate).contains("schema version 13"));
 
     let key = create_business(dir.path(), "bottega-prova");
     assert!(key.starts_with("ppk_"));
