@@ -7,12 +7,13 @@ use ledger::note::LogSigner;
 use store::{Store, StoreError};
 
 /// The backends this build can open, by URL scheme.
-pub const SCHEMES: &[&str] = &["sqlite"];
+pub const SCHEMES: &[&str] = &["sqlite", "postgres"];
 
 /// An open store, with what only its backend can say (for `passaparola migrate`).
 #[derive(Debug, Clone)]
 pub enum Backend {
     Sqlite(Arc<store_sqlite::SqliteStore>),
+    Postgres(Arc<store_postgres::PostgresStore>),
 }
 
 impl Backend {
@@ -20,9 +21,10 @@ impl Backend {
     /// `signer` (the server) it checks the log and signs checkpoints; without it (the command
     /// line) writes append entries for the server to seal.
     ///
-    /// `sqlite://PATH` (or `sqlite:PATH`, or a plain path) is the embedded default; an
-    /// unknown scheme is refused with the schemes this build knows.
-    pub fn open(url: &str, signer: Option<LogSigner>) -> Result<Self, StoreError> {
+    /// `sqlite://PATH` (or `sqlite:PATH`, or a plain path) is the embedded default;
+    /// `postgres://…` (or `postgresql://…`) a PostgreSQL database that several servers may
+    /// share; an unknown scheme is refused with the schemes this build knows.
+    pub async fn open(url: &str, signer: Option<LogSigner>) -> Result<Self, StoreError> {
         match scheme(url) {
             None | Some("sqlite") => {
                 let path = store_sqlite::path_from_url(url)?;
@@ -30,6 +32,9 @@ impl Backend {
                     &path, signer,
                 )?)))
             }
+            Some("postgres" | "postgresql") => Ok(Self::Postgres(Arc::new(
+                store_postgres::PostgresStore::open(url, signer).await?,
+            ))),
             Some(other) => Err(StoreError::Config(format!(
                 "unsupported database URL scheme {other:?}: this build knows {}",
                 SCHEMES
@@ -55,6 +60,7 @@ impl Backend {
     pub fn store(&self) -> Arc<dyn Store> {
         match self {
             Self::Sqlite(s) => s.clone(),
+            Self::Postgres(s) => s.clone(),
         }
     }
 
@@ -66,8 +72,39 @@ impl Backend {
                 s.path().display(),
                 s.schema_version().await?
             )),
+            Self::Postgres(s) => Ok(format!(
+                "{} is at schema version {}",
+                s.describe(),
+                s.schema_version().await?
+            )),
         }
     }
+}
+
+/// The URL as it may be shown and logged: without a password (in the user part or as a
+/// `password=` parameter).
+pub fn redacted(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return url.to_owned();
+    };
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
+    }
+    let pairs: Vec<(String, String)> = parsed
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "password" {
+                "***".into()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    if pairs.iter().any(|(k, _)| k == "password") {
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
 }
 
 /// A URL's scheme, if it has one (`sqlite:relative.db` has `sqlite`; a plain path none).
@@ -87,13 +124,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn passwords_never_show() {
+        assert_eq!(
+            redacted("postgres://pp:s3cret@db.example/pp?sslmode=require"),
+            "postgres://pp:***@db.example/pp?sslmode=require"
+        );
+        assert_eq!(
+            redacted("postgres://db.example/pp?user=pp&password=s3cret"),
+            "postgres://db.example/pp?user=pp&password=***"
+        );
+        assert_eq!(redacted("sqlite://data/p.db"), "sqlite://data/p.db");
+        assert_eq!(redacted("./data/p.db"), "./data/p.db");
+    }
+
+    #[test]
     fn the_scheme_picks_the_backend() {
         assert_eq!(scheme("sqlite://data/p.db"), Some("sqlite"));
         assert_eq!(scheme("sqlite:p.db"), Some("sqlite"));
         assert_eq!(scheme("postgres://u@h/db"), Some("postgres"));
         assert_eq!(scheme("./data/p.db"), None);
         assert_eq!(scheme("/abs/p.db"), None);
-        let err = Backend::open("mysql://localhost/x", None).unwrap_err();
+        let err = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(Backend::open("mysql://localhost/x", None))
+            .unwrap_err();
         let message = err.to_string();
         assert!(
             message.contains("\"mysql\"") && message.contains("sqlite://"),

@@ -126,7 +126,11 @@ pub async fn build(config: &Config, cache: Arc<dyn Invalidate>) -> Result<Built,
     }
     let vkey: Arc<str> = Arc::from(signer.verifier_key());
     let store = Backend::open(&url, Some(signer))
-        .map_err(|source| BuildError::Store { url, source })?
+        .await
+        .map_err(|source| BuildError::Store {
+            url: crate::backend::redacted(&url),
+            source,
+        })?
         .store();
     let instance_key = instance_key(&config.data_dir)?;
     let seeded = if config.demo {

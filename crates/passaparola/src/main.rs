@@ -177,10 +177,19 @@ enum BusinessCommand {
     },
 }
 
+/// The log directive that keeps the PostgreSQL client's query parameters out of the log.
+const NO_QUERY_PARAMETERS: &str = "tokio_postgres=info";
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
+    let mut filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // The PostgreSQL client logs every query's parameters at debug level: customers' e-mail
+    // addresses and names among them. Personal data is never logged, whatever level the
+    // operator asks for.
+    if let Ok(directive) = NO_QUERY_PARAMETERS.parse() {
+        filter = filter.add_directive(directive);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -203,15 +212,17 @@ fn main() -> ExitCode {
 
 /// Opens the store. With the log's signer (the server) it checks and seals the log; the
 /// other commands append their entries for the server to seal.
-fn open_store(cli: &Cli, signer: Option<LogSigner>) -> Result<Arc<dyn Store>> {
-    Ok(open_backend(cli, signer)?.store())
+async fn open_store(cli: &Cli, signer: Option<LogSigner>) -> Result<Arc<dyn Store>> {
+    Ok(open_backend(cli, signer).await?.store())
 }
 
 /// The backend that `--database-url` names (by default the SQLite file in the data
 /// directory).
-fn open_backend(cli: &Cli, signer: Option<LogSigner>) -> Result<Backend> {
+async fn open_backend(cli: &Cli, signer: Option<LogSigner>) -> Result<Backend> {
     let url = database_url(cli);
-    Backend::open(&url, signer).with_context(|| format!("opening the database {url}"))
+    Backend::open(&url, signer)
+        .await
+        .with_context(|| format!("opening the database {}", app::backend::redacted(&url)))
 }
 
 /// `--database-url`, or the SQLite file in the data directory.
@@ -316,7 +327,7 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Migrate => {
-            let backend = open_backend(&cli, None)?;
+            let backend = open_backend(&cli, None).await?;
             println!("{}", backend.describe().await?);
             Ok(())
         }
@@ -332,7 +343,7 @@ async fn run(cli: Cli) -> Result<()> {
                         .collect();
                 anyhow::anyhow!("invalid business:\n  {}", lines.join("\n  "))
             })?;
-            let store = open_store(&cli, None)?;
+            let store = open_store(&cli, None).await?;
             let key = tokens::new_api_key();
             let business = store
                 .create_business(new, key.hash(), Utc::now())
@@ -357,13 +368,13 @@ async fn run(cli: Cli) -> Result<()> {
             audit::log(url, key, state.as_deref()).await
         }
         Command::User(command) => {
-            users::run(open_store(&cli, None)?.as_ref(), command.clone()).await
+            users::run(open_store(&cli, None).await?.as_ref(), command.clone()).await
         }
         Command::Review(ReviewCommandCli::Erase { id }) => {
             let review: domain::ids::ReviewId = id
                 .parse()
                 .map_err(|_| anyhow::anyhow!("--id: {id:?} is not a review id"))?;
-            let store = open_store(&cli, None)?;
+            let store = open_store(&cli, None).await?;
             let write = store
                 .write_review(store::ReviewCommand::Erase {
                     review,
@@ -384,7 +395,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Business(BusinessCommand::RotateKey { slug }) => {
             let slug = Slug::parse(slug).map_err(|e| anyhow::anyhow!("--slug: {e}"))?;
-            let store = open_store(&cli, None)?;
+            let store = open_store(&cli, None).await?;
             let key = app::accounts::rotate_keys(store.as_ref(), &slug)
                 .await
                 .map_err(|e| match e {

@@ -80,7 +80,9 @@ pub struct Review {
     pub follow_up: Option<FollowUp>,
     /// Where this review stands in every sort order, for keyset pagination.
     pub position: Position,
-    /// The log index of the review's latest event.
+    /// The log index of the review's latest event, once the log holds it: on SQLite at
+    /// once, on PostgreSQL once the sequencer has logged it (a write made by a server waits
+    /// for that, a few milliseconds; one made by the command line does not).
     pub log_index: Option<u64>,
     /// The opening of that event's commitment; `None` for a tombstone.
     pub opening: Option<Opening>,
@@ -137,7 +139,8 @@ pub struct FollowUp {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReviewEvent {
     pub seq: i64,
-    /// The event's entry in the public log.
+    /// The event's entry in the public log (`None` until it is logged, as for
+    /// [`Review::log_index`]).
     pub log_index: Option<u64>,
     /// The opening of the entry's commitment, while the review is published.
     pub opening: Option<Opening>,

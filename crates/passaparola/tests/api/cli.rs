@@ -19,6 +19,10 @@ fn passaparola(data_dir: &Path) -> Command {
     cmd.env_clear()
         .env("PASSAPAROLA_DATA_DIR", data_dir)
         .env("PASSAPAROLA_LOG", "debug");
+    // On PostgreSQL (`tests/postgres/run.sh`), each data directory has a database of its own.
+    if let Some(url) = store_postgres::testing::database_for(data_dir) {
+        cmd.env("PASSAPAROLA_DATABASE_URL", url);
+    }
     cmd
 }
 

@@ -130,7 +130,10 @@ impl TestApp {
         // The same start-up as `passaparola serve`, on a fresh data directory.
         let config = app::Config {
             data_dir: dir.path().to_owned(),
-            database_url: Some(format!("sqlite://{}", db_path.display())),
+            database_url: Some(
+                store_postgres::testing::database_for(dir.path())
+                    .unwrap_or_else(|| format!("sqlite://{}", db_path.display())),
+            ),
             base_url: url::Url::parse(&address).unwrap(),
             log_origin: None,
             demo: false,

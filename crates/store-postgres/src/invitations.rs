@@ -1,0 +1,218 @@
+//! Invitations.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use domain::ids::{BusinessId, InvitationId};
+use domain::invitation::NewInvitation;
+use domain::secret::TokenHash;
+use store::{Invitation, InvitationWrite, ProductRecord};
+use tokio_postgres::types::ToSql;
+
+use crate::db::{Db, Result, corrupt, from_ms, to_ms};
+
+/// Creates an invitation (or finds the business's one for the same reference), moves the
+/// figures' cells it counts in, and announces the change (`crate::listen::notify`).
+pub(crate) async fn create(
+    db: &dyn Db,
+    origin: uuid::Uuid,
+    business: BusinessId,
+    id: InvitationId,
+    new: &NewInvitation,
+    token: &TokenHash,
+    at: DateTime<Utc>,
+) -> Result<InvitationWrite> {
+    // The reference is the idempotency key: the same order is never invited twice. The
+    // unique key decides, so that servers inviting the same reference at once agree: the
+    // loser's insert waits for the winner's commit, then inserts nothing.
+    let token: &[u8] = token.as_bytes();
+    let (created_at, expires_at) = (to_ms(at), to_ms(new.expires_at));
+    let inserted = db
+        .query_opt(
+            "WITH inserted AS (
+                 INSERT INTO invitations (id, business_id, reference, token_hash, relationship,
+                     customer_name, customer_email, locale, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 ON CONFLICT (business_id, reference) DO NOTHING
+                 RETURNING business_id
+             )
+             SELECT b.slug, b.name FROM inserted JOIN businesses b ON b.id = inserted.business_id",
+            &[
+                &id.0,
+                &business.0,
+                &new.reference.as_str(),
+                &token,
+                &new.relationship.as_str(),
+                &new.customer_name.as_ref().map(|n| n.as_str()),
+                &new.customer_email.as_ref().map(|e| e.as_str()),
+                &new.locale.as_str(),
+                &created_at,
+                &expires_at,
+            ],
+        )
+        .await?;
+    let Some(inserted) = inserted else {
+        let invitation = find(
+            db,
+            "i.business_id = $1 AND i.reference = $2",
+            &[&business.0, &new.reference.as_str()],
+        )
+        .await?
+        .pop()
+        .ok_or_else(|| corrupt("invitation", new.reference.as_str()))?;
+        return Ok(InvitationWrite {
+            invitation,
+            created: false,
+        });
+    };
+    let (business_slug, business_name): (String, String) =
+        (inserted.try_get(0)?, inserted.try_get(1)?);
+    if !new.products.is_empty() {
+        let skus: Vec<&str> = new.products.iter().map(|p| p.sku.as_str()).collect();
+        let names: Vec<&str> = new.products.iter().map(|p| p.name.as_str()).collect();
+        // The invitation's products in its order, and the business's products named after
+        // the latest invitation (upserted in SKU order, so that concurrent invitations lock
+        // them in the same order).
+        db.execute(
+            "WITH listed AS (
+                 SELECT p.sku, p.name, (p.ord - 1)::integer AS position
+                 FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS p (sku, name, ord)
+             ), listing AS (
+                 INSERT INTO invitation_products (invitation_id, position, sku, name)
+                 SELECT $1, position, sku, name FROM listed
+             )
+             INSERT INTO products (business_id, sku, name)
+             SELECT $4, sku, name FROM listed ORDER BY sku
+             ON CONFLICT (business_id, sku) DO UPDATE SET name = excluded.name",
+            &[&id.0, &skus, &names, &business.0],
+        )
+        .await?;
+    }
+    crate::stats::apply(db, &domain::plan::invitation_cells(business, new, at)).await?;
+    crate::listen::notify(
+        db,
+        &crate::listen::Announcement {
+            origin,
+            slug: business_slug.clone(),
+        },
+    )
+    .await?;
+    // The invitation as a read will return it (times to the stored millisecond).
+    let invitation = Invitation {
+        id,
+        business_id: business,
+        business_slug,
+        business_name,
+        reference: new.reference.as_str().to_owned(),
+        relationship: new.relationship,
+        customer_name: new.customer_name.as_ref().map(|n| n.as_str().to_owned()),
+        customer_email: new.customer_email.as_ref().map(|e| e.as_str().to_owned()),
+        products: new
+            .products
+            .iter()
+            .map(|p| ProductRecord {
+                sku: p.sku.as_str().to_owned(),
+                name: p.name.as_str().to_owned(),
+            })
+            .collect(),
+        locale: new.locale,
+        created_at: from_ms(created_at)?,
+        expires_at: from_ms(expires_at)?,
+        used_at: None,
+    };
+    Ok(InvitationWrite {
+        invitation,
+        created: true,
+    })
+}
+
+pub(crate) async fn by_token(db: &dyn Db, token: &TokenHash) -> Result<Option<Invitation>> {
+    let token: &[u8] = token.as_bytes();
+    Ok(find(db, "i.token_hash = $1", &[&token]).await?.pop())
+}
+
+/// The business's latest invitations, newest first.
+pub(crate) async fn latest(
+    db: &dyn Db,
+    business: BusinessId,
+    limit: u32,
+) -> Result<Vec<Invitation>> {
+    let limit = i64::from(limit);
+    find(
+        db,
+        "i.business_id = $1 ORDER BY i.created_at DESC, i.id DESC LIMIT $2",
+        &[&business.0, &limit],
+    )
+    .await
+}
+
+/// The invitations that meet `condition` (and its order and limit), with their products:
+/// two queries, however many there are.
+async fn find(
+    db: &dyn Db,
+    condition: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<Invitation>> {
+    // An invitation is used once a review was written from it.
+    let rows = db
+        .query(
+            &format!(
+                "SELECT i.id, i.business_id, b.slug, b.name, i.reference, i.relationship,
+                        i.customer_name, i.customer_email, i.locale, i.created_at, i.expires_at,
+                        (SELECT r.created_at FROM reviews r WHERE r.invitation_id = i.id)
+                 FROM invitations i JOIN businesses b ON b.id = i.business_id
+                 WHERE {condition}"
+            ),
+            params,
+        )
+        .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = rows
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<Vec<uuid::Uuid>, _>>()?;
+    let mut products: HashMap<uuid::Uuid, Vec<ProductRecord>> = HashMap::new();
+    for r in db
+        .query(
+            "SELECT invitation_id, sku, name FROM invitation_products
+             WHERE invitation_id = ANY ($1::uuid[]) ORDER BY invitation_id, position",
+            &[&ids],
+        )
+        .await?
+    {
+        products
+            .entry(r.try_get(0)?)
+            .or_default()
+            .push(ProductRecord {
+                sku: r.try_get(1)?,
+                name: r.try_get(2)?,
+            });
+    }
+    rows.iter()
+        .map(|r| {
+            let id: uuid::Uuid = r.try_get(0)?;
+            let relationship: String = r.try_get(5)?;
+            let locale: String = r.try_get(8)?;
+            let used_at: Option<i64> = r.try_get(11)?;
+            Ok(Invitation {
+                id: InvitationId(id),
+                business_id: BusinessId(r.try_get(1)?),
+                business_slug: r.try_get(2)?,
+                business_name: r.try_get(3)?,
+                reference: r.try_get(4)?,
+                relationship: relationship
+                    .parse()
+                    .map_err(|_| corrupt("relationship", &relationship))?,
+                customer_name: r.try_get(6)?,
+                customer_email: r.try_get(7)?,
+                products: products.remove(&id).unwrap_or_default(),
+                locale: locale.parse().map_err(|_| corrupt("locale", &locale))?,
+                created_at: from_ms(r.try_get(9)?)?,
+                expires_at: from_ms(r.try_get(10)?)?,
+                used_at: used_at.map(from_ms).transpose()?,
+            })
+        })
+        .collect()
+}
