@@ -73,6 +73,13 @@ pub enum BuildError {
          point --database-url at it, or move the log key away to start a new log"
     )]
     LogWithoutDatabase { key: PathBuf, database: PathBuf },
+    #[error(
+        "the log key {key} exists but the PostgreSQL database {url} holds no log: a new log \
+         there would be a second log under the same key. Point --database-url at the \
+         instance's database, move an instance into it with passaparola copy, or move the log \
+         key away to start a new log"
+    )]
+    LogWithoutPostgresLog { key: PathBuf, url: String },
 }
 
 /// A started instance: its use cases' state, and the demo businesses seeded now (with their
@@ -103,6 +110,23 @@ pub async fn build(config: &Config, cache: Arc<dyn Invalidate>) -> Result<Built,
         return Err(BuildError::LogWithoutDatabase {
             key: key_path,
             database,
+        });
+    }
+    // The same on PostgreSQL: a key that signed before, and a database with no log. (The
+    // first server of a new instance creates the key; the others get a copy of it and find
+    // the log the first one started.)
+    if key_path.exists()
+        && !Backend::is_sqlite(&url)
+        && !store_postgres::PostgresStore::holds_a_log(&url)
+            .await
+            .map_err(|source| BuildError::Store {
+                url: crate::backend::redacted(&url),
+                source,
+            })?
+    {
+        return Err(BuildError::LogWithoutPostgresLog {
+            key: key_path,
+            url: crate::backend::redacted(&url),
         });
     }
     let signer = tokens::load_or_create_log_key(&key_path, &origin).map_err(|source| {

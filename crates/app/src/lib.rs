@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod backend;
 pub mod backup;
 pub mod config;
+pub mod copy;
 pub mod demo;
 pub mod invitations;
 pub mod limits;

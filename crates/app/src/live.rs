@@ -28,6 +28,18 @@ impl News {
         }
     }
 
+    /// What an inbox hears of an event recorded elsewhere (another server): a review
+    /// published, first answered, withdrawn or erased; nothing of edits and follow-ups.
+    pub fn of_event(kind: domain::lifecycle::EventKind, review: ReviewId) -> Option<Self> {
+        use domain::lifecycle::EventKind as K;
+        match kind {
+            K::ReviewPublished => Some(Self::Review(review)),
+            K::ReplyPublished => Some(Self::Replied(review)),
+            K::ReviewWithdrawn | K::ContentErased => Some(Self::Gone(review)),
+            K::ReviewEdited | K::ReplyEdited | K::FollowUpPublished => None,
+        }
+    }
+
     pub fn review(self) -> ReviewId {
         match self {
             Self::Review(id) | Self::Replied(id) | Self::Gone(id) => id,

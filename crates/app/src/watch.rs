@@ -28,9 +28,14 @@ pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
             // Every change, this process's own too (those were dropped already; dropping
             // them again costs one recomputation of the entry).
             match app.store.changes_since(cursor).await {
-                Ok((slugs, next)) => {
-                    for slug in &slugs {
+                Ok((changed, next)) => {
+                    for slug in &changed.slugs {
                         app.cache.invalidate(slug);
+                    }
+                    for (business, review, kind) in changed.events {
+                        if let Some(news) = crate::live::News::of_event(kind, review) {
+                            app.live.tell(business, news);
+                        }
                     }
                     cursor = Some(next);
                     failing = false;

@@ -2,6 +2,7 @@
 //! crates; it holds no business logic.
 
 mod audit;
+mod copy;
 mod users;
 
 use std::net::SocketAddr;
@@ -87,6 +88,18 @@ enum Command {
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
+    /// Move an instance from its SQLite file to an empty PostgreSQL database: every business,
+    /// user, key, invitation, review with its history, figure, and the log with the same
+    /// entries and checkpoints. Stop the servers first. The target is written in one
+    /// transaction: an interrupted copy leaves it empty, and can run again.
+    Copy {
+        /// The instance's SQLite database (`sqlite://PATH`).
+        #[arg(long)]
+        from: String,
+        /// The empty PostgreSQL database (`postgres://…`), which must exist.
+        #[arg(long)]
+        to: String,
+    },
     /// Copy the instance (the SQLite database and the data directory's keys) into a new
     /// file, while the server may go on writing.
     Backup {
@@ -326,6 +339,7 @@ async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Copy { from, to } => copy::run(from, to).await,
         Command::Migrate => {
             let backend = open_backend(&cli, None).await?;
             println!("{}", backend.describe().await?);

@@ -94,6 +94,7 @@ pub(crate) async fn create(
         &crate::listen::Announcement {
             origin,
             slug: business_slug.clone(),
+            event: None,
         },
     )
     .await?;

@@ -14,6 +14,7 @@
 mod businesses;
 pub mod connect;
 mod db;
+mod import;
 mod invitations;
 mod listen;
 mod log;
@@ -128,6 +129,36 @@ impl PostgresStore {
         })
     }
 
+    /// Whether the database `url` names holds a log (a signed checkpoint): `false` for a new
+    /// or empty database. For the start-up's check that a log key that signed before is not
+    /// used to start a second log.
+    pub async fn holds_a_log(url: &str) -> StoreResult<bool> {
+        let target = connect::parse(url)?;
+        let (client, connection) = target
+            .config
+            .connect(target.tls.clone())
+            .await
+            .map_err(|e| StoreError::Config(format!("cannot connect to the database: {e}")))?;
+        let driver = tokio::spawn(connection);
+        let has_table: bool = client
+            .query_one("SELECT to_regclass('log_checkpoints') IS NOT NULL", &[])
+            .await
+            .map_err(Error::from)?
+            .get(0);
+        let holds = if has_table {
+            client
+                .query_one("SELECT EXISTS (SELECT 1 FROM log_checkpoints)", &[])
+                .await
+                .map_err(Error::from)?
+                .get(0)
+        } else {
+            false
+        };
+        drop(client);
+        let _ = driver.await;
+        Ok(holds)
+    }
+
     /// The schema version the database is at.
     pub async fn schema_version(&self) -> StoreResult<i64> {
         let client = self.pool.get().await.map_err(Error::from)?;
@@ -137,6 +168,23 @@ impl PostgresStore {
     /// Where the data lives, without the password.
     pub fn describe(&self) -> &str {
         &self.described
+    }
+
+    /// Imports a whole instance into this database, which must hold none (no business, no
+    /// user, no review event, no log entry): refused with `StoreError::Config` naming what it
+    /// holds otherwise. Everything in ONE transaction, so an interrupted copy leaves the target
+    /// empty and can simply run again. `progress(table, rows)` is called after each chunk with
+    /// the number of rows of that chunk. Returns the number of rows imported.
+    ///
+    /// The chunks come table by table in the order of `store::dump::TABLES`. The end of the
+    /// channel commits: a caller whose source fails must drop this future rather than the
+    /// channel's last sender.
+    pub async fn import(
+        &self,
+        from: tokio::sync::mpsc::Receiver<store::dump::Rows>,
+        progress: &(dyn Fn(store::dump::Table, u64) + Send + Sync),
+    ) -> StoreResult<u64> {
+        Ok(import::import(&self.pool, from, progress).await?)
     }
 
     /// Whether this server sequences the log now (it holds the sequencer's lock).
@@ -485,13 +533,15 @@ impl store::Changes for PostgresStore {
     async fn changes_since(
         &self,
         since: Option<store::ChangeCursor>,
-    ) -> StoreResult<(Vec<String>, store::ChangeCursor)> {
+    ) -> StoreResult<(store::Changed, store::ChangeCursor)> {
         self.feed.catch_up().await;
-        match self.feed.since(since) {
-            (Some(slugs), cursor) => Ok((slugs, cursor)),
+        let (slugs, events, cursor) = self.feed.since(since);
+        let slugs = match slugs {
+            Some(slugs) => slugs,
             // Some news may have been missed: every business, to be sure.
-            (None, cursor) => Ok((businesses::all_slugs(&client!(self)).await?, cursor)),
-        }
+            None => businesses::all_slugs(&client!(self)).await?,
+        };
+        Ok((store::Changed { slugs, events }, cursor))
     }
 }
 

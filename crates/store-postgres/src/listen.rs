@@ -35,7 +35,17 @@ pub(crate) struct Announcement {
     /// The business whose public data changed.
     #[serde(rename = "s")]
     pub slug: String,
+    /// The review event recorded, if any: the business's id, the review's, the kind.
+    #[serde(rename = "e", default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<(uuid::Uuid, uuid::Uuid, String)>,
 }
+
+/// A review event another process recorded.
+type Event = (
+    domain::ids::BusinessId,
+    domain::ids::ReviewId,
+    domain::lifecycle::EventKind,
+);
 
 /// Announces a change, inside the writing transaction: PostgreSQL delivers it at COMMIT.
 pub(crate) async fn notify(db: &dyn Db, announcement: &Announcement) -> Result<()> {
@@ -63,8 +73,8 @@ pub(crate) struct Feed {
 struct Heard {
     /// The number the next announcement gets.
     next: i64,
-    /// The announcements kept, numbered.
-    changes: VecDeque<(i64, String)>,
+    /// The announcements kept, numbered, with the events other processes recorded.
+    changes: VecDeque<(i64, String, Option<Event>)>,
     /// Announcements numbered below this may have been missed (forgotten, or sent while the
     /// listening connection was down).
     missed_before: i64,
@@ -113,26 +123,36 @@ impl Feed {
 
     fn hear(&self, n: &tokio_postgres::Notification) {
         match n.channel() {
-            LOGGED => self.log_grew(),
+            LOGGED => {
+                if let Ok(size) = n.payload().parse::<u64>() {
+                    metrics::gauge!("passaparola_log_size").set(size as f64);
+                }
+                self.log_grew();
+            }
             CHANGES => {
                 if let Ok(a) = serde_json::from_str::<Announcement>(n.payload()) {
+                    let mut event = None;
                     if a.origin != self.origin {
                         self.written.notify_one();
+                        event = a.event.and_then(|(b, r, kind)| {
+                            let kind = domain::lifecycle::EventKind::parse(&kind)?;
+                            Some((domain::ids::BusinessId(b), domain::ids::ReviewId(r), kind))
+                        });
                     }
-                    self.heard(a.slug);
+                    self.heard(a.slug, event);
                 }
             }
             _ => {}
         }
     }
 
-    fn heard(&self, slug: String) {
+    fn heard(&self, slug: String, event: Option<Event>) {
         let mut heard = self.heard.lock().unwrap_or_else(|e| e.into_inner());
         let n = heard.next;
         heard.next += 1;
-        heard.changes.push_back((n, slug));
+        heard.changes.push_back((n, slug, event));
         while heard.changes.len() > KEPT {
-            if let Some((n, _)) = heard.changes.pop_front() {
+            if let Some((n, _, _)) = heard.changes.pop_front() {
                 heard.missed_before = n + 1;
             }
         }
@@ -145,29 +165,26 @@ impl Feed {
         heard.next += 1;
     }
 
-    /// The slugs announced since `since`, and where the feed now stands; `None` for the
+    /// What was announced since `since`, and where the feed now stands; `None` for the
     /// slugs when some may have been missed since then (drop every cache).
     pub(crate) fn since(
         &self,
         since: Option<store::ChangeCursor>,
-    ) -> (Option<Vec<String>>, store::ChangeCursor) {
+    ) -> (Option<Vec<String>>, Vec<Event>, store::ChangeCursor) {
         let heard = self.heard.lock().unwrap_or_else(|e| e.into_inner());
         let cursor = store::ChangeCursor([heard.next, 0]);
         let Some(store::ChangeCursor([from, _])) = since else {
-            return (Some(Vec::new()), cursor);
+            return (Some(Vec::new()), Vec::new(), cursor);
         };
+        let new = heard.changes.iter().filter(|(n, _, _)| *n >= from);
+        let events = new.clone().filter_map(|(_, _, e)| *e).collect();
         if from < heard.missed_before {
-            return (None, cursor);
+            return (None, events, cursor);
         }
-        let mut slugs: Vec<String> = heard
-            .changes
-            .iter()
-            .filter(|(n, _)| *n >= from)
-            .map(|(_, s)| s.clone())
-            .collect();
+        let mut slugs: Vec<String> = new.map(|(_, s, _)| s.clone()).collect();
         slugs.sort();
         slugs.dedup();
-        (Some(slugs), cursor)
+        (Some(slugs), events, cursor)
     }
 }
 

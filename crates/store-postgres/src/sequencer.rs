@@ -97,7 +97,11 @@ pub(crate) async fn spawn(
             })?;
         }
     }
+    // Named, so that an operator sees in `pg_stat_activity` which connection holds the lock.
+    let mut config = target.config.clone();
+    config.application_name("passaparola-sequencer");
     let own = crate::connect::pool(&Target {
+        config,
         pool_size: 1,
         ..target
     })?;
@@ -138,6 +142,7 @@ async fn run(
                 tracing::warn!(error = %e, "this server stopped sequencing the log");
             }
             handle.leading.store(false, Ordering::Relaxed);
+            metrics::gauge!("passaparola_sequencer_leading").set(0.0);
         }
         tokio::time::sleep(TRY_EVERY).await;
         leader = match try_lead(&pool, &signer, &handle).await {
@@ -183,6 +188,8 @@ async fn try_lead(pool: &Pool, signer: &LogSigner, handle: &Handle) -> Result<Op
     let size = check_head(&mut leader, signer).await?;
     handle.term.store(term, Ordering::Relaxed);
     handle.leading.store(true, Ordering::Relaxed);
+    metrics::gauge!("passaparola_sequencer_leading").set(1.0);
+    metrics::gauge!("passaparola_log_size").set(size as f64);
     tracing::info!(term, entries = size, "this server now sequences the log");
     Ok(Some(leader))
 }
@@ -367,6 +374,8 @@ async fn batch(leader: &mut Leader, signer: &LogSigner) -> Result<usize> {
     tx.execute("SELECT pg_notify($1, $2)", &[&LOGGED, &end.to_string()])
         .await?;
     tx.commit().await?;
+    metrics::histogram!("passaparola_sequencer_batch_size").record(pending.len() as f64);
+    metrics::gauge!("passaparola_log_size").set(end as f64);
     Ok(pending.len())
 }
 

@@ -81,9 +81,22 @@ pub(crate) async fn review(
         }
     };
     let applied = apply(db, &plan).await?;
-    if applied.is_some() {
+    if let Some(step) = applied.and(plan.step.as_ref()) {
+        let event = (
+            business.id.0,
+            plan.review.0,
+            step.event.kind.as_str().to_owned(),
+        );
         let slug = business.slug.clone();
-        notify(db, &Announcement { origin, slug }).await?;
+        notify(
+            db,
+            &Announcement {
+                origin,
+                slug,
+                event: Some(event),
+            },
+        )
+        .await?;
     }
     let event = applied.as_ref().map(|a| a.event);
     let review = match applied.and_then(|a| published(&plan, &business, a)) {

@@ -6,6 +6,7 @@
 
 pub mod backup;
 mod businesses;
+mod dump;
 mod invitations;
 mod log;
 mod log_cache;
@@ -154,6 +155,25 @@ impl SqliteStore {
     pub async fn schema_version(&self) -> StoreResult<i64> {
         self.read(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?))
             .await
+    }
+
+    /// How many rows each table holds now (for a progress bar), in the order of
+    /// [`store::dump::TABLES`].
+    pub async fn row_counts(&self) -> store::Result<Vec<(store::dump::Table, u64)>> {
+        self.read(dump::row_counts).await
+    }
+
+    /// Sends every row of every table, in the order of [`store::dump::TABLES`], in chunks
+    /// of at most `chunk` rows (an empty table sends none), all read in one read
+    /// transaction: one consistent snapshot, while a server may go on writing. Stops early
+    /// (`Ok`) if the receiver is dropped. Refuses a database whose events are not all in
+    /// its log yet, before sending anything.
+    pub async fn export(
+        &self,
+        chunk: usize,
+        to: tokio::sync::mpsc::Sender<store::dump::Rows>,
+    ) -> store::Result<()> {
+        self.read(move |c| dump::export(c, chunk, &to)).await
     }
 
     /// Runs a read on a pooled read-only connection, off the async threads.
@@ -629,9 +649,16 @@ impl store::Changes for SqliteStore {
     async fn changes_since(
         &self,
         since: Option<store::ChangeCursor>,
-    ) -> StoreResult<(Vec<String>, store::ChangeCursor)> {
-        self.read(move |c| businesses::changes_since(c, since))
-            .await
+    ) -> StoreResult<(store::Changed, store::ChangeCursor)> {
+        // The command line, the only other writer, needs no live news: slugs alone.
+        let (slugs, cursor) = self
+            .read(move |c| businesses::changes_since(c, since))
+            .await?;
+        let changed = store::Changed {
+            slugs,
+            events: Vec::new(),
+        };
+        Ok((changed, cursor))
     }
 }
 

@@ -8,6 +8,7 @@
 
 #[cfg(feature = "contract")]
 pub mod contract;
+pub mod dump;
 pub mod model;
 
 use async_trait::async_trait;
@@ -365,17 +366,26 @@ pub trait Log: Send + Sync {
     async fn seal_log(&self) -> Result<()>;
 }
 
+/// What changed after a cursor ([`Changes::changes_since`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changed {
+    /// The slugs of the businesses whose public data (reviews and their events,
+    /// invitations) changed, by any process.
+    pub slugs: Vec<String>,
+    /// The review events that *other* processes recorded (other servers sharing the
+    /// database), for this server's live inboxes: whose business, which review, what
+    /// happened. A backend that cannot tell its own writes from others' leaves it empty
+    /// (SQLite, whose only other writer is the command line).
+    pub events: Vec<(BusinessId, ReviewId, domain::lifecycle::EventKind)>,
+}
+
 /// What changed, for the caches of servers that did not make the change.
 #[async_trait]
 pub trait Changes: Send + Sync {
-    /// The slugs of the businesses whose public data (reviews and their events,
-    /// invitations) changed after `since`, by any process, and where the feed now stands.
-    /// `None` asks only where it stands. A server polls it to drop its cache for writes made
-    /// elsewhere.
-    async fn changes_since(
-        &self,
-        since: Option<ChangeCursor>,
-    ) -> Result<(Vec<String>, ChangeCursor)>;
+    /// What changed after `since`, and where the feed now stands. `None` asks only where it
+    /// stands. A server polls it to drop its cache for writes made elsewhere, and to tell
+    /// its open inboxes about reviews written on other servers.
+    async fn changes_since(&self, since: Option<ChangeCursor>) -> Result<(Changed, ChangeCursor)>;
 }
 
 /// Whether the backend can take writes, for `/healthz` and `/readyz`.

@@ -5,6 +5,11 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use crate::cli::{Server, create_business, reviewed, run, stderr, stdout};
+use crate::helpers::sqlite_only;
+
+/// Why the backups are tested on SQLite only.
+const BACKUP_IS_SQLITES: &str =
+    "`passaparola backup` and `restore` copy the SQLite file; PostgreSQL has its own tools";
 
 /// The ids of the reviews in the database file of `data_dir`.
 fn review_ids(data_dir: &Path) -> HashSet<String> {
@@ -18,6 +23,9 @@ fn review_ids(data_dir: &Path) -> HashSet<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_taken_under_load_restores_and_verifies() {
+    if !sqlite_only(BACKUP_IS_SQLITES) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let log = dir.path().join("server.log");
@@ -109,6 +117,9 @@ async fn a_backup_taken_under_load_restores_and_verifies() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_copy_whose_log_does_not_verify_is_refused() {
+    if !sqlite_only(BACKUP_IS_SQLITES) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let log = dir.path().join("server.log");
@@ -218,6 +229,9 @@ async fn a_copy_whose_log_does_not_verify_is_refused() {
 /// server refuses to start a second log under the same key.
 #[tokio::test]
 async fn a_log_key_without_its_database_refuses_to_start() {
+    if !sqlite_only("the check is of the SQLite file that a log key needs beside it") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("server.log");
     drop(Server::start(dir.path(), &log));

@@ -16,7 +16,10 @@ pub struct TestApp {
     pub slug: String,
     pub api_key: String,
     pub store: Arc<dyn Store>,
+    /// The SQLite file, when the tests run on SQLite (see [`TestApp::sql`]).
     pub db_path: std::path::PathBuf,
+    /// The PostgreSQL database, when the tests run on PostgreSQL.
+    pub database_url: Option<String>,
     /// The log's verifier key.
     pub log_key: String,
     _dir: tempfile::TempDir,
@@ -128,10 +131,12 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         // The same start-up as `passaparola serve`, on a fresh data directory.
+        let postgres = store_postgres::testing::database_for(dir.path());
         let config = app::Config {
             data_dir: dir.path().to_owned(),
             database_url: Some(
-                store_postgres::testing::database_for(dir.path())
+                postgres
+                    .clone()
                     .unwrap_or_else(|| format!("sqlite://{}", db_path.display())),
             ),
             base_url: url::Url::parse(&address).unwrap(),
@@ -154,6 +159,7 @@ impl TestApp {
             api_key: String::new(),
             store,
             db_path,
+            database_url: postgres,
             log_key,
             _dir: dir,
         };
@@ -249,8 +255,13 @@ impl TestApp {
         .body
     }
 
-    pub fn db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(&self.db_path).unwrap()
+    /// A connection to this server's database, to check or change what the API does not
+    /// show: its PostgreSQL database, or its SQLite file.
+    pub async fn sql(&self) -> Sql {
+        match &self.database_url {
+            Some(url) => Sql::postgres(url).await,
+            None => Sql::sqlite(&self.db_path),
+        }
     }
 }
 
@@ -300,3 +311,30 @@ pub fn seed() -> u64 {
     eprintln!("seed {seed} (replay with PP_SEED={seed})");
     seed
 }
+
+/// Whether the tests run on PostgreSQL (`PASSAPAROLA_TEST_POSTGRES` names a cluster) rather
+/// than SQLite.
+pub fn on_postgres() -> bool {
+    store_postgres::testing::configured()
+}
+
+/// For a check about SQLite itself (its file, its writer, its old schemas): true on SQLite;
+/// on PostgreSQL, says that it is skipped and why, and false.
+pub fn sqlite_only(why: &str) -> bool {
+    if on_postgres() {
+        eprintln!("skipped on PostgreSQL: {why}");
+        return false;
+    }
+    true
+}
+
+/// Runs `future` to its end, for a test without a runtime of its own.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+pub use crate::sql::{Sql, each};

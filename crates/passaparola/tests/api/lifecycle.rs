@@ -48,10 +48,11 @@ async fn the_whole_lifecycle() {
         .body;
     assert_eq!(again["id"], invitation["id"]);
     assert_eq!(again["token"], invitation["token"]);
-    let count: i64 = app
-        .db()
-        .query_row("SELECT COUNT(*) FROM invitations", [], |r| r.get(0))
-        .unwrap();
+    let count = app
+        .sql()
+        .await
+        .count("SELECT COUNT(*) FROM invitations", &[])
+        .await;
     assert_eq!(count, 1, "never two invitations for one reference");
 
     // The review form learns what it needs, and nothing private.
@@ -329,18 +330,13 @@ async fn repeating_an_edit_or_a_reply_changes_nothing() {
     )
     .await
     .expect(201);
-    let log_size = |app: &TestApp| {
-        let db = app.db();
-        db.query_row("SELECT COUNT(*) FROM log_entries", [], |r| {
-            r.get::<_, i64>(0)
-        })
-        .unwrap()
-    };
+    let db = app.sql().await;
+    let log_size = async || db.count("SELECT COUNT(*) FROM log_entries", &[]).await;
     let events_before = app.get(&format!("{path}/history")).await.expect(200).body["events"]
         .as_array()
         .unwrap()
         .len();
-    let entries_before = log_size(&app);
+    let entries_before = log_size().await;
     let same = [
         json!({"rating": 3}),
         json!({"title": created["title"]}),
@@ -366,7 +362,7 @@ async fn repeating_an_edit_or_a_reply_changes_nothing() {
     let history = app.get(&format!("{path}/history")).await.expect(200).body;
     assert_eq!(history["events"].as_array().unwrap().len(), events_before);
     assert_eq!(
-        log_size(&app),
+        log_size().await,
         entries_before,
         "no log entry for a non-change"
     );
@@ -381,7 +377,7 @@ async fn repeating_an_edit_or_a_reply_changes_nothing() {
         .await
         .expect(200);
     assert_eq!(read.body["edit_count"], 1);
-    assert_eq!(log_size(&app), entries_before + 1);
+    assert_eq!(log_size().await, entries_before + 1);
 }
 
 #[tokio::test]
@@ -391,9 +387,10 @@ async fn expired_invitations_are_gone() {
         .as_str()
         .unwrap()
         .to_owned();
-    app.db()
-        .execute("UPDATE invitations SET expires_at = 0", [])
-        .unwrap();
+    app.sql()
+        .await
+        .execute("UPDATE invitations SET expires_at = 0", &[])
+        .await;
     let gone = app
         .get(&format!("/api/v1/invitations/{token}"))
         .await

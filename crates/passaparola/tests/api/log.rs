@@ -11,7 +11,7 @@ use ledger::tiles::{decode_bundle, tile_hashes};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, each};
 
 async fn bytes(app: &TestApp, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
     let resp = app
@@ -347,25 +347,34 @@ async fn erasure_leaves_the_log_whole_and_the_content_gone() {
         .expect(200)
         .body;
     assert_eq!(summary["review_count"], 0);
-    let db = app.db();
-    let leftovers: i64 = db
-        .query_row(
-            "SELECT (SELECT COUNT(*) FROM reviews WHERE title != '' OR body != '' OR author_name != '')
-                  + (SELECT COUNT(*) FROM review_events WHERE review_id = ?1 AND kind != 'content_erased'
-                        AND (salt IS NOT NULL OR content IS NOT NULL OR data != 'null'))
-                  + (SELECT COUNT(*) FROM invitations WHERE customer_email IS NOT NULL)",
-            [&id],
-            |r| r.get(0),
+    let db = app.sql().await;
+    // PostgreSQL's events have no `data` column: their `content` is all there is.
+    let leftovers = db
+        .count(
+            each(
+                "SELECT (SELECT COUNT(*) FROM reviews WHERE title != '' OR body != '' OR author_name != '')
+                      + (SELECT COUNT(*) FROM review_events WHERE review_id = ?1 AND kind != 'content_erased'
+                            AND (salt IS NOT NULL OR content IS NOT NULL OR data != 'null'))
+                      + (SELECT COUNT(*) FROM invitations WHERE customer_email IS NOT NULL)",
+                "SELECT (SELECT COUNT(*) FROM reviews WHERE title != '' OR body != '' OR author_name != '')
+                      + (SELECT COUNT(*) FROM review_events WHERE review_id = $1 AND kind != 'content_erased'
+                            AND (salt IS NOT NULL OR content IS NOT NULL))
+                      + (SELECT COUNT(*) FROM invitations WHERE customer_email IS NOT NULL)",
+            ),
+            &[(&id).into()],
         )
-        .unwrap();
+        .await;
     assert_eq!(leftovers, 0, "no personal content left");
-    let dump: String = db
-        .query_row(
-            "SELECT group_concat(CAST(data AS TEXT) || COALESCE(CAST(content AS TEXT), ''), '') FROM review_events",
-            [],
-            |r| r.get(0),
+    let dump = db
+        .value(
+            each(
+                "SELECT group_concat(CAST(data AS TEXT) || COALESCE(CAST(content AS TEXT), ''), '') FROM review_events",
+                "SELECT string_agg(COALESCE(convert_from(content, 'UTF8'), ''), '') FROM review_events",
+            ),
+            &[],
         )
-        .unwrap();
+        .await
+        .text();
     assert!(!dump.contains("Maria") && !dump.contains("Servizio cortese"));
 
     // The log: every entry still there, plus the erasure, under a consistent checkpoint.

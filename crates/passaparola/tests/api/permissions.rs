@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use domain::ids::ReviewId;
 use domain::secret::TokenHash;
 
-use crate::helpers::{Reply, TestApp, review_body};
+use crate::helpers::{Reply, TestApp, each, review_body};
 use crate::web::{logged_in, page, post_with};
 
 /// Asserts the status and the problem's type (`/problems/{kind}`); returns the problem.
@@ -35,10 +35,11 @@ async fn public_state(app: &TestApp, id: &str) -> (Value, Value) {
 }
 
 /// The number of entries in the public log.
-fn log_size(app: &TestApp) -> i64 {
-    app.db()
-        .query_row("SELECT COUNT(*) FROM log_entries", [], |r| r.get(0))
-        .unwrap()
+async fn log_size(app: &TestApp) -> i64 {
+    app.sql()
+        .await
+        .count("SELECT COUNT(*) FROM log_entries", &[])
+        .await
 }
 
 /// The id `/keys` shows for a key: the first 8 bytes of its SHA-256, in lower-case hex.
@@ -100,7 +101,7 @@ async fn an_edit_token_opens_its_own_review_only() {
     .expect(201);
     let (b_before, b_history) = public_state(&app, b_id).await;
     let a_before = public_state(&app, a_id).await;
-    let entries = log_size(&app);
+    let entries = log_size(&app).await;
 
     let attempts: [(Method, String, Option<Value>); 4] = [
         (Method::PATCH, b_path.clone(), Some(json!({"rating": 5}))),
@@ -167,7 +168,7 @@ async fn an_edit_token_opens_its_own_review_only() {
     assert_eq!(public_state(&app, c_id).await, c_before);
     assert_eq!(public_state(&app, a_id).await, a_before);
     assert_eq!(
-        log_size(&app),
+        log_size(&app).await,
         entries + 1,
         "only C's submission was logged"
     );
@@ -251,7 +252,7 @@ async fn erasure_needs_the_reviews_own_edit_token() {
     assert_eq!(first["status"], "erased");
     assert!(first["erased_at"].as_str().is_some());
     assert!(first["title"].is_null() && first["body"].is_null());
-    let entries = log_size(&app);
+    let entries = log_size(&app).await;
     let (_, history) = public_state(&app, id).await;
     let again = app
         .request(Method::POST, &path, Some(token), None)
@@ -259,7 +260,7 @@ async fn erasure_needs_the_reviews_own_edit_token() {
         .expect(200)
         .body;
     assert_eq!(again, first, "the same tombstone");
-    assert_eq!(log_size(&app), entries, "no second log entry");
+    assert_eq!(log_size(&app).await, entries, "no second log entry");
     assert_eq!(public_state(&app, id).await, (first, history));
     // And after the erasure a wrong token is still refused as such, not as gone.
     problem(
@@ -293,14 +294,18 @@ async fn a_user_cannot_revoke_another_businesss_key() {
         assert_eq!(refused.status(), 404, "/keys/{id}/revoke");
         assert!(refused.text().await.unwrap().contains("Page not found"));
     }
-    let revoked: Option<i64> = app
-        .db()
-        .query_row(
-            "SELECT revoked_at FROM api_keys WHERE substr(hex(hash), 1, 16) = upper(?1)",
-            [&id],
-            |r| r.get(0),
+    let revoked = app
+        .sql()
+        .await
+        .value(
+            each(
+                "SELECT revoked_at FROM api_keys WHERE substr(hex(hash), 1, 16) = upper(?1)",
+                "SELECT revoked_at FROM api_keys WHERE substr(encode(hash, 'hex'), 1, 16) = lower($1)",
+            ),
+            &[(&id).into()],
         )
-        .unwrap();
+        .await
+        .opt_int();
     assert_eq!(revoked, None, "their key is not revoked");
     // Their key still works on the API.
     app.request(
@@ -665,10 +670,11 @@ async fn a_used_invitation_is_refused_as_used() {
         "invitation-used",
     );
     assert_eq!(public_state(&app, id).await, before);
-    let reviews: i64 = app
-        .db()
-        .query_row("SELECT COUNT(*) FROM reviews", [], |r| r.get(0))
-        .unwrap();
+    let reviews = app
+        .sql()
+        .await
+        .count("SELECT COUNT(*) FROM reviews", &[])
+        .await;
     assert_eq!(reviews, 1);
 }
 

@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, review_body};
+use crate::helpers::{TestApp, each, review_body};
 use crate::web::{page, post_form, without_json_ld};
 
 async fn invite_with_products(app: &TestApp, reference: &str) -> String {
@@ -160,14 +160,18 @@ async fn reviewers_rate_the_invited_products_and_nothing_else() {
     )
     .await
     .expect(200);
-    let words: Option<String> = app
-        .db()
-        .query_row(
-            "SELECT body FROM product_reviews WHERE review_id = ?1 AND sku = 'TAGL-1'",
-            [id],
-            |r| r.get(0),
+    let words = app
+        .sql()
+        .await
+        .value(
+            each(
+                "SELECT body FROM product_reviews WHERE review_id = ?1 AND sku = 'TAGL-1'",
+                "SELECT body FROM product_reviews WHERE review_id = $1 AND sku = 'TAGL-1'",
+            ),
+            &[id.into()],
         )
-        .unwrap();
+        .await
+        .opt_text();
     assert_eq!(words, None);
     // With no rating left, the product has no figures, as it has no page; the invitation
     // was answered all the same, and the business's figures say so.

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use crate::cli::{Server, create_business, invited};
-use crate::helpers::review_body;
+use crate::helpers::{Sql, review_body};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_finishes_what_it_answered_and_exits_0() {
@@ -65,28 +65,24 @@ async fn sigterm_under_load_finishes_what_it_answered_and_exits_0() {
     assert!(!acknowledged.is_empty(), "the load reached the server");
     assert!(acknowledged.len() < tokens.len(), "SIGTERM came mid-load");
 
-    // Straight from the file, before anything restarts: every acknowledged review is there,
+    // Straight from the database, before anything restarts: every acknowledged review is there,
     // and the last signed checkpoint covers every entry of the log.
-    let db = rusqlite::Connection::open(dir.path().join("passaparola.db")).unwrap();
+    let db = Sql::of_data_dir(dir.path()).await;
     let stored: HashSet<String> = db
-        .prepare("SELECT id FROM reviews")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
+        .rows("SELECT id FROM reviews", &[])
+        .await
+        .iter()
+        .map(|r| r[0].text())
+        .collect();
     assert!(
         acknowledged.is_subset(&stored),
         "an acknowledged review was lost"
     );
-    let (entries, signed): (i64, i64) = db
-        .query_row(
-            "SELECT (SELECT count(*) FROM log_entries),
-                    (SELECT max(size) FROM log_checkpoints)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let entries = db.count("SELECT count(*) FROM log_entries", &[]).await;
+    let signed = db
+        .value("SELECT max(size) FROM log_checkpoints", &[])
+        .await
+        .int();
     assert_eq!(entries, signed, "the last checkpoint covers every entry");
     assert!(entries >= acknowledged.len() as i64);
     let text = std::fs::read_to_string(&log).unwrap();

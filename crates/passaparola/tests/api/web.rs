@@ -8,7 +8,7 @@ use serde_json::json;
 
 use domain::secret::TokenHash;
 
-use crate::helpers::{TestApp, review_body};
+use crate::helpers::{TestApp, each, review_body};
 
 pub(crate) struct Page {
     pub status: u16,
@@ -693,12 +693,13 @@ async fn a_customer_reviews_through_the_invitation_form() {
         .as_str()
         .unwrap()
         .to_owned();
-    app.db()
+    app.sql()
+        .await
         .execute(
             "UPDATE invitations SET expires_at = 0 WHERE reference = 'ORD-OLD'",
-            [],
+            &[],
         )
-        .unwrap();
+        .await;
     let p = page(
         &app,
         &format!("/r/{expired}"),
@@ -1019,14 +1020,17 @@ async fn a_business_logs_in_and_answers_from_its_inbox() {
     let cookie = set.split(';').next().unwrap().to_owned();
     // The session's token is stored only as a hash.
     let token = cookie.split('=').nth(1).unwrap();
-    let stored: i64 = app
-        .db()
-        .query_row(
-            "SELECT COUNT(*) FROM sessions WHERE token_hash = ?1",
-            [TokenHash::of(token).as_bytes()],
-            |r| r.get(0),
+    let stored = app
+        .sql()
+        .await
+        .count(
+            each(
+                "SELECT COUNT(*) FROM sessions WHERE token_hash = ?1",
+                "SELECT COUNT(*) FROM sessions WHERE token_hash = $1",
+            ),
+            &[TokenHash::of(token).as_bytes().as_slice().into()],
         )
-        .unwrap();
+        .await;
     assert_eq!(stored, 1);
 
     let inbox = page(

@@ -7,6 +7,7 @@ use std::path::Path;
 use reqwest::header::{ACCEPT, ACCEPT_LANGUAGE, COOKIE};
 
 use crate::cli::{Server, create_business, run, stderr, stdout};
+use crate::helpers::{Sql, on_postgres};
 
 /// The log without its colours (`tracing`'s ANSI escapes), one line per event.
 fn log_lines(log: &Path) -> Vec<String> {
@@ -85,7 +86,7 @@ async fn a_store_failure_is_a_localised_error_page_logged_once_with_its_cause() 
     create_business(dir.path(), "bottega-prova");
     let email = "giulia.riservata@example.it";
     let session = owner_session(dir.path(), &server, email).await;
-    let db = rusqlite::Connection::open(dir.path().join("passaparola.db")).unwrap();
+    let db = Sql::of_data_dir(dir.path()).await;
     let client = reqwest::Client::new();
 
     let cases = [
@@ -132,8 +133,8 @@ async fn a_store_failure_is_a_localised_error_page_logged_once_with_its_cause() 
         title,
     } in cases
     {
-        db.execute_batch(&format!("ALTER TABLE {table} RENAME TO {table}_away"))
-            .unwrap();
+        db.batch(format!("ALTER TABLE {table} RENAME TO {table}_away").as_str())
+            .await;
         let mut req = client
             .get(format!("{}{path}", server.address))
             .header(ACCEPT, "text/html");
@@ -148,19 +149,25 @@ async fn a_store_failure_is_a_localised_error_page_logged_once_with_its_cause() 
         let status = resp.status().as_u16();
         let content_type = resp.headers()["content-type"].to_str().unwrap().to_owned();
         let html = resp.text().await.unwrap();
-        db.execute_batch(&format!("ALTER TABLE {table}_away RENAME TO {table}"))
-            .unwrap();
+        db.batch(format!("ALTER TABLE {table}_away RENAME TO {table}").as_str())
+            .await;
+        // The cause, as each backend words it.
+        let cause = if on_postgres() {
+            format!("relation \"{table}\" does not exist")
+        } else {
+            format!("no such table: {table}")
+        };
         if status != 500
             || !content_type.starts_with("text/html")
             || !html.contains(title)
             || html.contains("no such table")
+            || html.contains(&cause)
         {
             failed.push(format!(
                 "{path}: expected a 500 page titled {title:?} without the cause, got \
                  {status} {content_type}: {html}"
             ));
         }
-        let cause = format!("no such table: {table}");
         let span = format!("request{{method=GET route=\"{route}\"}}");
         let logged: Vec<String> = log_lines(&log)
             .into_iter()

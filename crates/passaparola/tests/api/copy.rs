@@ -1,0 +1,320 @@
+//! `passaparola copy`: an instance moves from SQLite to PostgreSQL with nothing lost, and its
+//! log goes on under the same key, consistent with every checkpoint seen before. PostgreSQL
+//! only (`tests/postgres/run.sh`).
+
+use std::path::Path;
+
+use reqwest::header::COOKIE;
+use serde_json::{Value, json};
+
+use crate::cli::{Server, create_business, run, stderr, stdout};
+use crate::helpers::{read, review_body};
+
+/// Makes every command and server on `dir` use the SQLite file in it, even in a PostgreSQL
+/// run (the harness reads the directory's `test-database-url`).
+fn on_sqlite(dir: &Path) -> String {
+    let url = format!("sqlite://{}", dir.join("passaparola.db").display());
+    std::fs::write(dir.join("test-database-url"), &url).unwrap();
+    url
+}
+
+/// What a client sees of the instance: the business, its reviews, figures, one history, one
+/// receipt, the log's checkpoint.
+async fn seen(address: &str, slug: &str, review: &str) -> Vec<(String, Vec<u8>)> {
+    let client = reqwest::Client::new();
+    let mut all = Vec::new();
+    for path in [
+        format!("/api/v1/businesses/{slug}"),
+        format!("/api/v1/businesses/{slug}/reviews?limit=100"),
+        format!("/api/v1/businesses/{slug}/reviews?limit=100&sort=lowest"),
+        format!("/api/v1/businesses/{slug}/summary"),
+        format!("/api/v1/businesses/{slug}/stats"),
+        format!("/api/v1/reviews/{review}/history"),
+        format!("/api/v1/reviews/{review}/receipt"),
+        "/log/checkpoint".to_owned(),
+    ] {
+        let resp = client.get(format!("{address}{path}")).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        all.push((path, resp.bytes().await.unwrap().to_vec()));
+    }
+    all
+}
+
+/// An answer without the moment it was computed at (`as_of`, in the score and the figures):
+/// JSON without those fields, anything else as it is.
+fn timeless(body: &[u8]) -> String {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                map.remove("as_of");
+                map.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(mut json) => {
+            strip(&mut json);
+            json.to_string()
+        }
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_moves_to_postgresql_with_nothing_lost_and_its_log_goes_on() {
+    let Ok(admin) = std::env::var(store_postgres::testing::ENV) else {
+        eprintln!("skipped: copying to PostgreSQL needs PostgreSQL (tests/postgres/run.sh)");
+        return;
+    };
+    // An instance on SQLite: a business with a key and a user, reviews (one answered, one
+    // erased, one rating a product), an invitation not yet used.
+    let old = tempfile::tempdir().unwrap();
+    let sqlite = on_sqlite(old.path());
+    let server = Server::start_with(
+        old.path(),
+        &old.path().join("server.log"),
+        &["--no-rate-limits"],
+    );
+    let key = create_business(old.path(), "bottega-migrata");
+    let created = run(
+        old.path(),
+        &[
+            "user",
+            "create",
+            "--business",
+            "bottega-migrata",
+            "--email",
+            "giulia@example.it",
+            "--name",
+            "Giulia Bianchi",
+        ],
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    let password = stdout(&created)
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .unwrap()
+        .to_owned();
+    let client = reqwest::Client::new();
+    let invite = |reference: String, products: Value| {
+        let (client, address, key) = (&client, &server.address, &key);
+        async move {
+            read(
+                client
+                    .post(format!("{address}/api/v1/invitations"))
+                    .bearer_auth(key)
+                    .json(
+                        &json!({"reference": reference, "customer_email": "c@example.it",
+                                  "products": products}),
+                    )
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+            .expect(201)
+            .body["token"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let mut ids = Vec::new();
+    for n in 0..30 {
+        let products = if n == 0 {
+            json!([{"sku": "TAGL-1", "name": "Tagliatelle"}])
+        } else {
+            json!([])
+        };
+        let token = invite(format!("ORD-{n}"), products).await;
+        let mut body = review_body(&token, 1 + n % 5);
+        if n == 0 {
+            body["products"] = json!([{"sku": "TAGL-1", "rating": 5}]);
+        }
+        let review = read(
+            client
+                .post(format!("{}/api/v1/reviews", server.address))
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+        .expect(201);
+        ids.push((
+            review.body["id"].as_str().unwrap().to_owned(),
+            review.body["edit_token"].as_str().unwrap().to_owned(),
+        ));
+    }
+    read(
+        client
+            .put(format!(
+                "{}/api/v1/reviews/{}/reply",
+                server.address, ids[1].0
+            ))
+            .bearer_auth(&key)
+            .json(&json!({"body": "Grazie!", "responder_name": "Giulia Bianchi"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .expect(201);
+    let erased = run(old.path(), &["review", "erase", "--id", &ids[2].0]);
+    assert!(erased.status.success(), "{}", stderr(&erased));
+    let unused = invite("ORD-UNUSED".to_owned(), json!([])).await;
+    // The server seals the command line's erasure within a couple of seconds.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let before = seen(&server.address, "bottega-migrata", &ids[1].0).await;
+    let vkey = stdout(&run(old.path(), &["log", "key"])).trim().to_owned();
+    let state = old.path().join("seen.checkpoint");
+    let monitored = run(
+        old.path(),
+        &[
+            "verify",
+            "log",
+            &server.address,
+            "--key",
+            &vkey,
+            "--state",
+            state.to_str().unwrap(),
+        ],
+    );
+    assert!(monitored.status.success(), "{}", stderr(&monitored));
+    assert!(
+        server
+            .terminate(std::time::Duration::from_secs(15))
+            .is_some()
+    );
+
+    // The copy, into a new database.
+    let target = store_postgres::testing::scratch_database(&admin)
+        .await
+        .unwrap();
+    let copy = |to: &str| run(old.path(), &["copy", "--from", &sqlite, "--to", to]);
+    let done = copy(&target);
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(stdout(&done).contains("copied "), "{}", stdout(&done));
+
+    // The same instance, served from PostgreSQL with the same keys.
+    let new = tempfile::tempdir().unwrap();
+    for file in ["log.key", "instance.key"] {
+        std::fs::copy(old.path().join(file), new.path().join(file)).unwrap();
+    }
+    std::fs::write(new.path().join("test-database-url"), &target).unwrap();
+    let moved = Server::start(new.path(), &new.path().join("server.log"));
+    let after = seen(&moved.address, "bottega-migrata", &ids[1].0).await;
+    for ((path, a), (_, b)) in before.iter().zip(&after) {
+        assert_eq!(timeless(a), timeless(b), "{path} changed in the move");
+    }
+    // The log verifies with the old key, consistent with the checkpoint seen before.
+    let monitored = run(
+        new.path(),
+        &[
+            "verify",
+            "log",
+            &moved.address,
+            "--key",
+            &vkey,
+            "--state",
+            state.to_str().unwrap(),
+        ],
+    );
+    assert!(monitored.status.success(), "{}", stderr(&monitored));
+
+    // Secrets still open what they opened: the API key, the unused invitation, the edit
+    // token, the user's password. And the log goes on from where it was.
+    read(
+        client
+            .get(format!("{}/api/v1/invitations/{unused}", moved.address))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .expect(200);
+    let review = read(
+        client
+            .post(format!("{}/api/v1/reviews", moved.address))
+            .json(&review_body(&unused, 4))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .expect(201);
+    assert!(review.body["receipt"].is_string(), "{}", review.body);
+    read(
+        client
+            .patch(format!("{}/api/v1/reviews/{}", moved.address, ids[3].0))
+            .bearer_auth(&ids[3].1)
+            .json(&json!({"rating": 2}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .expect(200);
+    let login = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/login", moved.address))
+        .header("origin", &moved.address)
+        .form(&[
+            ("email", "giulia@example.it"),
+            ("password", password.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 303);
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let inbox = client
+        .get(format!("{}/inbox", moved.address))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(inbox.status(), 200);
+    let monitored = run(
+        new.path(),
+        &[
+            "verify",
+            "log",
+            &moved.address,
+            "--key",
+            &vkey,
+            "--state",
+            state.to_str().unwrap(),
+        ],
+    );
+    assert!(monitored.status.success(), "{}", stderr(&monitored));
+
+    // A second copy into the same database is refused, and changes nothing.
+    let again = copy(&target);
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("already"), "{}", stderr(&again));
+    let still = read(
+        client
+            .get(format!(
+                "{}/api/v1/reviews/{}",
+                moved.address,
+                review.body["id"].as_str().unwrap()
+            ))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .expect(200);
+    assert_eq!(still.body["rating"], 4);
+}

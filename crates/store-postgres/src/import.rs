@@ -1,0 +1,813 @@
+//! `passaparola copy`'s importer: a whole instance, as [`store::dump`] rows, into an empty
+//! database. One transaction holds it all, so an interrupted copy leaves the database as
+//! empty as it found it; each table is one binary `COPY`, which also writes the supplied
+//! `seq` of `reviews` and `review_events` (identity columns), whose sequences then move past
+//! the imported numbers.
+
+use std::pin::Pin;
+
+use deadpool_postgres::{Pool, Transaction};
+use store::StoreError;
+use store::dump::{Rows, TABLES, Table, Value};
+use tokio::sync::mpsc::Receiver;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{ToSql, Type};
+
+use crate::db::{Db, Result};
+
+/// Imports every chunk `from` sends into the empty database of `pool`; see
+/// `PostgresStore::import`.
+pub(crate) async fn import(
+    pool: &Pool,
+    mut from: Receiver<Rows>,
+    progress: &(dyn Fn(Table, u64) + Send + Sync),
+) -> Result<u64> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    begin(&tx).await?;
+    let mut imported = 0;
+    let mut copy: Option<Copy> = None;
+    // Where in TABLES the next new table may start: the chunks come in that order.
+    let mut next = 0;
+    while let Some(chunk) = from.recv().await {
+        let mut current = match copy.take() {
+            Some(c) if c.table == chunk.table => c,
+            previous => {
+                if let Some(done) = previous {
+                    imported += done.finish().await?;
+                }
+                let position = TABLES
+                    .iter()
+                    .position(|t| *t == chunk.table)
+                    .unwrap_or(TABLES.len());
+                if position < next {
+                    return Err(StoreError::Config(format!(
+                        "the rows of {} arrived after those of the tables that follow it",
+                        chunk.table.name()
+                    ))
+                    .into());
+                }
+                next = position + 1;
+                Copy::open(&tx, chunk.table).await?
+            }
+        };
+        let rows = chunk.rows.len() as u64;
+        current.write(chunk.rows).await?;
+        copy = Some(current);
+        progress(chunk.table, rows);
+    }
+    if let Some(done) = copy {
+        imported += done.finish().await?;
+    }
+    // COPY wrote the identity columns' values without drawing from their sequences: a new
+    // row must be numbered after the imported ones (from 1 if there are none).
+    for table in [Table::Reviews, Table::ReviewEvents] {
+        let name = table.name();
+        tx.query_one(
+            &format!(
+                "SELECT setval(pg_get_serial_sequence('{name}', 'seq'),
+                               COALESCE(max(seq), 0) + 1, false)
+                 FROM {name}"
+            ),
+            &[],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(imported)
+}
+
+/// Readies the transaction: no time limit, every table the copy fills locked against other
+/// writers (and other copies), and the database checked to hold no instance.
+async fn begin(tx: &Transaction<'_>) -> Result<()> {
+    // A copy takes as long as it takes, and waits for its source between chunks.
+    tx.batch_execute(
+        "SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0",
+    )
+    .await?;
+    let tables: Vec<String> = TABLES.iter().map(|t| quoted(t.name())).collect();
+    tx.batch_execute(&format!(
+        "LOCK TABLE {} IN EXCLUSIVE MODE",
+        tables.join(", ")
+    ))
+    .await?;
+    let row = tx
+        .query_one(
+            "SELECT (SELECT count(*) FROM businesses), (SELECT count(*) FROM users),
+                    (SELECT count(*) FROM review_events), (SELECT count(*) FROM log_entries),
+                    (SELECT count(*) FROM log_checkpoints WHERE size > 0)",
+            &[],
+        )
+        .await?;
+    let what = [
+        ("business", "businesses"),
+        ("user", "users"),
+        ("review event", "review events"),
+        ("log entry", "log entries"),
+        ("log checkpoint", "log checkpoints"),
+    ];
+    let mut held = Vec::new();
+    for (i, (one, many)) in what.into_iter().enumerate() {
+        let n: i64 = row.try_get(i)?;
+        match n {
+            0 => {}
+            1 => held.push(format!("1 {one}")),
+            n => held.push(format!("{n} {many}")),
+        }
+    }
+    if !held.is_empty() {
+        return Err(StoreError::Config(format!(
+            "the target database is not empty: it holds {}; copy into a new, empty database",
+            held.join(", ")
+        ))
+        .into());
+    }
+    // A server that once ran on this database signed its empty log (size 0); the copy
+    // brings the source's log and checkpoints instead.
+    tx.execute("DELETE FROM log_checkpoints WHERE size = 0", &[])
+        .await?;
+    Ok(())
+}
+
+/// An identifier, quoted for SQL.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// One table's `COPY`, open.
+struct Copy {
+    table: Table,
+    columns: Vec<Column>,
+    writer: Pin<Box<BinaryCopyInWriter>>,
+    /// The rows written so far, to name a bad one.
+    rows: u64,
+}
+
+impl Copy {
+    async fn open(tx: &Transaction<'_>, table: Table) -> Result<Self> {
+        let columns = columns_of(tx, table).await?;
+        let names: Vec<String> = columns.iter().map(|c| quoted(c.name)).collect();
+        let sql = format!(
+            "COPY {} ({}) FROM STDIN (FORMAT binary)",
+            quoted(table.name()),
+            names.join(", ")
+        );
+        let sink = tx.copy_in(&sql).await?;
+        let types: Vec<Type> = columns.iter().map(|c| c.ty.clone()).collect();
+        Ok(Self {
+            table,
+            columns,
+            writer: Box::pin(BinaryCopyInWriter::new(sink, &types)),
+            rows: 0,
+        })
+    }
+
+    async fn write(&mut self, rows: Vec<Vec<Value>>) -> Result<()> {
+        for row in rows {
+            self.rows += 1;
+            if row.len() != self.columns.len() {
+                return Err(StoreError::Config(format!(
+                    "cannot import row {} of {}: it has {} values where the table has {} \
+                     columns",
+                    self.rows,
+                    self.table.name(),
+                    row.len(),
+                    self.columns.len()
+                ))
+                .into());
+            }
+            let cells = row
+                .into_iter()
+                .zip(&self.columns)
+                .map(|(value, column)| {
+                    Cell::of(value, column).map_err(|why| {
+                        StoreError::Config(format!(
+                            "cannot import row {} of {}: its column {} {why}",
+                            self.rows,
+                            self.table.name(),
+                            column.name
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<Cell>, StoreError>>()?;
+            let values: Vec<&(dyn ToSql + Sync)> = cells.iter().map(Cell::as_sql).collect();
+            self.writer.as_mut().write(&values).await?;
+        }
+        Ok(())
+    }
+
+    /// Ends the `COPY`; how many rows it wrote.
+    async fn finish(mut self) -> Result<u64> {
+        Ok(self.writer.as_mut().finish().await?)
+    }
+}
+
+/// A column a copy fills, as the database declares it.
+#[derive(Debug)]
+struct Column {
+    name: &'static str,
+    ty: Type,
+    kind: Kind,
+    not_null: bool,
+}
+
+/// The columns of `table` that a dump's row carries, in its order, with their types.
+async fn columns_of(tx: &Transaction<'_>, table: Table) -> Result<Vec<Column>> {
+    let declared = tx
+        .query(
+            "SELECT attname::text, atttypid, attnotnull FROM pg_attribute
+             WHERE attrelid = $1::text::regclass AND attnum > 0 AND NOT attisdropped",
+            &[&quoted(table.name())],
+        )
+        .await?;
+    let mut columns = Vec::with_capacity(table.columns().len());
+    for &name in table.columns() {
+        let Some(row) = declared
+            .iter()
+            .find(|r| r.try_get::<_, &str>(0).is_ok_and(|n| n == name))
+        else {
+            return Err(StoreError::Config(format!(
+                "the database's table {} has no column {name}: is its schema this version's?",
+                table.name()
+            ))
+            .into());
+        };
+        let oid: u32 = row.try_get(1)?;
+        let Some((ty, kind)) =
+            Type::from_oid(oid).and_then(|ty| Kind::of(&ty).map(|kind| (ty, kind)))
+        else {
+            return Err(StoreError::Config(format!(
+                "the column {name} of {} has a type (oid {oid}) that a copy cannot fill",
+                table.name()
+            ))
+            .into());
+        };
+        columns.push(Column {
+            name,
+            ty,
+            kind,
+            not_null: row.try_get(2)?,
+        });
+    }
+    Ok(columns)
+}
+
+/// The column types a copy fills, and what each takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Uuid,
+    Text,
+    BigInt,
+    Integer,
+    Boolean,
+    Double,
+    Bytes,
+}
+
+impl Kind {
+    fn of(ty: &Type) -> Option<Self> {
+        [
+            (Type::UUID, Self::Uuid),
+            (Type::TEXT, Self::Text),
+            (Type::INT8, Self::BigInt),
+            (Type::INT4, Self::Integer),
+            (Type::BOOL, Self::Boolean),
+            (Type::FLOAT8, Self::Double),
+            (Type::BYTEA, Self::Bytes),
+        ]
+        .into_iter()
+        .find(|(t, _)| t == ty)
+        .map(|(_, kind)| kind)
+    }
+
+    /// What the column wants, for an error.
+    fn wants(self) -> &'static str {
+        match self {
+            Self::Uuid => "a UUID (text)",
+            Self::Text => "text",
+            Self::BigInt => "a bigint (integer)",
+            Self::Integer => "an integer",
+            Self::Boolean => "a boolean (0 or 1)",
+            Self::Double => "a double precision (real)",
+            Self::Bytes => "bytes",
+        }
+    }
+
+    /// A NULL of this type.
+    fn null(self) -> &'static (dyn ToSql + Sync) {
+        match self {
+            Self::Uuid => &None::<uuid::Uuid>,
+            Self::Text => &None::<String>,
+            Self::BigInt => &None::<i64>,
+            Self::Integer => &None::<i32>,
+            Self::Boolean => &None::<bool>,
+            Self::Double => &None::<f64>,
+            Self::Bytes => &None::<Vec<u8>>,
+        }
+    }
+}
+
+/// A value converted to its column's type.
+#[derive(Debug)]
+enum Cell {
+    Null(Kind),
+    Uuid(uuid::Uuid),
+    Text(String),
+    BigInt(i64),
+    Integer(i32),
+    Boolean(bool),
+    Double(f64),
+    Bytes(Vec<u8>),
+}
+
+impl Cell {
+    /// `value` as `column` takes it; otherwise why not (after the column's name).
+    fn of(value: Value, column: &Column) -> std::result::Result<Self, String> {
+        let kind = column.kind;
+        Ok(match (kind, value) {
+            (_, Value::Null) if column.not_null => return Err("cannot be NULL".into()),
+            (_, Value::Null) => Self::Null(kind),
+            (Kind::Uuid, Value::Text(s)) => match uuid::Uuid::parse_str(&s) {
+                Ok(id) => Self::Uuid(id),
+                Err(_) => return Err(format!("holds {}, not a UUID", shown(&Value::Text(s)))),
+            },
+            (Kind::Text, Value::Text(s)) => Self::Text(s),
+            (Kind::BigInt, Value::Int(n)) => Self::BigInt(n),
+            (Kind::Integer, Value::Int(n)) => match i32::try_from(n) {
+                Ok(n) => Self::Integer(n),
+                Err(_) => return Err(format!("holds {n}, beyond an integer's range")),
+            },
+            (Kind::Boolean, Value::Int(0)) => Self::Boolean(false),
+            (Kind::Boolean, Value::Int(1)) => Self::Boolean(true),
+            (Kind::Boolean, Value::Int(n)) => {
+                return Err(format!("holds {n}, not a boolean (0 or 1)"));
+            }
+            (Kind::Double, Value::Real(x)) => Self::Double(x),
+            // SQLite may hand a whole real over as an integer: exact up to 2^53.
+            (Kind::Double, Value::Int(n)) if n.unsigned_abs() <= 1 << 53 => Self::Double(n as f64),
+            (Kind::Bytes, Value::Bytes(b)) => Self::Bytes(b),
+            (kind, value) => {
+                return Err(format!(
+                    "holds {}, where {} was expected",
+                    shown(&value),
+                    kind.wants()
+                ));
+            }
+        })
+    }
+
+    fn as_sql(&self) -> &(dyn ToSql + Sync) {
+        match self {
+            Self::Null(kind) => kind.null(),
+            Self::Uuid(v) => v,
+            Self::Text(v) => v,
+            Self::BigInt(v) => v,
+            Self::Integer(v) => v,
+            Self::Boolean(v) => v,
+            Self::Double(v) => v,
+            Self::Bytes(v) => v,
+        }
+    }
+}
+
+/// A value, briefly, for an error.
+fn shown(value: &Value) -> String {
+    match value {
+        Value::Null => "NULL".into(),
+        Value::Int(n) => format!("the integer {n}"),
+        Value::Real(x) => format!("the real {x}"),
+        Value::Text(s) => {
+            let mut short: String = s.chars().take(40).collect();
+            if short.len() < s.len() {
+                short.push('…');
+            }
+            format!("the text {short:?}")
+        }
+        Value::Bytes(b) => format!("{} bytes", b.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a panic in a test is a failing test")]
+
+    use std::sync::Mutex;
+
+    use chrono::Utc;
+    use domain::ids::{BusinessId, ReviewId};
+    use domain::invitation::Relationship;
+    use domain::secret::TokenHash;
+    use store::contract::{invite, submit};
+    use store::{Businesses, Figures, Log, Reviews};
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::PostgresStore;
+
+    /// 2026-05-28, in milliseconds.
+    const MS: i64 = 1_780_000_000_000;
+
+    /// A fresh, migrated database in the test cluster, if there is one, opened with the
+    /// URL's `options` (say, `?pool_size=1`).
+    async fn fresh(options: &str) -> Option<PostgresStore> {
+        if !crate::testing::configured() {
+            eprintln!("{} not set: skipped", crate::testing::ENV);
+            return None;
+        }
+        let admin = std::env::var(crate::testing::ENV).unwrap();
+        let url = crate::testing::scratch_database(&admin).await.unwrap();
+        Some(
+            PostgresStore::open(&format!("{url}{options}"), None)
+                .await
+                .unwrap(),
+        )
+    }
+
+    /// Imports `chunks`, sent one at a time by a task of their own as an exporter would;
+    /// the result, and what the progress callback heard.
+    async fn import(
+        store: &PostgresStore,
+        chunks: Vec<Rows>,
+    ) -> (store::Result<u64>, Vec<(Table, u64)>) {
+        let (send, receive) = tokio::sync::mpsc::channel(1);
+        let sender = tokio::spawn(async move {
+            for chunk in chunks {
+                if send.send(chunk).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let heard = Mutex::new(Vec::new());
+        let result = store
+            .import(receive, &|table, rows| {
+                heard.lock().unwrap().push((table, rows));
+            })
+            .await;
+        sender.await.unwrap();
+        (result, heard.into_inner().unwrap())
+    }
+
+    /// How many rows each table of a copy holds, in the order of TABLES.
+    async fn counts(store: &PostgresStore) -> Vec<i64> {
+        let client = store.pool.get().await.unwrap();
+        let mut counts = Vec::new();
+        for table in TABLES {
+            let sql = format!("SELECT count(*) FROM {}", table.name());
+            counts.push(client.query_one(&sql, &[]).await.unwrap().get(0));
+        }
+        counts
+    }
+
+    fn text(s: &str) -> Value {
+        Value::Text(s.into())
+    }
+
+    fn id(id: Uuid) -> Value {
+        Value::Text(id.hyphenated().to_string())
+    }
+
+    fn chunk(table: Table, rows: Vec<Vec<Value>>) -> Rows {
+        Rows { table, rows }
+    }
+
+    /// A small instance: two businesses, a review of the first with its event, its
+    /// all-time figures and the log that holds the event.
+    struct Instance {
+        business: Uuid,
+        other: Uuid,
+        review: Uuid,
+        seq: i64,
+        event_seq: i64,
+    }
+
+    impl Instance {
+        fn new(seq: i64, event_seq: i64) -> Self {
+            Self {
+                business: Uuid::now_v7(),
+                other: Uuid::now_v7(),
+                review: Uuid::now_v7(),
+                seq,
+                event_seq,
+            }
+        }
+
+        fn businesses(&self) -> Vec<Rows> {
+            vec![
+                chunk(
+                    Table::Businesses,
+                    vec![vec![
+                        id(self.business),
+                        text("bottega"),
+                        text("Bottega"),
+                        text("https://bottega.example"),
+                        Value::Int(MS),
+                    ]],
+                ),
+                chunk(
+                    Table::Businesses,
+                    vec![vec![
+                        id(self.other),
+                        text("forno"),
+                        text("Forno"),
+                        Value::Null,
+                        Value::Int(MS),
+                    ]],
+                ),
+            ]
+        }
+
+        fn review(&self, seq: i64, id_: Uuid, verified: Value) -> Vec<Value> {
+            vec![
+                Value::Int(seq),
+                id(id_),
+                id(self.business),
+                Value::Null,
+                text("customer"),
+                verified,
+                text("published"),
+                Value::Int(4),
+                text("Ottimo"),
+                text("Servizio puntuale"),
+                Value::Int(9),
+                Value::Null,
+                text("Maria"),
+                text("it"),
+                Value::Bytes(vec![1; 32]),
+                Value::Int(MS),
+                Value::Null,
+                Value::Int(0),
+                Value::Null,
+                Value::Null,
+            ]
+        }
+
+        fn rows(&self) -> Vec<Rows> {
+            let mut stat_cell = vec![
+                id(self.business),
+                text(""),
+                text("customer"),
+                Value::Int(3),
+                Value::Int(0),
+                Value::Int(1),
+                Value::Int(1),
+            ];
+            // stars_1…stars_5, promoters, passives, detractors, replied, replied_low,
+            // invitations sent and answered.
+            stat_cell.extend([0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 1].map(Value::Int));
+            stat_cell.extend([1.0, 4.0, 16.0, 1.0].map(Value::Real));
+            let mut rows = self.businesses();
+            rows.extend([
+                chunk(
+                    Table::ApiKeys,
+                    vec![vec![
+                        Value::Bytes(TokenHash::of("bottega-key").as_bytes().to_vec()),
+                        id(self.business),
+                        Value::Int(MS),
+                        Value::Null,
+                    ]],
+                ),
+                chunk(
+                    Table::Reviews,
+                    vec![self.review(self.seq, self.review, Value::Int(1))],
+                ),
+                chunk(
+                    Table::ReviewEvents,
+                    vec![vec![
+                        Value::Int(self.event_seq),
+                        id(self.review),
+                        id(self.business),
+                        text("review_published"),
+                        Value::Int(MS),
+                        Value::Bytes(vec![2; 32]),
+                        Value::Bytes(b"{}".to_vec()),
+                        Value::Bytes(vec![3; 32]),
+                        Value::Int(0),
+                    ]],
+                ),
+                chunk(Table::StatCells, vec![stat_cell]),
+                chunk(
+                    Table::LogEntries,
+                    vec![vec![Value::Int(0), Value::Bytes(b"entry".to_vec())]],
+                ),
+                chunk(
+                    Table::LogHashes,
+                    vec![vec![Value::Int(0), Value::Bytes(vec![9; 32])]],
+                ),
+                chunk(
+                    Table::LogCheckpoints,
+                    vec![vec![
+                        Value::Int(1),
+                        Value::Bytes(b"signed checkpoint".to_vec()),
+                        Value::Int(MS),
+                    ]],
+                ),
+            ]);
+            rows
+        }
+    }
+
+    /// The rows come back through the contract; a second copy into the same database is
+    /// refused and changes nothing.
+    #[tokio::test]
+    async fn an_instance_reads_back_and_a_second_copy_is_refused() {
+        let Some(store) = fresh("").await else {
+            return;
+        };
+        // A server once ran here, and signed its empty log.
+        store
+            .pool
+            .get()
+            .await
+            .unwrap()
+            .execute(
+                "INSERT INTO log_checkpoints (size, signed, created_at) VALUES (0, 'empty', 0)",
+                &[],
+            )
+            .await
+            .unwrap();
+        let instance = Instance::new(41, 7);
+        let rows = instance.rows();
+        let expected: Vec<(Table, u64)> = rows
+            .iter()
+            .map(|c| (c.table, c.rows.len() as u64))
+            .collect();
+        let (result, heard) = import(&store, rows).await;
+        assert_eq!(result.unwrap(), 9);
+        assert_eq!(heard, expected);
+
+        let bottega = store.business_by_slug("bottega").await.unwrap().unwrap();
+        assert_eq!(bottega.id, BusinessId(instance.business));
+        assert_eq!(bottega.name, "Bottega");
+        let forno = store.business_by_slug("forno").await.unwrap().unwrap();
+        assert_eq!(forno.id, BusinessId(instance.other));
+        let by_key = store
+            .business_by_api_key(TokenHash::of("bottega-key"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(by_key.id, bottega.id);
+
+        let review = store
+            .review(ReviewId(instance.review))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(review.position.seq, 41);
+        assert_eq!(review.created_at.timestamp_millis(), MS);
+        assert!(review.verified);
+        assert_eq!(review.log_index, Some(0));
+        let content = review.content.unwrap();
+        assert_eq!((content.rating, content.nps), (4, Some(9)));
+        assert_eq!(content.title, "Ottimo");
+        let opening = review.opening.unwrap();
+        assert_eq!((opening.salt, opening.content), ([2; 32], b"{}".to_vec()));
+
+        let summary = store
+            .summary(BusinessId(instance.business), Relationship::Customer)
+            .await
+            .unwrap();
+        assert_eq!((summary.review_count, summary.nps_responses), (1, 1));
+        assert_eq!(
+            store.log_checkpoint().await.unwrap(),
+            Some(b"signed checkpoint".to_vec())
+        );
+
+        let before = counts(&store).await;
+        let (result, heard) = import(&store, Instance::new(1, 1).rows()).await;
+        let Err(StoreError::Config(message)) = result else {
+            panic!("a second copy was not refused: {result:?}");
+        };
+        for held in [
+            "2 businesses",
+            "1 review event",
+            "1 log entry",
+            "1 log checkpoint",
+        ] {
+            assert!(message.contains(held), "{message}");
+        }
+        assert!(heard.is_empty());
+        assert_eq!(counts(&store).await, before);
+    }
+
+    /// A value that does not fit its column is refused, naming it, and the copy leaves
+    /// nothing behind; so does a row the database itself refuses.
+    #[tokio::test]
+    async fn a_bad_value_is_refused_and_leaves_the_database_empty() {
+        // One connection: each failed copy must leave it ready for the next.
+        let Some(store) = fresh("?pool_size=1").await else {
+            return;
+        };
+        let empty = counts(&store).await;
+        assert!(empty.iter().all(|n| *n == 0));
+        let instance = Instance::new(1, 1);
+        let with_review = |review: Vec<Value>| {
+            let mut rows = instance.businesses();
+            rows.push(chunk(
+                Table::Reviews,
+                vec![instance.review(1, Uuid::now_v7(), Value::Int(0)), review],
+            ));
+            rows
+        };
+        let mut not_a_uuid = instance.businesses();
+        not_a_uuid[1].rows[0][0] = text("not-a-uuid");
+        let mut no_name = instance.businesses();
+        no_name[0].rows[0][2] = Value::Null;
+        let mut real_time = instance.businesses();
+        real_time[0].rows[0][4] = Value::Real(1.5);
+        let mut short = instance.businesses();
+        short[0].rows[0].pop();
+        let mut huge_rating = instance.review(2, Uuid::now_v7(), Value::Int(1));
+        huge_rating[7] = Value::Int(1 << 40);
+        let mut backwards = instance.rows();
+        backwards.swap(1, 2);
+        let cases: Vec<(Vec<Rows>, &[&str])> = vec![
+            (
+                not_a_uuid,
+                &["row 2 of businesses", "column id", "not-a-uuid"],
+            ),
+            (no_name, &["row 1 of businesses", "column name", "NULL"]),
+            (real_time, &["businesses", "column created_at", "1.5"]),
+            (short, &["row 1 of businesses", "4 values"]),
+            (
+                with_review(instance.review(2, Uuid::now_v7(), Value::Int(7))),
+                &["row 2 of reviews", "column verified", "7"],
+            ),
+            (
+                with_review(huge_rating),
+                &["row 2 of reviews", "column rating", "1099511627776"],
+            ),
+            (backwards, &["businesses", "after"]),
+        ];
+        for (rows, named) in cases {
+            let (result, _) = import(&store, rows).await;
+            let Err(StoreError::Config(message)) = result else {
+                panic!("not refused as {named:?}: {result:?}");
+            };
+            for name in named {
+                assert!(message.contains(name), "{message} does not name {name}");
+            }
+            assert_eq!(counts(&store).await, empty, "{message}");
+        }
+
+        // A review of a business the copy does not hold: the database refuses it.
+        let mut orphan = instance.rows();
+        orphan.retain(|c| c.table != Table::Businesses && c.table != Table::ApiKeys);
+        let (result, _) = import(&store, orphan).await;
+        assert!(matches!(result, Err(StoreError::Backend(_))), "{result:?}");
+        assert_eq!(counts(&store).await, empty);
+
+        // And the copy can simply run again.
+        let (result, _) = import(&store, instance.rows()).await;
+        assert_eq!(result.unwrap(), 9);
+    }
+
+    /// A review written after the copy is numbered after the imported ones, as is its
+    /// event; and empty tables number from 1.
+    #[tokio::test]
+    async fn new_rows_are_numbered_after_the_imported_ones() {
+        for only_businesses in [false, true] {
+            let Some(store) = fresh("").await else {
+                return;
+            };
+            let instance = Instance::new(1000, 500);
+            let chunks = if only_businesses {
+                instance.businesses()
+            } else {
+                instance.rows()
+            };
+            import(&store, chunks).await.0.unwrap();
+            let now = Utc::now();
+            let token = invite(
+                &store,
+                BusinessId(instance.business),
+                "ordine-1",
+                "customer",
+                &[],
+                now,
+            )
+            .await;
+            let written = store
+                .write_review(submit(token, 5, None, &[], now))
+                .await
+                .unwrap();
+            let event_seq: i64 = store
+                .pool
+                .get()
+                .await
+                .unwrap()
+                .query_one(
+                    "SELECT max(seq) FROM review_events WHERE review_id = $1",
+                    &[&written.review.id.0],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            if only_businesses {
+                assert_eq!((written.review.position.seq, event_seq), (1, 1));
+            } else {
+                assert!(written.review.position.seq > instance.seq);
+                assert!(event_seq > instance.event_seq);
+            }
+        }
+    }
+}
