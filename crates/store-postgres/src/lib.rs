@@ -520,11 +520,27 @@ impl store::Log for PostgresStore {
     }
 
     async fn seal_log(&self) -> StoreResult<()> {
-        // The sequencer seals every batch it logs; this only hurries it.
-        if let Some(s) = &self.sequencer {
+        // The sequencer seals every batch it logs. Here (the watch every 2 s, and a server
+        // stopping) it only hurries it, and a sequencer waits until no event waits.
+        let Some(s) = self.sequencer.as_ref().filter(|s| s.is_leading()) else {
+            return Ok(());
+        };
+        let mut logged = self.feed.logged();
+        let deadline = tokio::time::Instant::now() + SEQUENCING_WAIT;
+        loop {
+            if !write::any_waiting(&self.client().await?).await? {
+                return Ok(());
+            }
             s.wake();
+            if tokio::time::timeout_at(deadline, logged.changed())
+                .await
+                .is_err()
+            {
+                return Err(StoreError::Backend(
+                    "events still wait for the log after 5 s".into(),
+                ));
+            }
         }
-        Ok(())
     }
 }
 

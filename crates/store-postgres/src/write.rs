@@ -10,13 +10,10 @@
 use domain::ids::{BusinessId, InvitationId, ReviewId};
 use domain::lifecycle::{InvitationState, ReviewState};
 use domain::log_entry::commitment;
-use domain::plan::{self, Change, InvitationFacts, Plan, ReplyFacts, ReviewFacts, Step};
+use domain::plan::{self, Change, InvitationFacts, Plan, ReplyFacts, ReviewFacts};
 use domain::review::{Nps, Rating, ReviewStatus};
 use domain::secret::TokenHash;
-use store::{
-    BusinessRef, Entity, Opening, Position, Review, ReviewCommand, ReviewContent, ReviewWrite,
-    StoreError,
-};
+use store::{BusinessRef, Entity, Review, ReviewCommand, ReviewWrite, StoreError};
 
 use crate::db::{Db, Result, bytes32, corrupt, from_ms, to_ms};
 use crate::listen::{Announcement, notify};
@@ -99,7 +96,9 @@ pub(crate) async fn review(
         .await?;
     }
     let event = applied.as_ref().map(|a| a.event);
-    let review = match applied.and_then(|a| published(&plan, &business, a)) {
+    let published =
+        applied.and_then(|a| Review::published(&plan, business.clone(), a.seq?, None, a.salt));
+    let review = match published {
         Some(review) => review,
         None => crate::reviews::by_id(db, plan.review)
             .await?
@@ -122,62 +121,6 @@ struct Applied {
     /// The recorded event's number.
     event: i64,
     salt: [u8; 32],
-}
-
-/// The review a publication just wrote, as a read would return it (`reviews::by_id`, but
-/// not yet logged), built from the plan; `None` for any other step, or a review with
-/// product ratings (their names are the latest invitation's, read back instead).
-fn published(plan: &Plan, business: &BusinessRef, applied: Applied) -> Option<Review> {
-    let Some(Step {
-        change:
-            Change::Publish {
-                relationship,
-                language,
-                draft,
-                ..
-            },
-        event,
-        ..
-    }) = &plan.step
-    else {
-        return None;
-    };
-    let seq = applied.seq.filter(|_| draft.products.is_empty())?;
-    let at_ms = to_ms(event.at);
-    Some(Review {
-        id: plan.review,
-        business: business.clone(),
-        relationship: *relationship,
-        verified: true,
-        status: ReviewStatus::Published,
-        created_at: from_ms(at_ms).ok()?,
-        updated_at: None,
-        edit_count: 0,
-        withdrawn_at: None,
-        erased_at: None,
-        content: Some(ReviewContent {
-            rating: draft.rating.get(),
-            title: draft.title.as_str().to_owned(),
-            body: draft.body.as_str().to_owned(),
-            nps: draft.nps.map(Nps::get),
-            experience_date: draft.experience_date.map(|d| d.get()),
-            author_name: draft.author_name.as_str().to_owned(),
-            language: language.clone(),
-            products: Vec::new(),
-        }),
-        reply: None,
-        follow_up: None,
-        position: Position {
-            rating: draft.rating.get(),
-            created_at_ms: at_ms,
-            seq,
-        },
-        log_index: None,
-        opening: Some(Opening {
-            salt: applied.salt,
-            content: event.content.clone(),
-        }),
-    })
 }
 
 /// Applies a plan: its row change, its event, its cell moves.
@@ -572,4 +515,15 @@ pub(crate) async fn log_index_of(db: &dyn Db, seq: i64) -> Result<Option<u64>> {
     Ok(row
         .and_then(|r| r.get::<_, Option<i64>>(0))
         .map(|i| i as u64))
+}
+
+/// Whether any recorded event waits for the sequencer.
+pub(crate) async fn any_waiting(db: &dyn Db) -> Result<bool> {
+    let row = db
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM review_events WHERE log_index IS NULL)",
+            &[],
+        )
+        .await?;
+    Ok(row.try_get(0)?)
 }

@@ -5,14 +5,11 @@
 
 use domain::ids::{BusinessId, InvitationId, ReviewId};
 use domain::lifecycle::{InvitationState, ReviewState};
-use domain::plan::{self, Change, InvitationFacts, Plan, ReplyFacts, ReviewFacts, Step};
-use domain::review::{Nps, Rating, ReviewStatus};
+use domain::plan::{self, Change, InvitationFacts, Plan, ReplyFacts, ReviewFacts};
+use domain::review::{Nps, Rating};
 use domain::secret::TokenHash;
 use rusqlite::{Connection, OptionalExtension, params};
-use store::{
-    BusinessRef, Entity, Opening, Position, Review, ReviewCommand, ReviewContent, ReviewWrite,
-    StoreError,
-};
+use store::{BusinessRef, Entity, Review, ReviewCommand, ReviewWrite, StoreError};
 
 use crate::reviews::{by_id, parse_status};
 use crate::writer::Effects;
@@ -65,7 +62,14 @@ pub(crate) fn review(
     let applied = apply(c, effects, &plan)?;
     let review = match (business, applied) {
         // A new review without products: every field is known, no need to read it back.
-        (Some(business), Some(applied)) => published(&plan, business, applied)?,
+        (
+            Some(business),
+            Some(Applied {
+                seq: Some(seq),
+                log_index,
+                salt,
+            }),
+        ) => Review::published(&plan, business, seq, Some(log_index), salt),
         _ => None,
     };
     let review = match review {
@@ -84,64 +88,6 @@ struct Applied {
     seq: Option<i64>,
     log_index: u64,
     salt: [u8; 32],
-}
-
-/// The review a publication just wrote, as a read would return it (`reviews::by_id`), built
-/// from the plan; `None` for a review with product ratings (their names are the latest
-/// invitation's, read back instead).
-fn published(plan: &Plan, business: BusinessRef, applied: Applied) -> Result<Option<Review>> {
-    let Some(Step {
-        change:
-            Change::Publish {
-                relationship,
-                language,
-                draft,
-                ..
-            },
-        event,
-        ..
-    }) = &plan.step
-    else {
-        return Ok(None);
-    };
-    let Some(seq) = applied.seq.filter(|_| draft.products.is_empty()) else {
-        return Ok(None);
-    };
-    let at_ms = to_ms(event.at);
-    Ok(Some(Review {
-        id: plan.review,
-        business,
-        relationship: *relationship,
-        verified: true,
-        status: ReviewStatus::Published,
-        created_at: from_ms(at_ms)?,
-        updated_at: None,
-        edit_count: 0,
-        withdrawn_at: None,
-        erased_at: None,
-        content: Some(ReviewContent {
-            rating: draft.rating.get(),
-            title: draft.title.as_str().to_owned(),
-            body: draft.body.as_str().to_owned(),
-            nps: draft.nps.map(Nps::get),
-            experience_date: draft.experience_date.map(|d| d.get()),
-            author_name: draft.author_name.as_str().to_owned(),
-            language: language.clone(),
-            products: Vec::new(),
-        }),
-        reply: None,
-        follow_up: None,
-        position: Position {
-            rating: draft.rating.get(),
-            created_at_ms: at_ms,
-            seq,
-        },
-        log_index: Some(applied.log_index),
-        opening: Some(Opening {
-            salt: applied.salt,
-            content: event.content.clone(),
-        }),
-    }))
 }
 
 /// Applies a plan: its row change, its event with its log entry, its cell moves.

@@ -10,6 +10,7 @@
 pub mod contract;
 pub mod dump;
 pub mod model;
+mod published;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

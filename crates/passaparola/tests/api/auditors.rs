@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::cli::{run, stderr, stdout};
 use crate::helpers::TestApp;
 
-fn independent_verifier(args: &[&str]) -> Output {
+pub(crate) fn independent_verifier(args: &[&str]) -> Output {
     let script =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/verifier/passaparola_verify.py");
     Command::new("python3")

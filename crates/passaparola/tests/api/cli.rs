@@ -61,6 +61,29 @@ pub(crate) fn create_business(data_dir: &Path, slug: &str) -> String {
         .to_owned()
 }
 
+/// Creates a user of the business `slug` with the CLI; returns their first password.
+pub(crate) fn create_user(data_dir: &Path, slug: &str, email: &str, name: &str) -> String {
+    let out = run(
+        data_dir,
+        &[
+            "user",
+            "create",
+            "--business",
+            slug,
+            "--email",
+            email,
+            "--name",
+            name,
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .unwrap()
+        .to_owned()
+}
+
 /// Invites `reference` with the business's `key` over HTTP; the invitation's token.
 pub(crate) async fn invited(
     client: &reqwest::Client,

@@ -7,8 +7,9 @@ use std::path::Path;
 use reqwest::header::COOKIE;
 use serde_json::{Value, json};
 
-use crate::cli::{Server, create_business, run, stderr, stdout};
+use crate::cli::{Server, create_business, create_user, run, stderr, stdout};
 use crate::helpers::{read, review_body};
+use crate::people::log_in;
 
 /// Makes every command and server on `dir` use the SQLite file in it, even in a PostgreSQL
 /// run (the harness reads the directory's `test-database-url`).
@@ -78,25 +79,12 @@ async fn an_instance_moves_to_postgresql_with_nothing_lost_and_its_log_goes_on()
         &["--no-rate-limits"],
     );
     let key = create_business(old.path(), "bottega-migrata");
-    let created = run(
+    let password = create_user(
         old.path(),
-        &[
-            "user",
-            "create",
-            "--business",
-            "bottega-migrata",
-            "--email",
-            "giulia@example.it",
-            "--name",
-            "Giulia Bianchi",
-        ],
+        "bottega-migrata",
+        "giulia@example.it",
+        "Giulia Bianchi",
     );
-    assert!(created.status.success(), "{}", stderr(&created));
-    let password = stdout(&created)
-        .lines()
-        .find_map(|l| l.strip_prefix("password: "))
-        .unwrap()
-        .to_owned();
     let client = reqwest::Client::new();
     let invite = |reference: String, products: Value| {
         let (client, address, key) = (&client, &server.address, &key);
@@ -257,27 +245,9 @@ async fn an_instance_moves_to_postgresql_with_nothing_lost_and_its_log_goes_on()
     )
     .await
     .expect(200);
-    let login = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(format!("{}/login", moved.address))
-        .header("origin", &moved.address)
-        .form(&[
-            ("email", "giulia@example.it"),
-            ("password", password.as_str()),
-        ])
-        .send()
+    let cookie = log_in(&moved.address, "giulia@example.it", &password)
         .await
         .unwrap();
-    assert_eq!(login.status(), 303);
-    let cookie = login.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
     let inbox = client
         .get(format!("{}/inbox", moved.address))
         .header(COOKIE, &cookie)

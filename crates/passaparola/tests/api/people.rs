@@ -8,7 +8,7 @@ use crate::helpers::TestApp;
 use crate::web::{logged_in, page, post_with};
 
 /// Logs in `email` with `password`; the session cookie, or the status if refused.
-async fn log_in(address: &str, email: &str, password: &str) -> Result<String, u16> {
+pub(crate) async fn log_in(address: &str, email: &str, password: &str) -> Result<String, u16> {
     let resp = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -4,7 +4,6 @@
 //! one file on one machine.
 
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,8 +11,11 @@ use std::time::{Duration, Instant};
 use reqwest::header::COOKIE;
 use serde_json::json;
 
-use crate::cli::{Server, create_business, run, stderr, stdout};
+use crate::auditors::independent_verifier;
+use crate::cli::{Server, create_business, create_user, run, stderr, stdout};
 use crate::helpers::{read, review_body};
+use crate::people::log_in;
+use crate::web::next_event;
 
 /// Whether this run has PostgreSQL; says so when it has not.
 fn postgres() -> bool {
@@ -49,16 +51,6 @@ async fn sequencer(db: &tokio_postgres::Client) -> (i64, String) {
         .await
         .unwrap();
     (row.get(0), row.get(1))
-}
-
-fn independent_verifier(args: &[&str]) -> Output {
-    let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/verifier/passaparola_verify.py");
-    Command::new("python3")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("python3 runs the independent verifier (tools/verifier)")
 }
 
 /// Invites and reviews on `address`; the review's id if both were acknowledged (201).
@@ -245,31 +237,6 @@ async fn a_killed_sequencer_hands_the_log_over_and_no_acknowledged_write_is_lost
     );
 }
 
-/// Reads server-sent events until one named, within `wait`: its data.
-async fn next_event(resp: &mut reqwest::Response, buffer: &mut String) -> (String, String) {
-    let wait = Duration::from_secs(5);
-    loop {
-        while let Some(end) = buffer.find("\n\n") {
-            let event: String = buffer.drain(..end + 2).collect();
-            let field = |key: &str| {
-                event
-                    .lines()
-                    .find_map(|l| l.strip_prefix(key))
-                    .map(|v| v.trim().to_owned())
-            };
-            if let Some(name) = field("event:") {
-                return (name, field("data:").unwrap_or_default());
-            }
-        }
-        let chunk = tokio::time::timeout(wait, resp.chunk())
-            .await
-            .expect("an event in time")
-            .unwrap()
-            .expect("the stream stays open");
-        buffer.push_str(std::str::from_utf8(&chunk).unwrap());
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_on_one_server_reaches_the_others_cache_and_inboxes_within_a_second() {
     if !postgres() {
@@ -280,25 +247,12 @@ async fn a_write_on_one_server_reaches_the_others_cache_and_inboxes_within_a_sec
     share(a_dir.path(), b_dir.path());
     let b = Server::start(b_dir.path(), &b_dir.path().join("server.log"));
     let key = create_business(a_dir.path(), "bottega-condivisa");
-    let created = run(
+    let password = create_user(
         a_dir.path(),
-        &[
-            "user",
-            "create",
-            "--business",
-            "bottega-condivisa",
-            "--email",
-            "giulia@example.it",
-            "--name",
-            "Giulia Bianchi",
-        ],
+        "bottega-condivisa",
+        "giulia@example.it",
+        "Giulia Bianchi",
     );
-    assert!(created.status.success(), "{}", stderr(&created));
-    let password = stdout(&created)
-        .lines()
-        .find_map(|l| l.strip_prefix("password: "))
-        .unwrap()
-        .to_owned();
 
     // B's public list, cached (asked twice), and B's inbox open on its live stream.
     let client = reqwest::Client::builder()
@@ -312,24 +266,9 @@ async fn a_write_on_one_server_reaches_the_others_cache_and_inboxes_within_a_sec
             .expect(200);
         assert_eq!(empty.body["items"].as_array().unwrap().len(), 0);
     }
-    let login = client
-        .post(format!("{}/login", b.address))
-        .header("origin", &b.address)
-        .form(&[
-            ("email", "giulia@example.it"),
-            ("password", password.as_str()),
-        ])
-        .send()
+    let cookie = log_in(&b.address, "giulia@example.it", &password)
         .await
         .unwrap();
-    assert_eq!(login.status(), 303);
-    let cookie = login.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
     let mut stream = client
         .get(format!("{}/inbox/events", b.address))
         .header(COOKIE, &cookie)

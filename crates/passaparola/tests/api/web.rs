@@ -1470,7 +1470,10 @@ async fn a_business_edits_its_reply_and_sees_every_version() {
 }
 
 /// The next server-sent event from `resp`, as (name, data); comments (keep-alives) skipped.
-async fn next_event(resp: &mut reqwest::Response, buffer: &mut String) -> (String, String) {
+pub(crate) async fn next_event(
+    resp: &mut reqwest::Response,
+    buffer: &mut String,
+) -> (String, String) {
     let wait = std::time::Duration::from_secs(10);
     loop {
         while let Some(end) = buffer.find("\n\n") {
