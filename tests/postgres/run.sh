@@ -23,6 +23,11 @@ trap cleanup EXIT
 url=$(tests/postgres/cluster.sh start "$dir")
 echo "== a throwaway PostgreSQL cluster at $url"
 export PASSAPAROLA_TEST_POSTGRES="$url"
+# The cluster's certificate authority, for the tests of TLS to the database (if openssl made
+# one).
+if [ -f "$dir/ca.crt" ]; then
+  export PASSAPAROLA_TEST_POSTGRES_CA="$dir/ca.crt"
+fi
 if [ "$#" -eq 0 ]; then
   set -- --workspace
 fi

@@ -147,3 +147,19 @@ pub fn pool(target: &Target) -> Result<Pool, StoreError> {
         .build()
         .map_err(|e| StoreError::Config(format!("cannot build the connection pool: {e}")))
 }
+
+/// An error with its causes, for the operator ("error performing TLS handshake: invalid peer
+/// certificate: UnknownIssuer" rather than its first words).
+pub fn causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
+}

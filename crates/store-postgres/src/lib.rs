@@ -104,10 +104,14 @@ impl PostgresStore {
         let described = target.describe();
         let pool = connect::pool(&target)?;
         {
-            let mut client = pool
-                .get()
-                .await
-                .map_err(|e| StoreError::Config(format!("cannot connect to the database: {e}")))?;
+            let mut client = pool.get().await.map_err(|e| {
+                let why = match &e {
+                    // The pool's message hides the client's causes (a refused certificate).
+                    deadpool_postgres::PoolError::Backend(e) => connect::causes(e),
+                    other => connect::causes(other),
+                };
+                StoreError::Config(format!("cannot connect to the database: {why}"))
+            })?;
             migrations::apply(&mut client).await?;
         }
         let origin = uuid::Uuid::now_v7();
@@ -134,11 +138,17 @@ impl PostgresStore {
     /// used to start a second log.
     pub async fn holds_a_log(url: &str) -> StoreResult<bool> {
         let target = connect::parse(url)?;
-        let (client, connection) = target
-            .config
-            .connect(target.tls.clone())
-            .await
-            .map_err(|e| StoreError::Config(format!("cannot connect to the database: {e}")))?;
+        let (client, connection) =
+            target
+                .config
+                .connect(target.tls.clone())
+                .await
+                .map_err(|e| {
+                    StoreError::Config(format!(
+                        "cannot connect to the database: {}",
+                        connect::causes(&e)
+                    ))
+                })?;
         let driver = tokio::spawn(connection);
         let has_table: bool = client
             .query_one("SELECT to_regclass('log_checkpoints') IS NOT NULL", &[])
