@@ -85,7 +85,7 @@ impl Backend {
 /// `password=` parameter).
 pub fn redacted(url: &str) -> String {
     let Ok(mut parsed) = url::Url::parse(url) else {
-        return url.to_owned();
+        return redacted_by_hand(url);
     };
     if parsed.password().is_some() {
         let _ = parsed.set_password(Some("***"));
@@ -105,6 +105,38 @@ pub fn redacted(url: &str) -> String {
         parsed.query_pairs_mut().clear().extend_pairs(pairs);
     }
     parsed.to_string()
+}
+
+/// [`redacted`] for what `url` cannot parse (several hosts, an empty host): the password
+/// between `://` and the user part's `@`, and every `password=` parameter, replaced.
+fn redacted_by_hand(url: &str) -> String {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut out = match base.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            match rest[..authority_end].rfind('@') {
+                Some(at) => {
+                    let user = rest[..at].split(':').next().unwrap_or_default();
+                    let password = if rest[..at].contains(':') { ":***" } else { "" };
+                    format!("{scheme}://{user}{password}{}", &rest[at..])
+                }
+                None => base.to_owned(),
+            }
+        }
+        None => base.to_owned(),
+    };
+    if !query.is_empty() {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some(("password", _)) => "password=***".to_owned(),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
+    }
+    out
 }
 
 /// A URL's scheme, if it has one (`sqlite:relative.db` has `sqlite`; a plain path none).
@@ -134,6 +166,15 @@ mod tests {
             "postgres://db.example/pp?user=pp&password=***"
         );
         assert_eq!(redacted("sqlite://data/p.db"), "sqlite://data/p.db");
+        // What the URL parser refuses: several hosts, a socket directory for a host.
+        assert_eq!(
+            redacted("postgres://u:s3cret@h1:5432,h2:5432/db"),
+            "postgres://u:***@h1:5432,h2:5432/db"
+        );
+        assert_eq!(
+            redacted("postgres://u:s3cret@/db?host=/run/pg&password=s3cret"),
+            "postgres://u:***@/db?host=/run/pg&password=***"
+        );
         assert_eq!(redacted("./data/p.db"), "./data/p.db");
     }
 

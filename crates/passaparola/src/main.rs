@@ -190,8 +190,8 @@ enum BusinessCommand {
     },
 }
 
-/// The log directive that keeps the PostgreSQL client's query parameters out of the log.
-const NO_QUERY_PARAMETERS: &str = "tokio_postgres=info";
+/// The log directives that keep the PostgreSQL client's query parameters out of the log.
+const NO_QUERY_PARAMETERS: [&str; 2] = ["tokio_postgres=info", "tokio_postgres::query=off"];
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -200,8 +200,10 @@ fn main() -> ExitCode {
     // The PostgreSQL client logs every query's parameters at debug level: customers' e-mail
     // addresses and names among them. Personal data is never logged, whatever level the
     // operator asks for.
-    if let Ok(directive) = NO_QUERY_PARAMETERS.parse() {
-        filter = filter.add_directive(directive);
+    for directive in NO_QUERY_PARAMETERS {
+        if let Ok(directive) = directive.parse() {
+            filter = filter.add_directive(directive);
+        }
     }
     tracing_subscriber::fmt()
         .with_env_filter(filter)

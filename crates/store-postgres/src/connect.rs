@@ -59,7 +59,9 @@ impl Target {
 ///
 /// TLS certificates are always verified: `sslmode=require` refuses a server whose
 /// certificate does not verify (libpq's `verify-full`), and `prefer`, the default, uses TLS
-/// when the server offers it, verified the same way.
+/// when the server offers it, verified the same way, but goes on in plain text with a server
+/// that declines TLS (as libpq's `prefer` does): `require` is the setting for an untrusted
+/// network.
 pub fn parse(url: &str) -> Result<Target, StoreError> {
     let bad = |why: String| StoreError::Config(format!("invalid PostgreSQL URL: {why}"));
     let (base, query) = url.split_once('?').unwrap_or((url, ""));

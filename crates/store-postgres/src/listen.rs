@@ -67,6 +67,8 @@ pub(crate) struct Feed {
     pub(crate) written: Notify,
     /// Asks the listening connection to catch up with every notification sent so far.
     catch_up: mpsc::UnboundedSender<oneshot::Sender<()>>,
+    /// Tells the listening task its connection did not catch up in time: reconnect.
+    stale: Notify,
 }
 
 #[derive(Debug, Default)]
@@ -95,6 +97,7 @@ impl Feed {
             logged: watch::channel(0).0,
             written: Notify::new(),
             catch_up,
+            stale: Notify::new(),
         };
         (feed, requests)
     }
@@ -106,8 +109,13 @@ impl Feed {
     /// connection is down (its reconnection marks everything as missed anyway).
     pub(crate) async fn catch_up(&self) {
         let (done, heard) = oneshot::channel();
-        if self.catch_up.send(done).is_ok() {
-            let _ = tokio::time::timeout(CATCH_UP_WAIT, heard).await;
+        let caught_up = self.catch_up.send(done).is_ok()
+            && matches!(tokio::time::timeout(CATCH_UP_WAIT, heard).await, Ok(Ok(())));
+        if !caught_up {
+            // A listening connection that does not answer may have missed anything: the
+            // next look drops every cache (and the connection is replaced, below).
+            self.missed();
+            self.stale.notify_one();
         }
     }
 
@@ -236,9 +244,24 @@ async fn listen(target: &Target, feed: &Feed, catch_ups: &mut CatchUps) -> Resul
                 Some(n) => feed.hear(&n),
                 None => break,
             },
+            _ = feed.stale.notified() => {
+                return Err(crate::db::Error::Store(store::StoreError::Backend(
+                    "the listening connection did not catch up in time".into(),
+                )));
+            }
             asked = catch_ups.recv() => {
                 let Some(done) = asked else { break };
-                client.simple_query("").await?;
+                // A connection that does not answer in time is replaced.
+                match tokio::time::timeout(CATCH_UP_WAIT, client.simple_query("")).await {
+                    Ok(answered) => {
+                        answered?;
+                    }
+                    Err(_) => {
+                        return Err(crate::db::Error::Store(store::StoreError::Backend(
+                            "the listening connection did not answer in time".into(),
+                        )));
+                    }
+                }
                 // The driver forwarded every notification that came before the answer.
                 while let Ok(n) = rx.try_recv() {
                     feed.hear(&n);

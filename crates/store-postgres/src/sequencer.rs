@@ -43,6 +43,9 @@ const TRY_EVERY: Duration = Duration::from_secs(1);
 /// that does not listen, such as the command line).
 const LOOK_EVERY: Duration = Duration::from_millis(250);
 
+/// How often a failing attempt to sequence is logged as a warning.
+const WARN_EVERY: Duration = Duration::from_secs(60);
+
 /// The most events one batch logs.
 const BATCH: i64 = 4096;
 
@@ -136,6 +139,7 @@ async fn run(
     first: Option<Leader>,
 ) {
     let mut leader = first;
+    let mut last_warned = None;
     loop {
         if let Some(l) = leader.take() {
             if let Err(e) = lead(l, &signer, &feed, &handle).await {
@@ -148,7 +152,11 @@ async fn run(
         leader = match try_lead(&pool, &signer, &handle).await {
             Ok(l) => l,
             Err(e) => {
-                tracing::debug!(error = %e, "could not try the log's sequencer turn");
+                // Loud, since no log entry is appended while it lasts; once a minute at most.
+                if last_warned.is_none_or(|t: std::time::Instant| t.elapsed() >= WARN_EVERY) {
+                    tracing::warn!(error = %e, "could not take the log's sequencer turn; retrying");
+                    last_warned = Some(std::time::Instant::now());
+                }
                 None
             }
         };
@@ -194,14 +202,15 @@ async fn try_lead(pool: &Pool, signer: &LogSigner, handle: &Handle) -> Result<Op
     Ok(Some(leader))
 }
 
-/// Checks the log's head against its latest checkpoint (signed with our key, at the log's
-/// size, over the root its stored hashes give) and signs a first checkpoint on an empty
-/// log. The log's size.
+/// Checks the log's head against its latest checkpoint (signed with our key, over the root
+/// its stored hashes give at the checkpoint's size), and signs a checkpoint at the log's
+/// size if none covers it yet: on an empty log, or after entries appended without one (the
+/// command line's, on SQLite, before the instance was copied here). The log's size.
 async fn check_head(leader: &mut Leader, signer: &LogSigner) -> Result<u64> {
     let tx = leader.conn.transaction().await?;
     fence(&tx, leader.term).await?;
     let size = size(&tx).await?;
-    match latest_checkpoint(&tx).await? {
+    let signed_size = match latest_checkpoint(&tx).await? {
         Some((signed_size, signed)) => {
             let checkpoint = open_checkpoint(&signed, signer.verifier_key()).map_err(|e| {
                 StoreError::Config(format!(
@@ -209,23 +218,37 @@ async fn check_head(leader: &mut Leader, signer: &LogSigner) -> Result<u64> {
                      ({e})"
                 ))
             })?;
-            if signed_size != size || checkpoint.size() != size {
+            if signed_size > size || checkpoint.size() != signed_size {
                 return Err(corrupt(
                     "log",
                     format!("{size} entries under a checkpoint of {signed_size}"),
                 ));
             }
-            let root = leader.hashes.with(&tx, |h| tree_hash(size, h)).await?;
+            let root = leader
+                .hashes
+                .with(&tx, |h| tree_hash(signed_size, h))
+                .await?;
             if root.0 != checkpoint.hash().0 {
                 return Err(corrupt(
                     "log",
                     "its root differs from its signed checkpoint",
                 ));
             }
+            Some(signed_size)
         }
-        None => {
-            let root = leader.hashes.with(&tx, |h| tree_hash(size, h)).await?;
-            sign(&tx, signer, size, root).await?;
+        None => None,
+    };
+    if signed_size != Some(size) {
+        // The checkpoint's tree is a prefix of this one (its root was just checked), so the
+        // new checkpoint is consistent with it.
+        let root = leader.hashes.with(&tx, |h| tree_hash(size, h)).await?;
+        sign(&tx, signer, size, root).await?;
+        if let Some(before) = signed_size {
+            tracing::info!(
+                before,
+                size,
+                "signed a checkpoint over entries appended after the last one"
+            );
         }
     }
     tx.commit().await?;

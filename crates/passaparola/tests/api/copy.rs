@@ -272,7 +272,11 @@ async fn an_instance_moves_to_postgresql_with_nothing_lost_and_its_log_goes_on()
     // A second copy into the same database is refused, and changes nothing.
     let again = copy(&target);
     assert!(!again.status.success());
-    assert!(stderr(&again).contains("already"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("is not empty"),
+        "{}",
+        stderr(&again)
+    );
     let still = read(
         client
             .get(format!(
@@ -287,4 +291,58 @@ async fn an_instance_moves_to_postgresql_with_nothing_lost_and_its_log_goes_on()
     .await
     .expect(200);
     assert_eq!(still.body["rating"], 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_appended_after_the_last_checkpoint_are_sealed_after_the_move() {
+    let Ok(admin) = std::env::var(store_postgres::testing::ENV) else {
+        eprintln!("skipped: copying to PostgreSQL needs PostgreSQL (tests/postgres/run.sh)");
+        return;
+    };
+    let old = tempfile::tempdir().unwrap();
+    let sqlite = on_sqlite(old.path());
+    let server = Server::start(old.path(), &old.path().join("server.log"));
+    let key = create_business(old.path(), "bottega-migrata");
+    let client = reqwest::Client::new();
+    let reviewed = crate::cli::reviewed(&client, &server.address, &key, "ORD-1", 3).await;
+    let id = reviewed.body["id"].as_str().unwrap().to_owned();
+    assert!(
+        server
+            .terminate(std::time::Duration::from_secs(15))
+            .is_some()
+    );
+    // With no server running, the command line appends an entry no checkpoint covers.
+    let erased = run(old.path(), &["review", "erase", "--id", &id]);
+    assert!(erased.status.success(), "{}", stderr(&erased));
+
+    let target = store_postgres::testing::scratch_database(&admin)
+        .await
+        .unwrap();
+    let done = run(old.path(), &["copy", "--from", &sqlite, "--to", &target]);
+    assert!(done.status.success(), "{}", stderr(&done));
+    let new = tempfile::tempdir().unwrap();
+    for file in ["log.key", "instance.key"] {
+        std::fs::copy(old.path().join(file), new.path().join(file)).unwrap();
+    }
+    std::fs::write(new.path().join("test-database-url"), &target).unwrap();
+    let moved = Server::start(new.path(), &new.path().join("server.log"));
+    // The new sequencer seals the copied entries, and the log goes on at once.
+    let started = std::time::Instant::now();
+    let next = crate::cli::reviewed(&client, &moved.address, &key, "ORD-2", 5).await;
+    assert!(next.body["receipt"].is_string(), "{}", next.body);
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    let vkey = stdout(&run(old.path(), &["log", "key"])).trim().to_owned();
+    let monitored = run(
+        new.path(),
+        &["verify", "log", &moved.address, "--key", &vkey],
+    );
+    assert!(monitored.status.success(), "{}", stderr(&monitored));
+    let checkpoint = reqwest::get(format!("{}/log/checkpoint", moved.address))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // A publication and an erasure on SQLite, a publication here.
+    assert_eq!(checkpoint.lines().nth(1), Some("3"), "{checkpoint}");
 }

@@ -25,11 +25,12 @@ async fn fresh(options: &str) -> Option<PostgresStore> {
     }
     let admin = std::env::var(crate::testing::ENV).unwrap();
     let url = crate::testing::scratch_database(&admin).await.unwrap();
-    Some(
-        PostgresStore::open(&format!("{url}{options}"), None)
-            .await
-            .unwrap(),
-    )
+    // The cluster's URL may carry parameters of its own (`?sslmode=disable`).
+    let url = match options.strip_prefix('?') {
+        Some(more) if url.contains('?') => format!("{url}&{more}"),
+        _ => format!("{url}{options}"),
+    };
+    Some(PostgresStore::open(&url, None).await.unwrap())
 }
 
 /// Imports `chunks`, sent one at a time by a task of their own as an exporter would;
