@@ -300,6 +300,35 @@ async fn a_write_on_one_server_reaches_the_others_cache_and_inboxes_within_a_sec
         heard < Duration::from_secs(1) && seen < Duration::from_secs(1),
         "the inbox heard after {heard:?}, the list showed it after {seen:?}"
     );
+
+    // And the other way: A's cached list, warm, learns of a review written on B.
+    let on_a = format!("{}/api/v1/businesses/bottega-condivisa/reviews", a.address);
+    for _ in 0..2 {
+        let one = read(client.get(&on_a).send().await.unwrap())
+            .await
+            .expect(200);
+        assert_eq!(one.body["items"].as_array().unwrap().len(), 1);
+    }
+    let written = Instant::now();
+    try_review(&reqwest::Client::new(), &b.address, &key, 2)
+        .await
+        .expect("the review is acknowledged");
+    let news = next_event(&mut stream, &mut buffer).await;
+    assert_eq!(news.0, "review", "B's own inbox hears its own write");
+    loop {
+        let listed = read(client.get(&on_a).send().await.unwrap())
+            .await
+            .expect(200);
+        if listed.body["items"].as_array().unwrap().len() == 2 {
+            break;
+        }
+        assert!(
+            written.elapsed() < Duration::from_secs(1),
+            "A's cache still held the old list after {:?}",
+            written.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     drop((a, b));
 }
 
