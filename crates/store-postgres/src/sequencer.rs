@@ -61,6 +61,18 @@ pub(crate) struct Handle {
     leading: AtomicBool,
     /// Its term, while it leads.
     term: AtomicI64,
+    /// Cleared when the sequencer's task ends.
+    running: AtomicBool,
+}
+
+/// Clears [`Handle::running`] when the task ends, however it ends.
+struct Running(Arc<Handle>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.running.store(false, Ordering::Relaxed);
+        self.0.leading.store(false, Ordering::Relaxed);
+    }
 }
 
 impl Handle {
@@ -69,9 +81,10 @@ impl Handle {
         self.wake.notify_one();
     }
 
-    /// The sequencer's task runs for as long as the runtime does: nothing to report.
+    /// Whether the sequencer's task still runs (it ends only if it panicked, or with the
+    /// runtime): a server whose task died can never sequence again.
     pub(crate) fn is_running(&self) -> bool {
-        true
+        self.running.load(Ordering::Relaxed)
     }
 
     /// Whether this server sequences the log now.
@@ -112,6 +125,7 @@ pub(crate) async fn spawn(
         wake: Notify::new(),
         leading: AtomicBool::new(false),
         term: AtomicI64::new(0),
+        running: AtomicBool::new(true),
     });
     let first = match try_lead(&own, &signer, &handle).await {
         Ok(leader) => leader,
@@ -138,6 +152,7 @@ async fn run(
     handle: Arc<Handle>,
     first: Option<Leader>,
 ) {
+    let _running = Running(handle.clone());
     let mut leader = first;
     let mut last_warned = None;
     loop {

@@ -61,6 +61,16 @@ pub(crate) fn create_business(data_dir: &Path, slug: &str) -> String {
         .to_owned()
 }
 
+/// `passaparola verify log ADDRESS --key VKEY [--state FILE]`, run in `dir`: a monitor of the
+/// log, consistent with the checkpoint the state file holds (and updating it).
+pub(crate) fn monitor(dir: &Path, address: &str, vkey: &str, state: Option<&Path>) -> Output {
+    let mut args = vec!["verify", "log", address, "--key", vkey];
+    if let Some(state) = state {
+        args.extend(["--state", state.to_str().unwrap()]);
+    }
+    run(dir, &args)
+}
+
 /// Creates a user of the business `slug` with the CLI; returns their first password.
 pub(crate) fn create_user(data_dir: &Path, slug: &str, email: &str, name: &str) -> String {
     let out = run(

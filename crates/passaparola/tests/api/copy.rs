@@ -7,7 +7,7 @@ use std::path::Path;
 use reqwest::header::COOKIE;
 use serde_json::{Value, json};
 
-use crate::cli::{Server, create_business, create_user, run, stderr, stdout};
+use crate::cli::{Server, create_business, create_user, monitor, run, stderr, stdout};
 use crate::helpers::{read, review_body};
 use crate::people::log_in;
 
@@ -158,18 +158,7 @@ async fn an_instance_moves_to_postgresql_with_nothing_lost_and_its_log_goes_on()
     let before = seen(&server.address, "bottega-migrata", &ids[1].0).await;
     let vkey = stdout(&run(old.path(), &["log", "key"])).trim().to_owned();
     let state = old.path().join("seen.checkpoint");
-    let monitored = run(
-        old.path(),
-        &[
-            "verify",
-            "log",
-            &server.address,
-            "--key",
-            &vkey,
-            "--state",
-            state.to_str().unwrap(),
-        ],
-    );
+    let monitored = monitor(old.path(), &server.address, &vkey, Some(&state));
     assert!(monitored.status.success(), "{}", stderr(&monitored));
     assert!(
         server
@@ -198,18 +187,7 @@ async fn an_instance_moves_to_postgresql_with_nothing_lost_and_its_log_goes_on()
         assert_eq!(timeless(a), timeless(b), "{path} changed in the move");
     }
     // The log verifies with the old key, consistent with the checkpoint seen before.
-    let monitored = run(
-        new.path(),
-        &[
-            "verify",
-            "log",
-            &moved.address,
-            "--key",
-            &vkey,
-            "--state",
-            state.to_str().unwrap(),
-        ],
-    );
+    let monitored = monitor(new.path(), &moved.address, &vkey, Some(&state));
     assert!(monitored.status.success(), "{}", stderr(&monitored));
 
     // Secrets still open what they opened: the API key, the unused invitation, the edit
@@ -255,18 +233,7 @@ async fn an_instance_moves_to_postgresql_with_nothing_lost_and_its_log_goes_on()
         .await
         .unwrap();
     assert_eq!(inbox.status(), 200);
-    let monitored = run(
-        new.path(),
-        &[
-            "verify",
-            "log",
-            &moved.address,
-            "--key",
-            &vkey,
-            "--state",
-            state.to_str().unwrap(),
-        ],
-    );
+    let monitored = monitor(new.path(), &moved.address, &vkey, Some(&state));
     assert!(monitored.status.success(), "{}", stderr(&monitored));
 
     // A second copy into the same database is refused, and changes nothing.
@@ -332,10 +299,7 @@ async fn entries_appended_after_the_last_checkpoint_are_sealed_after_the_move() 
     assert!(next.body["receipt"].is_string(), "{}", next.body);
     assert!(started.elapsed() < std::time::Duration::from_secs(3));
     let vkey = stdout(&run(old.path(), &["log", "key"])).trim().to_owned();
-    let monitored = run(
-        new.path(),
-        &["verify", "log", &moved.address, "--key", &vkey],
-    );
+    let monitored = monitor(new.path(), &moved.address, &vkey, None);
     assert!(monitored.status.success(), "{}", stderr(&monitored));
     let checkpoint = reqwest::get(format!("{}/log/checkpoint", moved.address))
         .await

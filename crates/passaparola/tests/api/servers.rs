@@ -12,7 +12,7 @@ use reqwest::header::COOKIE;
 use serde_json::json;
 
 use crate::auditors::independent_verifier;
-use crate::cli::{Server, create_business, create_user, run, stderr, stdout};
+use crate::cli::{Server, create_business, create_user, monitor, run, stderr, stdout};
 use crate::helpers::{read, review_body};
 use crate::people::log_in;
 use crate::web::next_event;
@@ -31,6 +31,39 @@ fn postgres() -> bool {
 fn share(first: &Path, second: &Path) {
     for file in ["log.key", "instance.key", "test-database-url"] {
         std::fs::copy(first.join(file), second.join(file)).unwrap();
+    }
+}
+
+/// Two servers of one instance on one database (A started first, so A sequences), a
+/// business's API key, the log's verifier key and a connection to the database.
+struct Pair {
+    a_dir: tempfile::TempDir,
+    _b_dir: tempfile::TempDir,
+    a: Server,
+    b: Server,
+    key: String,
+    vkey: String,
+    db: tokio_postgres::Client,
+}
+
+async fn pair(options: &[&str]) -> Pair {
+    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = Server::start_with(a_dir.path(), &a_dir.path().join("server.log"), options);
+    share(a_dir.path(), b_dir.path());
+    let b = Server::start_with(b_dir.path(), &b_dir.path().join("server.log"), options);
+    let key = create_business(a_dir.path(), "bottega-condivisa");
+    let vkey = stdout(&run(a_dir.path(), &["log", "key"]))
+        .trim()
+        .to_owned();
+    let db = database(a_dir.path()).await;
+    Pair {
+        a_dir,
+        _b_dir: b_dir,
+        a,
+        b,
+        key,
+        vkey,
+        db,
     }
 }
 
@@ -91,16 +124,15 @@ async fn a_killed_sequencer_hands_the_log_over_and_no_acknowledged_write_is_lost
     if !postgres() {
         return;
     }
-    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let options = ["--no-rate-limits"];
-    let a = Server::start_with(a_dir.path(), &a_dir.path().join("server.log"), &options);
-    share(a_dir.path(), b_dir.path());
-    let b = Server::start_with(b_dir.path(), &b_dir.path().join("server.log"), &options);
-    let key = create_business(a_dir.path(), "bottega-condivisa");
-    let vkey = stdout(&run(a_dir.path(), &["log", "key"]))
-        .trim()
-        .to_owned();
-    let db = database(a_dir.path()).await;
+    let Pair {
+        a_dir: _a_dir,
+        _b_dir,
+        a,
+        b,
+        key,
+        vkey,
+        db,
+    } = pair(&["--no-rate-limits"]).await;
     let (first_term, holder) = sequencer(&db).await;
     assert!(
         holder.ends_with(&format!("pid {}", a.pid())),
@@ -207,18 +239,7 @@ async fn a_killed_sequencer_hands_the_log_over_and_no_acknowledged_write_is_lost
     // consistency with the checkpoint seen before it. Ours, then the independent verifier.
     let state = work.path().join("state");
     std::fs::copy(&before, &state).unwrap();
-    let ours = run(
-        work.path(),
-        &[
-            "verify",
-            "log",
-            &b_address,
-            "--key",
-            &vkey,
-            "--state",
-            state.to_str().unwrap(),
-        ],
-    );
+    let ours = monitor(work.path(), &b_address, &vkey, Some(&state));
     assert!(ours.status.success(), "{}", stderr(&ours));
     let prefix = format!("{b_address}/log");
     let theirs = independent_verifier(&[
@@ -337,16 +358,15 @@ async fn a_sequencer_that_loses_its_connection_stops_and_the_log_stays_one() {
     if !postgres() {
         return;
     }
-    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let options = ["--no-rate-limits"];
-    let a = Server::start_with(a_dir.path(), &a_dir.path().join("server.log"), &options);
-    share(a_dir.path(), b_dir.path());
-    let b = Server::start_with(b_dir.path(), &b_dir.path().join("server.log"), &options);
-    let key = create_business(a_dir.path(), "bottega-condivisa");
-    let vkey = stdout(&run(a_dir.path(), &["log", "key"]))
-        .trim()
-        .to_owned();
-    let db = database(a_dir.path()).await;
+    let Pair {
+        a_dir: _a_dir,
+        _b_dir,
+        a,
+        b,
+        key,
+        vkey,
+        db,
+    } = pair(&["--no-rate-limits"]).await;
     let client = reqwest::Client::new();
     let work = tempfile::tempdir().unwrap();
     let state = work.path().join("state");
@@ -363,18 +383,7 @@ async fn a_sequencer_that_loses_its_connection_stops_and_the_log_stays_one() {
                 n += 1;
             }
         }
-        let monitored = run(
-            work.path(),
-            &[
-                "verify",
-                "log",
-                &b.address,
-                "--key",
-                &vkey,
-                "--state",
-                state.to_str().unwrap(),
-            ],
-        );
+        let monitored = monitor(work.path(), &b.address, &vkey, Some(&state));
         assert!(
             monitored.status.success(),
             "round {round}: {}",
@@ -403,18 +412,7 @@ async fn a_sequencer_that_loses_its_connection_stops_and_the_log_stays_one() {
         }
     }
     // Every review of every round is logged, and the log is one.
-    let monitored = run(
-        work.path(),
-        &[
-            "verify",
-            "log",
-            &a.address,
-            "--key",
-            &vkey,
-            "--state",
-            state.to_str().unwrap(),
-        ],
-    );
+    let monitored = monitor(work.path(), &a.address, &vkey, Some(&state));
     assert!(monitored.status.success(), "{}", stderr(&monitored));
     let logged: i64 = db
         .query_one(
