@@ -13,13 +13,16 @@ pub mod backup;
 pub mod config;
 pub mod copy;
 pub mod demo;
+pub mod import;
 pub mod invitations;
 pub mod limits;
+pub mod links;
 pub mod live;
 pub mod logins;
 pub mod passwords;
 pub mod people;
 pub mod reviews;
+pub mod shops;
 pub mod tokens;
 pub mod watch;
 

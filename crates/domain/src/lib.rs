@@ -12,6 +12,7 @@ pub mod plan;
 pub mod review;
 pub mod score;
 pub mod secret;
+pub mod shop;
 pub mod stats;
 pub mod summary;
 pub mod text;

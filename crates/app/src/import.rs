@@ -1,0 +1,1 @@
+//! Invitations from a CSV file.

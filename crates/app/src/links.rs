@@ -1,0 +1,1 @@
+//! Links a shop signs itself (`docs/invitation-links.md`).

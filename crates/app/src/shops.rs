@@ -1,0 +1,1 @@
+//! Orders from shops: verifying their webhooks' signatures.

@@ -1,0 +1,1 @@
+//! Orders as shops send them in their webhooks.
