@@ -18,6 +18,7 @@ pub mod invitations;
 pub mod limits;
 pub mod links;
 pub mod live;
+pub mod mail;
 pub mod logins;
 pub mod passwords;
 pub mod people;

@@ -1,0 +1,3 @@
+//! Invitation e-mail: rendering, SMTP, and the worker that drains the outbox.
+
+pub mod render;

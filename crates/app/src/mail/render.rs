@@ -1,0 +1,1 @@
+//! The invitation message, rendered from the Fluent catalogues.
