@@ -205,6 +205,7 @@ mod tests {
             log_origin: None,
             demo: false,
             rate_limits: true,
+            mail: None,
         };
         let app = crate::build(&config, Arc::new(NoCache)).await.unwrap().app;
         let store = app.store.as_ref();

@@ -28,6 +28,8 @@ pub struct Config {
     /// Limit writes per credential and per client ([`crate::limits`]); off only for
     /// benchmarks and load tests (`--no-rate-limits`).
     pub rate_limits: bool,
+    /// How invitations are mailed; `None`: they are not.
+    pub mail: Option<crate::mail::MailConfig>,
 }
 
 impl Config {
@@ -80,6 +82,8 @@ pub enum BuildError {
          key away to start a new log"
     )]
     LogWithoutPostgresLog { key: PathBuf, url: String },
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailConfigError),
 }
 
 /// A started instance: its use cases' state, and the demo businesses seeded now (with their
@@ -148,6 +152,11 @@ pub async fn build(config: &Config, cache: Arc<dyn Invalidate>) -> Result<Built,
             "the log keeps the name it was created with, not this base URL's"
         );
     }
+    let mailer = config
+        .mail
+        .as_ref()
+        .map(crate::mail::Mailer::new)
+        .transpose()?;
     let vkey: Arc<str> = Arc::from(signer.verifier_key());
     let store = Backend::open(&url, Some(signer))
         .await
@@ -174,8 +183,12 @@ pub async fn build(config: &Config, cache: Arc<dyn Invalidate>) -> Result<Built,
         limits: crate::limits::Limits::new(config.rate_limits),
         live: Default::default(),
         cache,
+        mail: mailer.clone(),
     });
     crate::watch::spawn(app.clone());
+    if let Some(mailer) = mailer {
+        crate::mail::worker::spawn(app.clone(), mailer);
+    }
     Ok(Built { app, seeded })
 }
 

@@ -461,7 +461,7 @@ pub async fn seed(
             let id = InvitationId::generate();
             let token = key.invitation_token(id);
             store
-                .create_invitation(business.id, id, invitation, token.hash(), invited_at)
+                .create_invitation(business.id, id, invitation, token.hash(), None, invited_at)
                 .await?;
             let edit_token = tokens::new_edit_token();
             let draft = ReviewDraft::parse(
@@ -538,7 +538,7 @@ pub async fn seed(
             let id = InvitationId::generate();
             let token = key.invitation_token(id);
             store
-                .create_invitation(business.id, id, invitation, token.hash(), invited_at)
+                .create_invitation(business.id, id, invitation, token.hash(), None, invited_at)
                 .await?;
         }
         seeded.push(SeededBusiness {

@@ -18,8 +18,8 @@ pub mod invitations;
 pub mod limits;
 pub mod links;
 pub mod live;
-pub mod mail;
 pub mod logins;
+pub mod mail;
 pub mod passwords;
 pub mod people;
 pub mod reviews;
@@ -65,6 +65,8 @@ pub struct Inner {
     pub live: live::Live,
     /// The public read cache to drop on writes.
     pub cache: Arc<dyn Invalidate>,
+    /// What sends e-mail; `None` without `--smtp-url` (then invitations send nothing).
+    pub mail: Option<mail::Mailer>,
 }
 
 impl std::ops::Deref for App {

@@ -27,14 +27,17 @@ pub enum Action {
     /// An API key created or revoked, or a colleague managed (disabled, enabled, signed
     /// out, a password reset), per session.
     Account,
+    /// An unsubscribe (the page's button or a mail client's one-click POST), per link.
+    Unsubscribe,
 }
 
-const ACTIONS: [Action; 5] = [
+const ACTIONS: [Action; 6] = [
     Action::ReviewChange,
     Action::Reply,
     Action::Invitation,
     Action::Submission,
     Action::Account,
+    Action::Unsubscribe,
 ];
 
 /// A limit: `burst` at once, then one more every `every`.
@@ -79,6 +82,8 @@ impl Action {
             Action::Submission => (Rate::new(30, secs(6)), Rate::new(30, secs(6))),
             // 10 at once, then 10 an hour (per client 20, then 20 an hour).
             Action::Account => (Rate::new(10, secs(360)), Rate::new(20, secs(180))),
+            // Idempotent: 5 at once, then one a minute (per client 30, then 10 a minute).
+            Action::Unsubscribe => (Rate::new(5, secs(60)), Rate::new(30, secs(6))),
         }
     }
 
@@ -90,6 +95,7 @@ impl Action {
             Action::Invitation => "invitation",
             Action::Submission => "submission",
             Action::Account => "account",
+            Action::Unsubscribe => "unsubscribe",
         }
     }
 }

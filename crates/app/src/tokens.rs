@@ -163,11 +163,84 @@ impl InstanceKey {
         mac.update(id.0.as_bytes());
         Secret::new(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
     }
+
+    fn mac(&self, purpose: &[u8], data: &[u8]) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        mac.update(purpose);
+        mac.update(data);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// What an e-mail address is stored as where only a match is needed (an unsubscribe):
+    /// a keyed hash of the trimmed, lower-cased address, which no one without the instance
+    /// key can test guesses against.
+    pub fn recipient_hash(&self, email: &str) -> [u8; 32] {
+        self.mac(
+            b"passaparola recipient v1\0",
+            email.trim().to_lowercase().as_bytes(),
+        )
+    }
+
+    /// The token of an invitation's unsubscribe link: the invitation's id and a MAC of it,
+    /// so the link works without anything stored and cannot be made for another invitation.
+    pub fn unsubscribe_token(&self, id: InvitationId) -> String {
+        let mac = self.mac(b"passaparola unsubscribe v1\0", id.0.as_bytes());
+        let mut bytes = id.0.as_bytes().to_vec();
+        bytes.extend_from_slice(&mac[..16]);
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// The invitation an unsubscribe token names, if the token is genuine (compared in
+    /// constant time).
+    pub fn unsubscribe_invitation(&self, token: &str) -> Option<InvitationId> {
+        let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
+        if bytes.len() != 32 {
+            return None;
+        }
+        let id = uuid::Uuid::from_slice(&bytes[..16]).ok()?;
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        mac.update(b"passaparola unsubscribe v1\0");
+        mac.update(id.as_bytes());
+        mac.verify_truncated_left(&bytes[16..]).ok()?;
+        Some(InvitationId(id))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unsubscribe_tokens_name_their_invitation_and_no_other() {
+        let key = InstanceKey::generate();
+        let id = InvitationId::generate();
+        let token = key.unsubscribe_token(id);
+        assert_eq!(key.unsubscribe_invitation(&token), Some(id));
+        let other = InstanceKey::generate();
+        assert_eq!(other.unsubscribe_invitation(&token), None);
+        let mut bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
+        bytes[31] ^= 1;
+        assert_eq!(
+            key.unsubscribe_invitation(&URL_SAFE_NO_PAD.encode(bytes)),
+            None
+        );
+        assert_eq!(key.unsubscribe_invitation("short"), None);
+    }
+
+    #[test]
+    fn recipient_hashes_ignore_case_and_spaces() {
+        let key = InstanceKey::generate();
+        assert_eq!(
+            key.recipient_hash(" Mario.Rossi@Example.it"),
+            key.recipient_hash("mario.rossi@example.it")
+        );
+        assert_ne!(
+            key.recipient_hash("mario@example.it"),
+            InstanceKey::generate().recipient_hash("mario@example.it")
+        );
+    }
 
     /// The first key written creates the data directory, readable by its owner only.
     #[cfg(unix)]

@@ -150,6 +150,56 @@ impl fmt::Debug for Email {
     }
 }
 
+/// Where an invitation came from, for the public figures of `/b/{slug}/invitations`: a
+/// shop connection, or a person (the API, the pages, a CSV import, a link the shop signed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationSource {
+    Api,
+    Page,
+    Csv,
+    Link,
+    Shopify,
+    Woocommerce,
+}
+
+impl InvitationSource {
+    pub const ALL: [InvitationSource; 6] = [
+        Self::Api,
+        Self::Page,
+        Self::Csv,
+        Self::Link,
+        Self::Shopify,
+        Self::Woocommerce,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Page => "page",
+            Self::Csv => "csv",
+            Self::Link => "link",
+            Self::Shopify => "shopify",
+            Self::Woocommerce => "woocommerce",
+        }
+    }
+
+    /// Whether a shop connection created it (rather than a person, by hand).
+    pub fn is_shop(self) -> bool {
+        matches!(self, Self::Shopify | Self::Woocommerce)
+    }
+}
+
+impl FromStr for InvitationSource {
+    type Err = Invalid;
+    fn from_str(s: &str) -> Result<Self, Invalid> {
+        Self::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| Invalid::new("invalid_choice", "unknown invitation source"))
+    }
+}
+
 /// A product the invitation is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Product {
@@ -174,6 +224,11 @@ pub struct NewInvitation {
     pub products: Vec<Product>,
     pub locale: Locale,
     pub expires_at: DateTime<Utc>,
+    /// When the invitation e-mail goes out (if there is an address and e-mail is
+    /// configured); `None`: at once.
+    pub send_at: Option<DateTime<Utc>>,
+    /// Who asked for it; [`InvitationSource::Api`] unless the caller says otherwise.
+    pub source: InvitationSource,
 }
 
 /// The raw fields of an invitation request, before validation.
@@ -186,6 +241,8 @@ pub struct InvitationInput<'a> {
     pub products: Vec<(&'a str, &'a str)>,
     pub locale: Option<&'a str>,
     pub expires_in_days: Option<i64>,
+    /// When to send the e-mail; `None`: at once.
+    pub send_at: Option<DateTime<Utc>>,
 }
 
 impl NewInvitation {
@@ -247,6 +304,18 @@ impl NewInvitation {
                 )),
             );
         }
+        let expires_at = now + Duration::days(days);
+        if let Some(at) = input.send_at
+            && (at >= expires_at || at < now - Duration::days(1))
+        {
+            errors.check::<()>(
+                "send_at",
+                Err(Invalid::new(
+                    "out_of_range",
+                    "must be from today until the invitation expires",
+                )),
+            );
+        }
         errors.into_result()?;
         match (reference, relationship, locale) {
             (Some(reference), Some(relationship), Some(locale)) => Ok(Self {
@@ -256,7 +325,9 @@ impl NewInvitation {
                 customer_email,
                 products,
                 locale,
-                expires_at: now + Duration::days(days),
+                expires_at,
+                send_at: input.send_at,
+                source: InvitationSource::Api,
             }),
             // Unreachable in practice: every `None` above recorded an error.
             _ => Err(ValidationErrors::single(

@@ -138,7 +138,7 @@ async fn main() {
                 let id = InvitationId::generate();
                 let token = key.invitation_token(id);
                 store
-                    .create_invitation(to, id, invitation, token.hash(), at)
+                    .create_invitation(to, id, invitation, token.hash(), None, at)
                     .await
                     .unwrap();
                 if let Some(j) = spread_index {

@@ -3,6 +3,8 @@
 
 mod audit;
 mod copy;
+mod jobs;
+mod mail;
 mod users;
 
 use std::net::SocketAddr;
@@ -85,6 +87,8 @@ enum Command {
         /// (off by default; bind it where only your monitoring reaches).
         #[arg(long, env = "PASSAPAROLA_METRICS_LISTEN")]
         metrics_listen: Option<SocketAddr>,
+        #[command(flatten)]
+        mail: Box<mail::MailArgs>,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
@@ -126,6 +130,9 @@ enum Command {
     /// Act on reviews as the operator.
     #[command(subcommand)]
     Review(ReviewCommandCli),
+    /// The outbox: invitation e-mail waiting to be sent, sent, failed or cancelled.
+    #[command(subcommand)]
+    Jobs(jobs::JobsCommand),
     /// Audit a Passaparola log from the outside, with its verifier key only.
     #[command(subcommand)]
     Verify(VerifyCommand),
@@ -264,6 +271,7 @@ async fn run(cli: Cli) -> Result<()> {
             no_rate_limits,
             max_connections,
             metrics_listen,
+            mail,
         } => {
             if let Some(address) = metrics_listen {
                 server::metrics::serve(*address).await?;
@@ -283,6 +291,7 @@ async fn run(cli: Cli) -> Result<()> {
                 log_origin: log_origin.clone(),
                 demo: *demo,
                 rate_limits: !*no_rate_limits,
+                mail: mail.config()?,
             };
             let cache = if *no_public_cache {
                 server::cache::PublicCache::disabled()
@@ -385,6 +394,9 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::User(command) => {
             users::run(open_store(&cli, None).await?.as_ref(), command.clone()).await
+        }
+        Command::Jobs(command) => {
+            jobs::run(open_store(&cli, None).await?.as_ref(), command.clone()).await
         }
         Command::Review(ReviewCommandCli::Erase { id }) => {
             let review: domain::ids::ReviewId = id

@@ -28,6 +28,7 @@ fn action(method: &Method, route: &str) -> Option<Action> {
     }
     Some(match route {
         "/api/v1/invitations" | "/invitations" => Invitation,
+        "/api/v1/mail-settings" => Account,
         "/api/v1/reviews" | "/r/{token}" | crate::web::form::FORM_PATH => Submission,
         "/api/v1/reviews/{id}"
         | "/api/v1/reviews/{id}/erase"
@@ -35,6 +36,7 @@ fn action(method: &Method, route: &str) -> Option<Action> {
         | "/e/{id}/{token}" => ReviewChange,
         "/api/v1/reviews/{id}/reply" | "/inbox/{id}/reply" => Reply,
         "/keys" | "/keys/{id}/revoke" | "/users/{id}/{action}" => Account,
+        "/u/{token}" => Unsubscribe,
         _ => return None,
     })
 }
@@ -149,6 +151,7 @@ mod tests {
         assert_eq!(action(&post, "/e/{id}/{token}"), Some(Action::ReviewChange));
         assert_eq!(action(&post, "/keys/{id}/revoke"), Some(Action::Account));
         assert_eq!(action(&post, "/users/{id}/{action}"), Some(Action::Account));
+        assert_eq!(action(&post, "/u/{token}"), Some(Action::Unsubscribe));
         assert_eq!(action(&Method::GET, "/api/v1/reviews/{id}"), None);
         assert_eq!(action(&post, "/login"), None);
     }

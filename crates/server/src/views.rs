@@ -248,6 +248,16 @@ pub struct InvitationCreated {
     pub created_at: DateTime<Utc>,
     /// When a review was written with it.
     pub used_at: Option<DateTime<Utc>>,
+    /// Who asked for it: `api`, `page`, `csv`, `link`, `shopify` or `woocommerce`.
+    #[schema(example = "api")]
+    pub source: &'static str,
+    /// When its e-mail goes out; absent when none is sent (no address, or this instance
+    /// sends no e-mail).
+    pub send_at: Option<DateTime<Utc>>,
+    /// Where its e-mail stands: `none` (no address, or no e-mail configured), `scheduled`,
+    /// `sent`, `reminded`, `failed`, `undeliverable` or `unsubscribed`.
+    #[schema(example = "scheduled")]
+    pub mail: &'static str,
 }
 
 /// What a review form needs to know about an invitation. Nothing private: not the

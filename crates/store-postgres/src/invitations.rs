@@ -6,20 +6,32 @@ use chrono::{DateTime, Utc};
 use domain::ids::{BusinessId, InvitationId};
 use domain::invitation::NewInvitation;
 use domain::secret::TokenHash;
-use store::{Invitation, InvitationWrite, ProductRecord};
+use store::{Invitation, InvitationWrite, MailStatus, NewMail, ProductRecord};
 use tokio_postgres::types::ToSql;
 
 use crate::db::{Db, Result, corrupt, from_ms, to_ms};
 
 /// Creates an invitation (or finds the business's one for the same reference), moves the
 /// figures' cells it counts in, and announces the change (`crate::listen::notify`).
+/// What a new invitation is made of (the contract's `create_invitation`'s arguments).
+pub(crate) struct Request<'a> {
+    pub business: BusinessId,
+    pub id: InvitationId,
+    pub new: &'a NewInvitation,
+    pub token: &'a TokenHash,
+    pub mail: Option<&'a NewMail>,
+}
+
 pub(crate) async fn create(
     db: &dyn Db,
     origin: uuid::Uuid,
-    business: BusinessId,
-    id: InvitationId,
-    new: &NewInvitation,
-    token: &TokenHash,
+    Request {
+        business,
+        id,
+        new,
+        token,
+        mail,
+    }: Request<'_>,
     at: DateTime<Utc>,
 ) -> Result<InvitationWrite> {
     // The reference is the idempotency key: the same order is never invited twice. The
@@ -27,12 +39,25 @@ pub(crate) async fn create(
     // loser's insert waits for the winner's commit, then inserts nothing.
     let token: &[u8] = token.as_bytes();
     let (created_at, expires_at) = (to_ms(at), to_ms(new.expires_at));
+    // An address that asked the business for no more mail gets none, whoever asks.
+    let suppressed = match mail {
+        Some(m) => crate::outbox::is_suppressed(db, business, &m.recipient).await?,
+        None => false,
+    };
+    let status = match mail {
+        None => MailStatus::None,
+        Some(_) if suppressed => MailStatus::Unsubscribed,
+        Some(_) => MailStatus::Scheduled,
+    };
+    let send_at = mail.map(|m| to_ms(m.send_at));
+    let email_hash = mail.map(|m| m.recipient.to_vec());
     let inserted = db
         .query_opt(
             "WITH inserted AS (
                  INSERT INTO invitations (id, business_id, reference, token_hash, relationship,
-                     customer_name, customer_email, locale, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                     customer_name, customer_email, locale, created_at, expires_at,
+                     source, send_at, mail_status, email_hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
                  ON CONFLICT (business_id, reference) DO NOTHING
                  RETURNING business_id
              )
@@ -48,6 +73,10 @@ pub(crate) async fn create(
                 &new.locale.as_str(),
                 &created_at,
                 &expires_at,
+                &new.source.as_str(),
+                &send_at,
+                &status.as_str(),
+                &email_hash,
             ],
         )
         .await?;
@@ -67,6 +96,9 @@ pub(crate) async fn create(
     };
     let (business_slug, business_name): (String, String) =
         (inserted.try_get(0)?, inserted.try_get(1)?);
+    if let Some(m) = mail.filter(|_| !suppressed) {
+        crate::outbox::schedule(db, business, id, m, at).await?;
+    }
     if !new.products.is_empty() {
         let skus: Vec<&str> = new.products.iter().map(|p| p.sku.as_str()).collect();
         let names: Vec<&str> = new.products.iter().map(|p| p.name.as_str()).collect();
@@ -120,6 +152,10 @@ pub(crate) async fn create(
         created_at: from_ms(created_at)?,
         expires_at: from_ms(expires_at)?,
         used_at: None,
+        source: new.source,
+        send_at: send_at.map(from_ms).transpose()?,
+        mail: status,
+        mail_error: None,
     };
     Ok(InvitationWrite {
         invitation,
@@ -130,6 +166,10 @@ pub(crate) async fn create(
 pub(crate) async fn by_token(db: &dyn Db, token: &TokenHash) -> Result<Option<Invitation>> {
     let token: &[u8] = token.as_bytes();
     Ok(find(db, "i.token_hash = $1", &[&token]).await?.pop())
+}
+
+pub(crate) async fn by_id(db: &dyn Db, id: InvitationId) -> Result<Option<Invitation>> {
+    Ok(find(db, "i.id = $1", &[&id.0]).await?.pop())
 }
 
 /// The business's latest invitations, newest first.
@@ -160,7 +200,8 @@ async fn find(
             &format!(
                 "SELECT i.id, i.business_id, b.slug, b.name, i.reference, i.relationship,
                         i.customer_name, i.customer_email, i.locale, i.created_at, i.expires_at,
-                        (SELECT r.created_at FROM reviews r WHERE r.invitation_id = i.id)
+                        (SELECT r.created_at FROM reviews r WHERE r.invitation_id = i.id),
+                        i.source, i.send_at, i.mail_status, i.mail_error
                  FROM invitations i JOIN businesses b ON b.id = i.business_id
                  WHERE {condition}"
             ),
@@ -197,6 +238,9 @@ async fn find(
             let relationship: String = r.try_get(5)?;
             let locale: String = r.try_get(8)?;
             let used_at: Option<i64> = r.try_get(11)?;
+            let source: String = r.try_get(12)?;
+            let send_at: Option<i64> = r.try_get(13)?;
+            let mail: String = r.try_get(14)?;
             Ok(Invitation {
                 id: InvitationId(id),
                 business_id: BusinessId(r.try_get(1)?),
@@ -213,6 +257,10 @@ async fn find(
                 created_at: from_ms(r.try_get(9)?)?,
                 expires_at: from_ms(r.try_get(10)?)?,
                 used_at: used_at.map(from_ms).transpose()?,
+                source: source.parse().map_err(|_| corrupt("source", &source))?,
+                send_at: send_at.map(from_ms).transpose()?,
+                mail: MailStatus::parse(&mail).ok_or_else(|| corrupt("mail", &mail))?,
+                mail_error: r.try_get(15)?,
             })
         })
         .collect()

@@ -241,6 +241,9 @@ macro_rules! client {
     };
 }
 
+// After the macros above, which it uses.
+mod outbox;
+
 #[async_trait]
 impl store::Businesses for PostgresStore {
     async fn create_business(
@@ -374,12 +377,27 @@ impl store::Invitations for PostgresStore {
         id: domain::ids::InvitationId,
         invitation: domain::invitation::NewInvitation,
         token: domain::secret::TokenHash,
+        mail: Option<store::NewMail>,
         at: DateTime<Utc>,
     ) -> StoreResult<store::InvitationWrite> {
         let origin = self.origin;
         transaction!(self, tx => {
-            invitations::create(&tx, origin, business, id, &invitation, &token, at).await?
+            let request = invitations::Request {
+                business,
+                id,
+                new: &invitation,
+                token: &token,
+                mail: mail.as_ref(),
+            };
+            invitations::create(&tx, origin, request, at).await?
         })
+    }
+
+    async fn invitation_by_id(
+        &self,
+        id: domain::ids::InvitationId,
+    ) -> StoreResult<Option<store::Invitation>> {
+        Ok(invitations::by_id(&client!(self), id).await?)
     }
 
     async fn invitation_by_token(

@@ -5,8 +5,14 @@
 
 use crate::db::{Db, Result};
 
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "0001_init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "0001_init", include_str!("../migrations/0001_init.sql")),
+    (
+        2,
+        "0002_outbox",
+        include_str!("../migrations/0002_outbox.sql"),
+    ),
+];
 
 /// The advisory lock key that serialises migrations ("pp-migr" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0070_702d_6d69_6772;

@@ -344,7 +344,7 @@ async fn erase(db: &dyn Db, id: uuid::Uuid, counted: bool, at: i64) -> Result<()
     )
     .await?;
     db.execute(
-        "UPDATE invitations SET customer_name = NULL, customer_email = NULL
+        "UPDATE invitations SET customer_name = NULL, customer_email = NULL, email_hash = NULL
          WHERE id = (SELECT invitation_id FROM reviews WHERE id = $1)",
         &[&id],
     )

@@ -114,11 +114,14 @@ fn order(table: Table) -> &'static str {
     match table {
         Table::Businesses
         | Table::Invitations
+        | Table::Outbox
+        | Table::MailSettings
         | Table::Users
         | Table::DisabledUsers
         | Table::Sessions => "rowid",
         Table::ApiKeys => "hash",
         Table::InvitationProducts => "invitation_id, position",
+        Table::MailSuppressions => "business_id, email_hash",
         Table::Products => "business_id, sku",
         Table::Reviews | Table::ReviewEvents => "seq",
         Table::Replies | Table::FollowUps | Table::ReplyDelays => "review_id",
@@ -199,18 +202,21 @@ mod tests {
     use std::collections::HashMap;
 
     use chrono::{Duration, Utc};
-    use domain::invitation::Email;
+    use domain::ids::InvitationId;
+    use domain::invitation::{Email, InvitationInput, InvitationSource, NewInvitation};
     use domain::review::{FollowUpBody, ReplyDraft, ResponderName};
     use domain::secret::TokenHash;
     use store::contract::{business, edit_token, invite, signer, submit};
-    use store::{Eraser, NewUser, ReviewCommand, Store};
+    use store::{Eraser, JobOutcome, MailSettings, NewMail, NewUser, ReviewCommand, Store};
+    use uuid::Uuid;
 
     use super::*;
     use crate::SqliteStore;
 
     /// A small instance with a row in every table: a business with two keys, a review with
     /// a product, a reply and a follow-up, an erased review, an unanswered invitation, a
-    /// user with a session and a disabled one, and a signed log.
+    /// mailed one with its outbox jobs, an unsubscribed address and mail settings, a user
+    /// with a session and a disabled one, and a signed log.
     async fn instance(dir: &tempfile::TempDir) -> SqliteStore {
         let sqlite = SqliteStore::open(&dir.path().join("p.db"), Some(signer())).unwrap();
         let store: &dyn Store = &sqlite;
@@ -263,6 +269,57 @@ mod tests {
             .await
             .unwrap();
         invite(store, b, "ORD-3", "supplier", &[], t0).await;
+
+        // An invitation from a shop, mailed: its e-mail sent, its reminder pending; an
+        // address that unsubscribed, and the business's own mail settings.
+        let mut mailed = NewInvitation::parse(
+            InvitationInput {
+                reference: "ORD-4",
+                customer_email: Some("anna@example.it"),
+                send_at: Some(t0 + Duration::hours(1)),
+                ..Default::default()
+            },
+            t0,
+        )
+        .unwrap();
+        mailed.source = InvitationSource::Shopify;
+        let job = Uuid::now_v7();
+        store
+            .create_invitation(
+                b,
+                InvitationId::generate(),
+                mailed,
+                TokenHash::of("ORD-4"),
+                Some(NewMail {
+                    recipient: [7; 32],
+                    job,
+                    send_at: t0 + Duration::hours(1),
+                    reminder: Some((Uuid::now_v7(), t0 + Duration::days(7))),
+                }),
+                t0,
+            )
+            .await
+            .unwrap();
+        let claimed = store
+            .claim_jobs(t0 + Duration::hours(2), Duration::minutes(5), 10)
+            .await
+            .unwrap();
+        assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), [job]);
+        store
+            .finish_job(job, JobOutcome::Sent, t0 + Duration::hours(2))
+            .await
+            .unwrap();
+        store.suppress(b, [8; 32], t0).await.unwrap();
+        store
+            .set_mail_settings(
+                b,
+                MailSettings {
+                    shop_delay_hours: 24,
+                    reminder_days: None,
+                },
+            )
+            .await
+            .unwrap();
 
         let user = |email: &str| NewUser {
             business_slug: "bottega".into(),
@@ -404,6 +461,72 @@ mod tests {
         assert!(
             erased_events > 0,
             "the erased review's events lost their opening"
+        );
+
+        // The mail's columns and tables: the shop's invitation, its two jobs, the
+        // unsubscribed address, the settings; the other invitations were not mailed.
+        let text = |s: &str| Value::Text(s.to_owned());
+        let business = &rows[&Table::Businesses][0][0];
+        let (mailed, others): (Vec<_>, Vec<_>) = rows[&Table::Invitations]
+            .iter()
+            .partition(|r| r[2] == text("ORD-4"));
+        let [mailed] = mailed.as_slice() else {
+            panic!("{mailed:?}")
+        };
+        assert_eq!(mailed[10], text("shopify"));
+        assert!(matches!(mailed[11], Value::Int(ms) if ms > 1_600_000_000_000));
+        assert_eq!(
+            mailed[12..],
+            [text("sent"), Value::Null, Value::Bytes(vec![7; 32])]
+        );
+        for other in others {
+            assert_eq!(
+                other[10..],
+                [
+                    text("api"),
+                    Value::Null,
+                    text("none"),
+                    Value::Null,
+                    Value::Null
+                ]
+            );
+        }
+        let jobs: Vec<_> = rows[&Table::Outbox]
+            .iter()
+            .map(|j| (&j[1], &j[2], &j[3], &j[4], &j[6], j[10] == Value::Null))
+            .collect();
+        assert_eq!(
+            jobs,
+            [
+                (
+                    &text("invitation"),
+                    business,
+                    &mailed[0],
+                    &text("sent"),
+                    &Value::Int(1),
+                    false
+                ),
+                (
+                    &text("reminder"),
+                    business,
+                    &mailed[0],
+                    &text("pending"),
+                    &Value::Int(0),
+                    true
+                ),
+            ]
+        );
+        let [suppressed] = rows[&Table::MailSuppressions].as_slice() else {
+            panic!("{:?}", rows[&Table::MailSuppressions])
+        };
+        assert_eq!(
+            suppressed[..2],
+            [business.clone(), Value::Bytes(vec![8; 32])]
+        );
+        assert!(matches!(suppressed[2], Value::Int(ms) if ms > 1_600_000_000_000));
+        assert_eq!(
+            rows[&Table::MailSettings],
+            [vec![business.clone(), Value::Int(24), Value::Null]]
         );
 
         // Booleans are 0 or 1; times are milliseconds.

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::Result;
 use crate::{corrupt, from_ms, parse_uuid, to_ms};
-use store::{Invitation, InvitationWrite, ProductRecord};
+use store::{Invitation, InvitationWrite, MailStatus, NewMail, ProductRecord};
 
 /// When an invitation `i` was used: its own `used_at` (set by writes before issue 12; no
 /// longer written), else the creation of the review written from it. Every query that asks
@@ -16,13 +16,25 @@ use store::{Invitation, InvitationWrite, ProductRecord};
 pub(crate) const USED_AT: &str =
     "COALESCE(i.used_at, (SELECT r.created_at FROM reviews r WHERE r.invitation_id = i.id))";
 
+/// What a new invitation is made of (the contract's `create_invitation`'s arguments).
+pub(super) struct Request<'a> {
+    pub business: BusinessId,
+    pub id: InvitationId,
+    pub new: &'a NewInvitation,
+    pub token: &'a TokenHash,
+    pub mail: Option<&'a NewMail>,
+}
+
 pub(super) fn create(
     c: &Connection,
     cells: &mut crate::stats::Cells,
-    business: BusinessId,
-    id: InvitationId,
-    new: &NewInvitation,
-    token: &TokenHash,
+    Request {
+        business,
+        id,
+        new,
+        token,
+        mail,
+    }: Request<'_>,
     at: DateTime<Utc>,
 ) -> Result<InvitationWrite> {
     // The reference is the idempotency key: the same order is never invited twice.
@@ -39,10 +51,21 @@ pub(super) fn create(
             created: false,
         });
     }
+    // An address that asked the business for no more mail gets none, whoever asks.
+    let suppressed = match mail {
+        Some(m) => crate::outbox::is_suppressed(c, business, &m.recipient)?,
+        None => false,
+    };
+    let status = match mail {
+        None => MailStatus::None,
+        Some(_) if suppressed => MailStatus::Unsubscribed,
+        Some(_) => MailStatus::Scheduled,
+    };
     c.prepare_cached(
         "INSERT INTO invitations (id, business_id, reference, token_hash, relationship,
-             customer_name, customer_email, locale, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             customer_name, customer_email, locale, created_at, expires_at,
+             source, send_at, mail_status, email_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         id.to_string(),
@@ -55,7 +78,14 @@ pub(super) fn create(
         new.locale.as_str(),
         to_ms(at),
         to_ms(new.expires_at),
+        new.source.as_str(),
+        mail.map(|m| to_ms(m.send_at)),
+        status.as_str(),
+        mail.map(|m| m.recipient.to_vec()),
     ])?;
+    if let Some(m) = mail.filter(|_| !suppressed) {
+        crate::outbox::schedule(c, business, id, m, at)?;
+    }
     let mut insert_product = c.prepare_cached(
         "INSERT INTO invitation_products (invitation_id, position, sku, name)
          VALUES (?1, ?2, ?3, ?4)",
@@ -91,6 +121,10 @@ pub(super) fn by_token(c: &Connection, token: &TokenHash) -> Result<Option<Invit
     find(c, "i.token_hash = ?1", token.as_bytes())
 }
 
+pub(super) fn by_id(c: &Connection, id: InvitationId) -> Result<Option<Invitation>> {
+    find(c, "i.id = ?1", id.to_string())
+}
+
 fn one(c: &Connection, condition: &str, key: &str) -> Result<Invitation> {
     find(c, condition, key)?.ok_or_else(|| corrupt("invitation", key))
 }
@@ -109,12 +143,16 @@ fn find(c: &Connection, condition: &str, key: impl rusqlite::ToSql) -> Result<Op
         i64,
         i64,
         Option<i64>,
+        String,
+        Option<i64>,
+        String,
+        Option<String>,
     );
     let raw: Option<Raw> = c
         .prepare_cached(&format!(
             "SELECT i.id, i.business_id, b.slug, b.name, i.reference, i.relationship,
                     i.customer_name, i.customer_email, i.locale, i.created_at, i.expires_at,
-                    {USED_AT}
+                    {USED_AT}, i.source, i.send_at, i.mail_status, i.mail_error
              FROM invitations i JOIN businesses b ON b.id = i.business_id
              WHERE {condition}"
         ))?
@@ -132,6 +170,10 @@ fn find(c: &Connection, condition: &str, key: impl rusqlite::ToSql) -> Result<Op
                 r.get(9)?,
                 r.get(10)?,
                 r.get(11)?,
+                r.get(12)?,
+                r.get(13)?,
+                r.get(14)?,
+                r.get(15)?,
             ))
         })
         .optional()?;
@@ -148,6 +190,10 @@ fn find(c: &Connection, condition: &str, key: impl rusqlite::ToSql) -> Result<Op
         created_at,
         expires_at,
         used_at,
+        source,
+        send_at,
+        mail_status,
+        mail_error,
     )) = raw
     else {
         return Ok(None);
@@ -180,6 +226,10 @@ fn find(c: &Connection, condition: &str, key: impl rusqlite::ToSql) -> Result<Op
         created_at: from_ms(created_at)?,
         expires_at: from_ms(expires_at)?,
         used_at: used_at.map(from_ms).transpose()?,
+        source: source.parse().map_err(|_| corrupt("source", &source))?,
+        send_at: send_at.map(from_ms).transpose()?,
+        mail: MailStatus::parse(&mail_status).ok_or_else(|| corrupt("mail", &mail_status))?,
+        mail_error,
     }))
 }
 

@@ -11,6 +11,7 @@ mod invitations;
 mod log;
 mod log_cache;
 mod migrations;
+mod outbox;
 mod reviews;
 mod stats;
 mod users;
@@ -449,13 +450,28 @@ impl store::Invitations for SqliteStore {
         id: domain::ids::InvitationId,
         invitation: domain::invitation::NewInvitation,
         token: domain::secret::TokenHash,
+        mail: Option<store::NewMail>,
         at: DateTime<Utc>,
     ) -> StoreResult<store::InvitationWrite> {
         self.writer
             .write(move |c, fx| {
-                invitations::create(c, &mut fx.cells, business, id, &invitation, &token, at)
+                let request = invitations::Request {
+                    business,
+                    id,
+                    new: &invitation,
+                    token: &token,
+                    mail: mail.as_ref(),
+                };
+                invitations::create(c, &mut fx.cells, request, at)
             })
             .await
+    }
+
+    async fn invitation_by_id(
+        &self,
+        id: domain::ids::InvitationId,
+    ) -> StoreResult<Option<store::Invitation>> {
+        self.read(move |c| invitations::by_id(c, id)).await
     }
 
     async fn invitation_by_token(

@@ -49,10 +49,43 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0013_sessions_by_expiry",
         include_str!("../migrations/0013_sessions_by_expiry.sql"),
     ),
+    ("0014_outbox", include_str!("../migrations/0014_outbox.sql")),
 ];
 
 /// The Rust steps, by migration name.
-const STEPS: &[(&str, Step)] = &[("0005_score", score_sums), ("0006_stats", stat_cells)];
+const STEPS: &[(&str, Step)] = &[
+    ("0005_score", score_sums),
+    ("0006_stats", stat_cells),
+    ("0014_outbox", mail_columns),
+];
+
+/// The invitations' columns of 0014, each added unless it is there (a migration may run
+/// again over a schema that has them: SQLite's ADD COLUMN has no IF NOT EXISTS).
+fn mail_columns(tx: &rusqlite::Transaction) -> Result<()> {
+    const COLUMNS: [(&str, &str); 5] = [
+        ("source", "TEXT NOT NULL DEFAULT 'api'"),
+        ("send_at", "INTEGER"),
+        ("mail_status", "TEXT NOT NULL DEFAULT 'none'"),
+        ("mail_error", "TEXT"),
+        ("email_hash", "BLOB"),
+    ];
+    let existing = tx
+        .prepare("SELECT name FROM pragma_table_info('invitations')")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (name, definition) in COLUMNS {
+        if !existing.iter().any(|e| e == name) {
+            tx.execute_batch(&format!(
+                "ALTER TABLE invitations ADD COLUMN {name} {definition}"
+            ))?;
+        }
+    }
+    tx.execute_batch(
+        "CREATE INDEX IF NOT EXISTS invitations_by_recipient
+             ON invitations (business_id, email_hash) WHERE email_hash IS NOT NULL",
+    )?;
+    Ok(())
+}
 
 /// Adds the invitations and published reviews of before 0006 to the figures' time cells,
 /// through the write path's own `stats::apply`, to the spans 0006 knew (0008 adds weeks).

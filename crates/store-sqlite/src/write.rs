@@ -269,7 +269,7 @@ fn erase(c: &Connection, id: &str, counted: bool, at: i64) -> Result<()> {
     c.prepare_cached("UPDATE product_reviews SET body = NULL WHERE review_id = ?1")?
         .execute([id])?;
     c.prepare_cached(
-        "UPDATE invitations SET customer_name = NULL, customer_email = NULL
+        "UPDATE invitations SET customer_name = NULL, customer_email = NULL, email_hash = NULL
          WHERE id = (SELECT invitation_id FROM reviews WHERE id = ?1)",
     )?
     .execute([id])?;

@@ -10,6 +10,7 @@
 pub mod contract;
 pub mod dump;
 pub mod model;
+pub mod outbox;
 mod published;
 
 use async_trait::async_trait;
@@ -24,6 +25,7 @@ use domain::summary::Summary;
 
 pub use domain::plan::Eraser;
 pub use model::*;
+pub use outbox::{Job, JobKind, JobOutcome, JobState, MailSettings, MailStatus, NewMail, Outbox};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -158,6 +160,7 @@ pub trait Store:
     + Log
     + Changes
     + Health
+    + Outbox
     + std::fmt::Debug
     + 'static
 {
@@ -172,6 +175,7 @@ impl<T> Store for T where
         + Log
         + Changes
         + Health
+        + Outbox
         + std::fmt::Debug
         + 'static
 {
@@ -264,15 +268,20 @@ pub trait People: Send + Sync {
 #[async_trait]
 pub trait Invitations: Send + Sync {
     /// Creates an invitation, or returns the business's existing one for the same reference.
+    /// With `mail`, in the same transaction it schedules the invitation's e-mail (and
+    /// reminder) in the outbox, unless the address asked for no more mail from the business
+    /// (then the invitation is created, marked unsubscribed, and nothing is scheduled).
     async fn create_invitation(
         &self,
         business: BusinessId,
         id: InvitationId,
         invitation: NewInvitation,
         token: TokenHash,
+        mail: Option<NewMail>,
         at: DateTime<Utc>,
     ) -> Result<InvitationWrite>;
     async fn invitation_by_token(&self, token: TokenHash) -> Result<Option<Invitation>>;
+    async fn invitation_by_id(&self, id: InvitationId) -> Result<Option<Invitation>>;
     /// The business's latest invitations, newest first.
     async fn latest_invitations(&self, business: BusinessId, limit: u32)
     -> Result<Vec<Invitation>>;

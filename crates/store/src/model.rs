@@ -37,6 +37,14 @@ pub struct Invitation {
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
+    /// Who asked for it.
+    pub source: domain::invitation::InvitationSource,
+    /// When its e-mail goes (or went) out; `None` if none is sent.
+    pub send_at: Option<DateTime<Utc>>,
+    /// Where its e-mail stands.
+    pub mail: crate::outbox::MailStatus,
+    /// Why its e-mail failed, if it did (never personal data).
+    pub mail_error: Option<String>,
 }
 
 impl std::fmt::Debug for Invitation {
@@ -48,6 +56,8 @@ impl std::fmt::Debug for Invitation {
             .field("relationship", &self.relationship)
             .field("expires_at", &self.expires_at)
             .field("used_at", &self.used_at)
+            .field("source", &self.source)
+            .field("mail", &self.mail)
             .finish_non_exhaustive()
     }
 }

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use crate::cli::{Server, create_business, create_user, monitor, run, stderr, stdout};
 use crate::helpers::{read, review_body};
 use crate::people::log_in;
+use crate::sql::{Cell, Param, Sql};
 
 /// Makes every command and server on `dir` use the SQLite file in it, even in a PostgreSQL
 /// run (the harness reads the directory's `test-database-url`).
@@ -63,6 +64,96 @@ fn timeless(body: &[u8]) -> String {
     }
 }
 
+/// Mails two of the business's invitations, as the outbox would have (the tests' servers
+/// send no mail): the answered `ORD-0` from a shop, its e-mail sent and its reminder
+/// cancelled; the unused `ORD-UNUSED` from a CSV file, its e-mail failed and its reminder
+/// pending, leased by a worker. And an address unsubscribed, and the business's own mail
+/// settings. On the SQLite file of a stopped server; times from 2026-05-28.
+async fn mail(sql: &Sql, slug: &str) {
+    let business = sql
+        .value("SELECT id FROM businesses WHERE slug = ?1", &[slug.into()])
+        .await
+        .text();
+    let business: Param<'_> = business.as_str().into();
+    let changed = sql
+        .execute(
+            "UPDATE invitations SET source = 'shopify', send_at = 1780003600000,
+                 mail_status = 'sent', email_hash = ?2
+             WHERE business_id = ?1 AND reference = 'ORD-0'",
+            &[business, [1; 32].as_slice().into()],
+        )
+        .await;
+    assert_eq!(changed, 1);
+    let changed = sql
+        .execute(
+            "UPDATE invitations SET source = 'csv', send_at = 1780003600000,
+                 mail_status = 'failed', mail_error = '451 greylisted', email_hash = ?2
+             WHERE business_id = ?1 AND reference = 'ORD-UNUSED'",
+            &[business, [2; 32].as_slice().into()],
+        )
+        .await;
+    assert_eq!(changed, 1);
+    let jobs = sql
+        .execute(
+            "INSERT INTO outbox (id, kind, business_id, invitation_id, state, due_at, attempts,
+                                 leased_until, last_error, created_at, done_at)
+             SELECT j.id, j.kind, i.business_id, i.id, j.state, j.due_at, j.attempts,
+                    j.leased_until, j.last_error, 1780000000000, j.done_at
+             FROM (SELECT '00000000-0000-0000-0000-000000000001' AS id, 'ORD-0' AS reference,
+                          'invitation' AS kind, 'sent' AS state, 1780003600000 AS due_at,
+                          1 AS attempts, NULL AS leased_until, NULL AS last_error,
+                          1780003600000 AS done_at
+                   UNION ALL SELECT '00000000-0000-0000-0000-000000000002', 'ORD-0',
+                          'reminder', 'cancelled', 1780604800000, 0, NULL, 'answered',
+                          1780007200000
+                   UNION ALL SELECT '00000000-0000-0000-0000-000000000003', 'ORD-UNUSED',
+                          'invitation', 'failed', 1780003600000, 5, NULL, '451 greylisted',
+                          1780032400000
+                   UNION ALL SELECT '00000000-0000-0000-0000-000000000004', 'ORD-UNUSED',
+                          'reminder', 'pending', 1780604800000, 1, 1780605100000, NULL,
+                          NULL) j
+             JOIN invitations i ON i.reference = j.reference
+             WHERE i.business_id = ?1",
+            &[business],
+        )
+        .await;
+    assert_eq!(jobs, 4);
+    sql.execute(
+        "INSERT INTO mail_suppressions (business_id, email_hash, created_at)
+         VALUES (?1, ?2, 1780003600000)",
+        &[business, [3; 32].as_slice().into()],
+    )
+    .await;
+    sql.execute(
+        "INSERT INTO mail_settings (business_id, shop_delay_hours, reminder_days)
+         VALUES (?1, 48, 14)",
+        &[business],
+    )
+    .await;
+}
+
+/// The invitations with their mail, the outbox, the unsubscribed addresses and the mail
+/// settings, each table's rows sorted, as both backends read them.
+async fn mail_rows(sql: &Sql) -> Vec<Vec<Vec<Cell>>> {
+    let mut tables = Vec::new();
+    for query in [
+        "SELECT id, business_id, reference, token_hash, relationship, customer_name,
+                customer_email, locale, created_at, expires_at, source, send_at, mail_status,
+                mail_error, email_hash
+         FROM invitations",
+        "SELECT id, kind, business_id, invitation_id, state, due_at, attempts, leased_until,
+                last_error, created_at, done_at
+         FROM outbox",
+        "SELECT business_id, email_hash, created_at FROM mail_suppressions",
+        "SELECT business_id, shop_delay_hours, reminder_days FROM mail_settings",
+    ] {
+        let mut rows = sql.rows(query, &[]).await;
+        rows.sort_by_key(|row| format!("{row:?}"));
+        tables.push(rows);
+    }
+    tables
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_instance_moves_to_postgresql_with_nothing_lost_and_its_log_goes_on() {
     let Ok(admin) = std::env::var(store_postgres::testing::ENV) else {
@@ -70,7 +161,7 @@ async fn an_instance_moves_to_postgresql_with_nothing_lost_and_its_log_goes_on()
         return;
     };
     // An instance on SQLite: a business with a key and a user, reviews (one answered, one
-    // erased, one rating a product), an invitation not yet used.
+    // erased, one rating a product), an invitation not yet used, mail (see `mail`).
     let old = tempfile::tempdir().unwrap();
     let sqlite = on_sqlite(old.path());
     let server = Server::start_with(
@@ -165,6 +256,11 @@ async fn an_instance_moves_to_postgresql_with_nothing_lost_and_its_log_goes_on()
             .terminate(std::time::Duration::from_secs(15))
             .is_some()
     );
+    let source = Sql::sqlite(&old.path().join("passaparola.db"));
+    mail(&source, "bottega-migrata").await;
+    let mail_before = mail_rows(&source).await;
+    let sizes: Vec<usize> = mail_before.iter().map(Vec::len).collect();
+    assert_eq!(sizes, [31, 4, 1, 1]);
 
     // The copy, into a new database.
     let target = store_postgres::testing::scratch_database(&admin)
@@ -174,6 +270,9 @@ async fn an_instance_moves_to_postgresql_with_nothing_lost_and_its_log_goes_on()
     let done = copy(&target);
     assert!(done.status.success(), "{}", stderr(&done));
     assert!(stdout(&done).contains("copied "), "{}", stdout(&done));
+    // The invitations' mail, the outbox, the unsubscribed address and the settings, as they
+    // were (before a server on the copy can move them on).
+    assert_eq!(mail_rows(&Sql::postgres(&target).await).await, mail_before);
 
     // The same instance, served from PostgreSQL with the same keys.
     let new = tempfile::tempdir().unwrap();

@@ -70,11 +70,12 @@ impl Reply {
 }
 
 /// Options of a test server.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Options {
     behind_proxy: bool,
     rate_limits: bool,
     max_connections: Option<usize>,
+    mail: Option<app::mail::MailConfig>,
 }
 
 impl TestApp {
@@ -84,6 +85,7 @@ impl TestApp {
             behind_proxy: false,
             rate_limits: true,
             max_connections: None,
+            mail: None,
         })
         .await
     }
@@ -94,6 +96,7 @@ impl TestApp {
             behind_proxy: false,
             rate_limits: true,
             max_connections: Some(n),
+            mail: None,
         })
         .await
     }
@@ -104,6 +107,7 @@ impl TestApp {
             behind_proxy: true,
             rate_limits: true,
             max_connections: None,
+            mail: None,
         })
         .await
     }
@@ -115,6 +119,25 @@ impl TestApp {
             behind_proxy: false,
             rate_limits: false,
             max_connections: None,
+            mail: None,
+        })
+        .await
+    }
+
+    /// The server sending e-mail through the SMTP server at `smtp_url` (`--smtp-url`),
+    /// from `Trattoria Test <inviti@passaparola.test>`, with a lease of `lease` (the
+    /// shortest `--outbox-lease` allows, so that a crash's resend comes quickly).
+    pub async fn spawn_with_mail(smtp_url: &str, lease: std::time::Duration) -> Self {
+        Self::spawn_with(Options {
+            behind_proxy: false,
+            rate_limits: true,
+            max_connections: None,
+            mail: Some(app::mail::MailConfig {
+                smtp_url: smtp_url.to_owned(),
+                from: "Trattoria Test <inviti@passaparola.test>".to_owned(),
+                dkim: None,
+                lease,
+            }),
         })
         .await
     }
@@ -124,6 +147,7 @@ impl TestApp {
             behind_proxy,
             rate_limits,
             max_connections,
+            mail,
         }: Options,
     ) -> Self {
         let dir = tempfile::tempdir().unwrap();
@@ -143,6 +167,7 @@ impl TestApp {
             log_origin: None,
             demo: false,
             rate_limits,
+            mail,
         };
         let cache = server::cache::PublicCache::default();
         let built = app::build(&config, Arc::new(cache.clone())).await.unwrap();

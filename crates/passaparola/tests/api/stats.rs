@@ -370,6 +370,7 @@ async fn random_history(app: &TestApp, rng: &mut StdRng, now: DateTime<Utc>, see
                 InvitationId::generate(),
                 new,
                 TokenHash::of(&token),
+                None,
                 invited,
             )
             .await
@@ -601,6 +602,7 @@ async fn random_history(app: &TestApp, rng: &mut StdRng, now: DateTime<Utc>, see
             InvitationId::generate(),
             again,
             TokenHash::of("another token"),
+            None,
             now,
         )
         .await

@@ -234,6 +234,14 @@ invitation-created = The invitation is ready: send this link to { $reference }.
 invitation-existing = This reference was already invited: here is the same invitation.
 invitations-latest = Latest invitations
 invitation-status-open = Open until { $date }
+invitations-no-mail = This instance sends no e-mail (its operator has not configured an SMTP server): send each invitation's link yourself.
+invitation-mail-none = E-mail: none
+invitation-mail-scheduled = E-mail: on its way { $date }
+invitation-mail-sent = E-mail: sent
+invitation-mail-reminded = E-mail: sent, and reminded once
+invitation-mail-failed = E-mail: failed
+invitation-mail-undeliverable = E-mail: the address refuses mail
+invitation-mail-unsubscribed = E-mail: the address asked for no more mail from you
 invitation-status-used = Review written on { $date }
 invitation-status-expired = Expired on { $date }
 invitation-link = Link
@@ -362,3 +370,10 @@ badge-value = { $score } ★ · { $count ->
    *[other] { $count } reviews
 }
 feed-title = Reviews of { $name }
+
+## Unsubscribe (/u/{token})
+unsubscribe-title = Stop invitations by e-mail
+unsubscribe-body = { $business } will send no more invitations or reminders to this address through Passaparola. Reviews already written stay as they are.
+unsubscribe-button = Stop all e-mail from this business
+unsubscribe-done-title = You will receive no more e-mail
+unsubscribe-done-body = { $business } will send nothing more to this address through Passaparola, whoever asks: the address is kept only as a one-way code, so that it is recognised.

@@ -234,6 +234,14 @@ invitation-created = Invito pronto: manda questo link a { $reference }.
 invitation-existing = Questo riferimento era già stato invitato: ecco lo stesso invito.
 invitations-latest = Ultimi inviti
 invitation-status-open = Aperto fino al { $date }
+invitations-no-mail = Questa istanza non invia e-mail (chi la gestisce non ha configurato un server SMTP): manda tu il link di ogni invito.
+invitation-mail-none = E-mail: nessuna
+invitation-mail-scheduled = E-mail: in partenza il { $date }
+invitation-mail-sent = E-mail: inviata
+invitation-mail-reminded = E-mail: inviata, con un promemoria
+invitation-mail-failed = E-mail: non riuscita
+invitation-mail-undeliverable = E-mail: l'indirizzo rifiuta la posta
+invitation-mail-unsubscribed = E-mail: l'indirizzo ha chiesto di non ricevere più nulla da te
 invitation-status-used = Recensione scritta il { $date }
 invitation-status-expired = Scaduto il { $date }
 invitation-link = Link
@@ -362,3 +370,10 @@ badge-value = { $score } ★ · { $count ->
    *[other] { $count } recensioni
 }
 feed-title = Recensioni di { $name }
+
+## Disiscrizione (/u/{token})
+unsubscribe-title = Niente più inviti per e-mail
+unsubscribe-body = { $business } non invierà più inviti né promemoria a questo indirizzo tramite Passaparola. Le recensioni già scritte restano come sono.
+unsubscribe-button = Blocca tutte le e-mail di questa attività
+unsubscribe-done-title = Non riceverai più e-mail
+unsubscribe-done-body = { $business } non invierà più nulla a questo indirizzo tramite Passaparola, chiunque lo chieda: l'indirizzo resta solo come codice non reversibile, per poterlo riconoscere.

@@ -40,6 +40,9 @@ pub struct CreateInvitation {
     #[serde(default, deserialize_with = "whole::optional")]
     #[schema(minimum = 1, maximum = 365)]
     pub expires_in_days: Option<i64>,
+    /// When to e-mail the invitation (to `customer_email`, if this instance sends e-mail),
+    /// from today until it expires; at once by default.
+    pub send_at: Option<chrono::DateTime<Utc>>,
 }
 
 /// A product the invitee may rate.
@@ -85,6 +88,7 @@ pub async fn create(
                 .collect(),
             locale: input.locale.as_deref(),
             expires_in_days: input.expires_in_days,
+            send_at: input.send_at,
         },
         now,
     )?;
@@ -102,6 +106,9 @@ pub async fn create(
         products: views::products(inv.products),
         created_at: inv.created_at,
         used_at: inv.used_at,
+        source: inv.source.as_str(),
+        send_at: inv.send_at,
+        mail: inv.mail.as_str(),
     };
     let status = if write.created {
         StatusCode::CREATED

@@ -5,6 +5,7 @@ pub mod businesses;
 pub mod health;
 pub mod invitations;
 pub mod log;
+pub mod mail_settings;
 pub mod reviews;
 pub mod schema;
 pub mod stats;
@@ -85,6 +86,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(health::ready))
         .routes(routes!(invitations::create))
         .routes(routes!(invitations::show))
+        .routes(routes!(mail_settings::show, mail_settings::update))
         .routes(routes!(reviews::submit))
         .routes(routes!(reviews::show, reviews::edit, reviews::withdraw))
         .routes(routes!(reviews::history))

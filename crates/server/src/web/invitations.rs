@@ -22,6 +22,8 @@ pub struct InvitationRow {
     pub reference: String,
     pub relationship: String,
     pub status: String,
+    /// Where its e-mail stands, with the failure if any.
+    pub mail: String,
     pub link: String,
 }
 
@@ -36,6 +38,8 @@ struct InvitationsPage {
     error: Option<String>,
     fields: Vec<Field>,
     rows: Vec<InvitationRow>,
+    /// Whether this instance sends e-mail (`--smtp-url`).
+    mail_configured: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -90,6 +94,7 @@ async fn invitations_page(
                     &tr.date(i.expires_at.date_naive()),
                 ),
             },
+            mail: mail_status(&tr, &i),
             relationship: tr.relationship(i.relationship),
             reference: i.reference,
         })
@@ -174,6 +179,7 @@ async fn invitations_page(
         error: (!errors.is_empty()).then(|| tr.t("form-errors")),
         fields,
         rows,
+        mail_configured: state.mail.is_some(),
         tr,
     };
     private_page(status, &page)
@@ -223,7 +229,10 @@ pub async fn invite(
         now,
     );
     let invitation = match parsed {
-        Ok(invitation) => invitation,
+        Ok(invitation) => domain::invitation::NewInvitation {
+            source: domain::invitation::InvitationSource::Page,
+            ..invitation
+        },
         Err(errors) => {
             let by_field = first_codes(errors);
             return invitations_page(&state, tr, &s, &typed, &by_field, None).await;
@@ -247,4 +256,26 @@ pub async fn invite(
         Some((said, link)),
     )
     .await
+}
+
+/// An invitation's e-mail, as its row says it.
+fn mail_status(tr: &Tr, i: &store::Invitation) -> String {
+    use store::MailStatus::*;
+    let date = |at: chrono::DateTime<Utc>| tr.date(at.date_naive());
+    let said = match i.mail {
+        None => return tr.t("invitation-mail-none"),
+        Scheduled => match i.send_at {
+            Some(at) => tr.with("invitation-mail-scheduled", "date", &date(at)),
+            Option::None => tr.t("invitation-mail-none"),
+        },
+        Sent => tr.t("invitation-mail-sent"),
+        Reminded => tr.t("invitation-mail-reminded"),
+        Failed => tr.t("invitation-mail-failed"),
+        Undeliverable => tr.t("invitation-mail-undeliverable"),
+        Unsubscribed => tr.t("invitation-mail-unsubscribed"),
+    };
+    match &i.mail_error {
+        Some(why) if matches!(i.mail, Failed | Undeliverable) => format!("{said} ({why})"),
+        _ => said,
+    }
 }

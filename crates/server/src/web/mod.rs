@@ -19,6 +19,7 @@ pub mod pages;
 mod parts;
 pub mod redirect;
 pub mod session;
+mod unsubscribe;
 pub mod users;
 
 use askama::Template;
@@ -235,6 +236,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/keys/{id}/revoke", axum::routing::post(keys::revoke_key))
         .route("/users", get(users::users))
         .route("/users/{id}/{action}", axum::routing::post(users::act))
+        .route(
+            "/u/{token}",
+            get(unsubscribe::show).post(unsubscribe::confirm),
+        )
         .route(assets::STYLE_PATH.as_str(), get(assets::style))
         .route(assets::INBOX_JS_PATH.as_str(), get(assets::inbox_js))
         .route("/favicon.svg", get(assets::favicon))

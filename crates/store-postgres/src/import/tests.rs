@@ -3,11 +3,14 @@
 use std::sync::Mutex;
 
 use chrono::Utc;
-use domain::ids::{BusinessId, ReviewId};
-use domain::invitation::Relationship;
+use domain::ids::{BusinessId, InvitationId, ReviewId};
+use domain::invitation::{InvitationSource, Relationship};
 use domain::secret::TokenHash;
 use store::contract::{invite, submit};
-use store::{Businesses, Figures, Log, Reviews};
+use store::{
+    Businesses, Figures, Invitations, Job, JobKind, JobState, Log, MailSettings, MailStatus,
+    Outbox, Reviews,
+};
 use uuid::Uuid;
 
 use super::*;
@@ -15,6 +18,8 @@ use crate::PostgresStore;
 
 /// 2026-05-28, in milliseconds.
 const MS: i64 = 1_780_000_000_000;
+/// An hour, in milliseconds.
+const HOUR: i64 = 3_600_000;
 
 /// A fresh, migrated database in the test cluster, if there is one, opened with the
 /// URL's `options` (say, `?pool_size=1`).
@@ -80,11 +85,15 @@ fn chunk(table: Table, rows: Vec<Vec<Value>>) -> Rows {
     Rows { table, rows }
 }
 
-/// A small instance: two businesses, a review of the first with its event, its
-/// all-time figures and the log that holds the event.
+/// A small instance: two businesses, a mailed invitation of the first with its two outbox
+/// jobs, an address unsubscribed from it and its mail settings, a review of it with its
+/// event, its all-time figures and the log that holds the event.
 struct Instance {
     business: Uuid,
     other: Uuid,
+    invitation: Uuid,
+    /// The invitation's e-mail and its reminder.
+    jobs: [Uuid; 2],
     review: Uuid,
     seq: i64,
     event_seq: i64,
@@ -95,6 +104,8 @@ impl Instance {
         Self {
             business: Uuid::now_v7(),
             other: Uuid::now_v7(),
+            invitation: Uuid::now_v7(),
+            jobs: [Uuid::now_v7(), Uuid::now_v7()],
             review: Uuid::now_v7(),
             seq,
             event_seq,
@@ -177,6 +188,69 @@ impl Instance {
                 ]],
             ),
             chunk(
+                Table::Invitations,
+                vec![vec![
+                    id(self.invitation),
+                    id(self.business),
+                    text("ORD-1"),
+                    Value::Bytes(TokenHash::of("ORD-1").as_bytes().to_vec()),
+                    text("customer"),
+                    text("Maria Rossi"),
+                    text("maria@example.it"),
+                    text("it"),
+                    Value::Int(MS),
+                    Value::Int(MS + 30 * 24 * HOUR),
+                    text("shopify"),
+                    Value::Int(MS + HOUR),
+                    text("failed"),
+                    text("451 try later"),
+                    Value::Bytes(vec![7; 32]),
+                ]],
+            ),
+            chunk(
+                Table::Outbox,
+                vec![
+                    vec![
+                        id(self.jobs[0]),
+                        text("invitation"),
+                        id(self.business),
+                        id(self.invitation),
+                        text("failed"),
+                        Value::Int(MS + HOUR),
+                        Value::Int(5),
+                        Value::Null,
+                        text("451 try later"),
+                        Value::Int(MS),
+                        Value::Int(MS + 3 * HOUR),
+                    ],
+                    vec![
+                        id(self.jobs[1]),
+                        text("reminder"),
+                        id(self.business),
+                        id(self.invitation),
+                        text("pending"),
+                        Value::Int(MS + 7 * 24 * HOUR),
+                        Value::Int(1),
+                        Value::Int(MS + 7 * 24 * HOUR + HOUR / 12),
+                        Value::Null,
+                        Value::Int(MS),
+                        Value::Null,
+                    ],
+                ],
+            ),
+            chunk(
+                Table::MailSuppressions,
+                vec![vec![
+                    id(self.business),
+                    Value::Bytes(vec![8; 32]),
+                    Value::Int(MS + 2 * HOUR),
+                ]],
+            ),
+            chunk(
+                Table::MailSettings,
+                vec![vec![id(self.business), Value::Int(24), Value::Null]],
+            ),
+            chunk(
                 Table::Reviews,
                 vec![self.review(self.seq, self.review, Value::Int(1))],
             ),
@@ -242,7 +316,7 @@ async fn an_instance_reads_back_and_a_second_copy_is_refused() {
         .map(|c| (c.table, c.rows.len() as u64))
         .collect();
     let (result, heard) = import(&store, rows).await;
-    assert_eq!(result.unwrap(), 9);
+    assert_eq!(result.unwrap(), 14);
     assert_eq!(heard, expected);
 
     let bottega = store.business_by_slug("bottega").await.unwrap().unwrap();
@@ -280,6 +354,87 @@ async fn an_instance_reads_back_and_a_second_copy_is_refused() {
     assert_eq!(
         store.log_checkpoint().await.unwrap(),
         Some(b"signed checkpoint".to_vec())
+    );
+
+    // The invitation's mail, its jobs, the unsubscribed address, the settings.
+    let invitation = store
+        .invitation_by_id(InvitationId(instance.invitation))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(invitation.business_id, bottega.id);
+    assert_eq!(invitation.source, InvitationSource::Shopify);
+    assert_eq!(
+        invitation.send_at.map(|t| t.timestamp_millis()),
+        Some(MS + HOUR)
+    );
+    assert_eq!(invitation.mail, MailStatus::Failed);
+    assert_eq!(invitation.mail_error.as_deref(), Some("451 try later"));
+    let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).unwrap();
+    let mut jobs = store.jobs(None, Some(bottega.id), 10).await.unwrap();
+    jobs.sort_by_key(|j| j.id);
+    let invitation_id = Some(InvitationId(instance.invitation));
+    assert_eq!(
+        jobs,
+        [
+            Job {
+                id: instance.jobs[0],
+                kind: JobKind::Invitation,
+                business_id: bottega.id,
+                invitation_id,
+                state: JobState::Failed,
+                due_at: at(MS + HOUR),
+                attempts: 5,
+                last_error: Some("451 try later".into()),
+                created_at: at(MS),
+                done_at: Some(at(MS + 3 * HOUR)),
+            },
+            Job {
+                id: instance.jobs[1],
+                kind: JobKind::Reminder,
+                business_id: bottega.id,
+                invitation_id,
+                state: JobState::Pending,
+                due_at: at(MS + 7 * 24 * HOUR),
+                attempts: 1,
+                last_error: None,
+                created_at: at(MS),
+                done_at: None,
+            },
+        ]
+    );
+    let client = store.pool.get().await.unwrap();
+    let email_hash: Vec<u8> = client
+        .query_one(
+            "SELECT email_hash FROM invitations WHERE id = $1",
+            &[&instance.invitation],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(email_hash, [7; 32]);
+    let leased_until: Option<i64> = client
+        .query_one(
+            "SELECT leased_until FROM outbox WHERE id = $1",
+            &[&instance.jobs[1]],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(leased_until, Some(MS + 7 * 24 * HOUR + HOUR / 12));
+    drop(client);
+    assert!(store.is_suppressed(bottega.id, [8; 32]).await.unwrap());
+    assert!(!store.is_suppressed(bottega.id, [7; 32]).await.unwrap());
+    assert_eq!(
+        store.mail_settings(bottega.id).await.unwrap(),
+        MailSettings {
+            shop_delay_hours: 24,
+            reminder_days: None,
+        }
+    );
+    assert_eq!(
+        store.mail_settings(forno.id).await.unwrap(),
+        MailSettings::default()
     );
 
     let before = counts(&store).await;
@@ -328,6 +483,13 @@ async fn a_bad_value_is_refused_and_leaves_the_database_empty() {
     short[0].rows[0].pop();
     let mut huge_rating = instance.review(2, Uuid::now_v7(), Value::Int(1));
     huge_rating[7] = Value::Int(1 << 40);
+    let mut huge_delay = instance.rows();
+    for c in huge_delay
+        .iter_mut()
+        .filter(|c| c.table == Table::MailSettings)
+    {
+        c.rows[0][1] = Value::Int(1 << 40);
+    }
     let mut backwards = instance.rows();
     backwards.swap(1, 2);
     let cases: Vec<(Vec<Rows>, &[&str])> = vec![
@@ -345,6 +507,14 @@ async fn a_bad_value_is_refused_and_leaves_the_database_empty() {
         (
             with_review(huge_rating),
             &["row 2 of reviews", "column rating", "1099511627776"],
+        ),
+        (
+            huge_delay,
+            &[
+                "row 1 of mail_settings",
+                "column shop_delay_hours",
+                "1099511627776",
+            ],
         ),
         (backwards, &["businesses", "after"]),
     ];
@@ -368,7 +538,7 @@ async fn a_bad_value_is_refused_and_leaves_the_database_empty() {
 
     // And the copy can simply run again.
     let (result, _) = import(&store, instance.rows()).await;
-    assert_eq!(result.unwrap(), 9);
+    assert_eq!(result.unwrap(), 14);
 }
 
 /// A review written after the copy is numbered after the imported ones, as is its

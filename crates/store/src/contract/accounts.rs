@@ -136,12 +136,26 @@ pub async fn invitations_are_idempotent_per_reference(open: Open) {
         .unwrap()
     };
     let first = store
-        .create_invitation(b, InvitationId::generate(), new(), TokenHash::of("t1"), now)
+        .create_invitation(
+            b,
+            InvitationId::generate(),
+            new(),
+            TokenHash::of("t1"),
+            None,
+            now,
+        )
         .await
         .unwrap();
     assert!(first.created);
     let again = store
-        .create_invitation(b, InvitationId::generate(), new(), TokenHash::of("t2"), now)
+        .create_invitation(
+            b,
+            InvitationId::generate(),
+            new(),
+            TokenHash::of("t2"),
+            None,
+            now,
+        )
         .await
         .unwrap();
     assert!(!again.created, "the same reference is the same invitation");
@@ -153,6 +167,7 @@ pub async fn invitations_are_idempotent_per_reference(open: Open) {
             InvitationId::generate(),
             new(),
             TokenHash::of("t3"),
+            None,
             now,
         )
         .await

@@ -153,7 +153,7 @@ pub async fn invite(
     )
     .unwrap();
     store
-        .create_invitation(business, InvitationId::generate(), new, token, at)
+        .create_invitation(business, InvitationId::generate(), new, token, None, at)
         .await
         .unwrap();
     token

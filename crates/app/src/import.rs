@@ -1,1 +1,0 @@
-//! Invitations from a CSV file.
