@@ -27,11 +27,33 @@ pub async fn invite(
     invitation: NewInvitation,
     now: DateTime<Utc>,
 ) -> Result<Invited, StoreError> {
+    create(app, business, invitation, true, now).await
+}
+
+/// The same, sending no e-mail whatever the invitation holds: for a link the customer
+/// opened, who is already at the form.
+pub async fn invite_without_mail(
+    app: &App,
+    business: BusinessId,
+    invitation: NewInvitation,
+    now: DateTime<Utc>,
+) -> Result<Invited, StoreError> {
+    create(app, business, invitation, false, now).await
+}
+
+async fn create(
+    app: &App,
+    business: BusinessId,
+    invitation: NewInvitation,
+    mailed: bool,
+    now: DateTime<Utc>,
+) -> Result<Invited, StoreError> {
     let app = app.clone();
     tokio::spawn(async move {
         let id = InvitationId::generate();
         let token = app.instance_key.invitation_token(id);
         let mail = match (&app.mail, &invitation.customer_email) {
+            (Some(_), Some(_)) if !mailed => None,
             (Some(_), Some(email)) => {
                 Some(schedule(&app, business, &invitation, email, now).await?)
             }

@@ -187,6 +187,67 @@ pub fn verify(
     })
 }
 
+/// Why a signed link opens nothing.
+#[derive(Debug)]
+pub enum Refused {
+    /// Not signed with the business's current secret (or the business has none): `403`.
+    Forbidden,
+    /// Signed, but past its `exp`: `410`.
+    Expired,
+    /// A required parameter is missing: `400`.
+    Missing(&'static str),
+    /// Signed, but not an invitation (a reference too long, an unknown relationship): `400`.
+    Invalid(domain::ValidationErrors),
+    Store(store::StoreError),
+}
+
+impl From<store::StoreError> for Refused {
+    fn from(e: store::StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+/// The first visit of a link the business signed: checks it against the business's current
+/// link secret, then creates its invitation (or finds the one its reference already has),
+/// expiring with the link (1 to 365 days). No e-mail is sent: whoever opened the link is
+/// already here. The caller continues to the review form exactly as `/r/{token}` does.
+pub async fn open(
+    app: &crate::App,
+    business: domain::ids::BusinessId,
+    slug: &str,
+    query: &LinkQuery,
+    now: DateTime<Utc>,
+) -> Result<crate::invitations::Invited, Refused> {
+    use domain::invitation::{InvitationInput, InvitationSource, NewInvitation};
+    let Some(generation) = app.store.link_generation(business).await? else {
+        return Err(Refused::Forbidden);
+    };
+    let secret = app.instance_key.link_secret(business, generation);
+    let link = verify(&secret, slug, query, now).map_err(|e| match e {
+        LinkError::Missing(field) => Refused::Missing(field),
+        LinkError::BadSignature => Refused::Forbidden,
+        LinkError::Expired => Refused::Expired,
+    })?;
+    let days = ((link.expires_at - now).num_seconds() + 86_399) / 86_400;
+    let days = days.clamp(1, 365);
+    let invitation = NewInvitation::parse(
+        InvitationInput {
+            reference: &link.reference,
+            relationship: Some(&link.relationship),
+            customer_email: link.email.as_deref(),
+            expires_in_days: Some(days),
+            ..Default::default()
+        },
+        now,
+    )
+    .map_err(Refused::Invalid)?;
+    let invitation = NewInvitation {
+        source: InvitationSource::Link,
+        ..invitation
+    };
+    Ok(crate::invitations::invite_without_mail(app, business, invitation, now).await?)
+}
+
 /// A new link secret: `pls_` and 32 random bytes in unpadded base64url (256 bits). Shown
 /// once; the HMAC key is the whole string's UTF-8 bytes, prefix included.
 pub fn new_secret() -> String {

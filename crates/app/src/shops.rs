@@ -26,12 +26,131 @@ pub fn signature_valid(secret: &[u8], body: &[u8], header: &str) -> bool {
     mac.verify_slice(&signature).is_ok()
 }
 
+/// The signature a shop sends with `body`: what [`signature_valid`] accepts.
+pub fn sign(secret: &[u8], body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    mac.update(body);
+    STANDARD.encode(mac.finalize().into_bytes())
+}
+
 /// A new webhook secret for a shop connection: 256 random bits, base64url without padding
 /// (43 characters), to paste into the shop's webhook settings.
 pub fn new_secret() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What a verified delivery did.
+#[derive(Debug)]
+pub enum Received {
+    /// An invitation for the order: new (`created`), or the one the reference already had.
+    Invited(Box<crate::invitations::Invited>),
+    /// This delivery was handled before (the shop sent it again).
+    Duplicate,
+    /// The shop checking the address.
+    Ping,
+    /// Not an order to invite for.
+    Ignored(&'static str),
+}
+
+/// Handles a delivery whose signature was verified: a fulfilled or completed order becomes
+/// one invitation (idempotent on its reference), mailed after the business's shop delay.
+/// Deduplicated on the shop's delivery id. Nothing from a shop ever creates a review.
+pub async fn receive(
+    app: &crate::App,
+    business: domain::ids::BusinessId,
+    kind: domain::shop::ShopKind,
+    delivery_id: Option<&str>,
+    delivery: domain::shop::Delivery,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Received, store::StoreError> {
+    use domain::shop::Delivery;
+    // Ids longer than any platform's are not ids: not stored, not deduplicated on.
+    let delivery_id = delivery_id.filter(|d| !d.is_empty() && d.len() <= 200);
+    if let Some(id) = delivery_id
+        && app.store.delivery_seen(business, kind, id).await?
+    {
+        return Ok(Received::Duplicate);
+    }
+    let received = match delivery {
+        Delivery::Ping => Received::Ping,
+        Delivery::Ignored(why) => Received::Ignored(why),
+        Delivery::Order(order) => {
+            let settings = app.store.mail_settings(business).await?;
+            let send_at = now + chrono::Duration::hours(i64::from(settings.shop_delay_hours));
+            let invitation =
+                order_invitation(&order, kind, send_at, now).map_err(store::StoreError::Invalid)?;
+            Received::Invited(Box::new(
+                crate::invitations::invite(app, business, invitation, now).await?,
+            ))
+        }
+    };
+    // Recorded after the work: a delivery whose handling failed is handled again when the
+    // shop retries it (the invitation is idempotent on the reference anyway).
+    if let Some(id) = delivery_id {
+        app.store.record_delivery(business, kind, id, now).await?;
+    }
+    Ok(received)
+}
+
+/// The invitation an order asks for. What the shop sends is trimmed to what an invitation
+/// holds (a reference of 100 characters, products' SKUs of 64 and names of 200, at most 50
+/// products); an address that is not valid is dropped (the invitation is still made, its
+/// link shown on the invitations page); the buyer's language picks Italian or English.
+pub fn order_invitation(
+    order: &domain::shop::ShopOrder,
+    kind: domain::shop::ShopKind,
+    send_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<domain::invitation::NewInvitation, domain::ValidationErrors> {
+    use domain::invitation::{Email, InvitationInput, InvitationSource, NewInvitation};
+    let cut = |s: &str, n: usize| -> String { s.trim().chars().take(n).collect() };
+    let reference = cut(&order.reference, 100);
+    let email = order
+        .email
+        .as_deref()
+        .filter(|e| Email::parse(e).is_ok())
+        .map(str::to_owned);
+    let name = order
+        .customer_name
+        .as_deref()
+        .map(|n| cut(n, 120))
+        .filter(|n| !n.is_empty());
+    let locale = match order.locale.as_deref().map(str::to_ascii_lowercase) {
+        Some(l) if l.starts_with("en") => "en",
+        _ => "it",
+    };
+    let products: Vec<(String, String)> = order
+        .products
+        .iter()
+        .map(|p| (cut(&p.sku, 64), cut(&p.title, 200)))
+        .filter(|(sku, name)| !sku.is_empty() && !name.is_empty() && sku != "." && sku != "..")
+        .take(domain::invitation::MAX_PRODUCTS)
+        .collect();
+    let invitation = NewInvitation::parse(
+        InvitationInput {
+            reference: &reference,
+            customer_name: name.as_deref(),
+            customer_email: email.as_deref(),
+            products: products
+                .iter()
+                .map(|(s, n)| (s.as_str(), n.as_str()))
+                .collect(),
+            locale: Some(locale),
+            send_at: Some(send_at),
+            ..Default::default()
+        },
+        now,
+    )?;
+    Ok(NewInvitation {
+        source: match kind {
+            domain::shop::ShopKind::Shopify => InvitationSource::Shopify,
+            domain::shop::ShopKind::WooCommerce => InvitationSource::Woocommerce,
+        },
+        ..invitation
+    })
 }
 
 #[cfg(test)]

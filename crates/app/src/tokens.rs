@@ -172,6 +172,19 @@ impl InstanceKey {
         mac.finalize().into_bytes().into()
     }
 
+    /// A business's link secret of `generation` (`docs/invitation-links.md`): derived, so
+    /// stored nowhere; a new generation invalidates every link signed with the old one.
+    pub fn link_secret(&self, business: domain::ids::BusinessId, generation: u32) -> String {
+        let mut data = business.0.as_bytes().to_vec();
+        data.extend_from_slice(&generation.to_be_bytes());
+        let mac = self.mac(b"passaparola link secret v1\0", &data);
+        format!(
+            "{}{}",
+            crate::links::SECRET_PREFIX,
+            URL_SAFE_NO_PAD.encode(mac)
+        )
+    }
+
     /// What an e-mail address is stored as where only a match is needed (an unsubscribe):
     /// a keyed hash of the trimmed, lower-cased address, which no one without the instance
     /// key can test guesses against.

@@ -9,6 +9,7 @@ pub mod cache;
 pub mod embed;
 pub mod error;
 pub mod extract;
+pub mod hooks;
 mod limits;
 pub mod listing;
 pub mod metrics;
@@ -115,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         limits::api_writes,
     ));
     api.merge(web::router(&state))
+        .merge(hooks::router(&state))
         .route("/api/openapi.json", axum::routing::get(api::openapi_json))
         // The tile route takes the rest of the path, which utoipa's paths cannot express.
         .route("/log/tile/{*path}", axum::routing::get(api::log::tile))

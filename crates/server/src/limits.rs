@@ -23,11 +23,16 @@ fn action(method: &Method, route: &str) -> Option<Action> {
         *method,
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
-    if !write {
+    // A signed link's first visit creates its invitation: a write, though a GET.
+    if !write && route != "/i/{slug}" {
         return None;
     }
     Some(match route {
-        "/api/v1/invitations" | "/invitations" => Invitation,
+        "/api/v1/invitations"
+        | "/invitations"
+        | "/hooks/shopify/{slug}"
+        | "/hooks/woocommerce/{slug}"
+        | "/i/{slug}" => Invitation,
         "/api/v1/mail-settings" => Account,
         "/api/v1/reviews" | "/r/{token}" | crate::web::form::FORM_PATH => Submission,
         "/api/v1/reviews/{id}"

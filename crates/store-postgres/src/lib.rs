@@ -241,8 +241,9 @@ macro_rules! client {
     };
 }
 
-// After the macros above, which it uses.
+// After the macros above, which they use.
 mod outbox;
+mod shops;
 
 #[async_trait]
 impl store::Businesses for PostgresStore {

@@ -12,6 +12,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0002_outbox",
         include_str!("../migrations/0002_outbox.sql"),
     ),
+    (
+        3,
+        "0003_shops",
+        include_str!("../migrations/0003_shops.sql"),
+    ),
 ];
 
 /// The advisory lock key that serialises migrations ("pp-migr" in ASCII).

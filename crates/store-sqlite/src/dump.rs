@@ -116,12 +116,15 @@ fn order(table: Table) -> &'static str {
         | Table::Invitations
         | Table::Outbox
         | Table::MailSettings
+        | Table::LinkSecrets
         | Table::Users
         | Table::DisabledUsers
         | Table::Sessions => "rowid",
         Table::ApiKeys => "hash",
         Table::InvitationProducts => "invitation_id, position",
         Table::MailSuppressions => "business_id, email_hash",
+        Table::ShopConnections => "business_id, kind",
+        Table::ShopDeliveries => "business_id, kind, delivery_id",
         Table::Products => "business_id, sku",
         Table::Reviews | Table::ReviewEvents => "seq",
         Table::Replies | Table::FollowUps | Table::ReplyDelays => "review_id",

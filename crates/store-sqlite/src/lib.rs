@@ -13,6 +13,7 @@ mod log_cache;
 mod migrations;
 mod outbox;
 mod reviews;
+mod shops;
 mod stats;
 mod users;
 mod write;

@@ -50,6 +50,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0013_sessions_by_expiry.sql"),
     ),
     ("0014_outbox", include_str!("../migrations/0014_outbox.sql")),
+    ("0015_shops", include_str!("../migrations/0015_shops.sql")),
 ];
 
 /// The Rust steps, by migration name.

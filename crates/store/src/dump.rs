@@ -34,6 +34,9 @@ pub enum Table {
     Outbox,
     MailSuppressions,
     MailSettings,
+    ShopConnections,
+    ShopDeliveries,
+    LinkSecrets,
     Products,
     Reviews,
     Replies,
@@ -52,7 +55,7 @@ pub enum Table {
 }
 
 /// Every table, in an order in which each row's references come before it.
-pub const TABLES: [Table; 22] = [
+pub const TABLES: [Table; 25] = [
     Table::Businesses,
     Table::ApiKeys,
     Table::Invitations,
@@ -60,6 +63,9 @@ pub const TABLES: [Table; 22] = [
     Table::Outbox,
     Table::MailSuppressions,
     Table::MailSettings,
+    Table::ShopConnections,
+    Table::ShopDeliveries,
+    Table::LinkSecrets,
     Table::Products,
     Table::Reviews,
     Table::Replies,
@@ -88,6 +94,9 @@ impl Table {
             Self::Outbox => "outbox",
             Self::MailSuppressions => "mail_suppressions",
             Self::MailSettings => "mail_settings",
+            Self::ShopConnections => "shop_connections",
+            Self::ShopDeliveries => "shop_deliveries",
+            Self::LinkSecrets => "link_secrets",
             Self::Products => "products",
             Self::Reviews => "reviews",
             Self::Replies => "replies",
@@ -147,6 +156,9 @@ impl Table {
             ],
             Self::MailSuppressions => &["business_id", "email_hash", "created_at"],
             Self::MailSettings => &["business_id", "shop_delay_hours", "reminder_days"],
+            Self::ShopConnections => &["business_id", "kind", "secret", "created_at"],
+            Self::ShopDeliveries => &["business_id", "kind", "delivery_id", "received_at"],
+            Self::LinkSecrets => &["business_id", "generation", "created_at"],
             Self::Products => &["business_id", "sku", "name"],
             Self::Reviews => &[
                 "seq",

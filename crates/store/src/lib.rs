@@ -12,6 +12,7 @@ pub mod dump;
 pub mod model;
 pub mod outbox;
 mod published;
+pub mod shops;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -26,6 +27,7 @@ use domain::summary::Summary;
 pub use domain::plan::Eraser;
 pub use model::*;
 pub use outbox::{Job, JobKind, JobOutcome, JobState, MailSettings, MailStatus, NewMail, Outbox};
+pub use shops::Shops;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -161,6 +163,7 @@ pub trait Store:
     + Changes
     + Health
     + Outbox
+    + Shops
     + std::fmt::Debug
     + 'static
 {
@@ -176,6 +179,7 @@ impl<T> Store for T where
         + Changes
         + Health
         + Outbox
+        + Shops
         + std::fmt::Debug
         + 'static
 {

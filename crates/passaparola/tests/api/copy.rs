@@ -130,10 +130,30 @@ async fn mail(sql: &Sql, slug: &str) {
         &[business],
     )
     .await;
+    // Its shop, one delivery of it, and its link secret's generation.
+    sql.execute(
+        "INSERT INTO shop_connections (business_id, kind, secret, created_at)
+         VALUES (?1, 'shopify', 'shpss_0123456789abcdef', 1780000000000)",
+        &[business],
+    )
+    .await;
+    sql.execute(
+        "INSERT INTO shop_deliveries (business_id, kind, delivery_id, received_at)
+         VALUES (?1, 'shopify', 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043', 1780003600000)",
+        &[business],
+    )
+    .await;
+    sql.execute(
+        "INSERT INTO link_secrets (business_id, generation, created_at)
+         VALUES (?1, 3, 1780000000000)",
+        &[business],
+    )
+    .await;
 }
 
-/// The invitations with their mail, the outbox, the unsubscribed addresses and the mail
-/// settings, each table's rows sorted, as both backends read them.
+/// The invitations with their mail, the outbox, the unsubscribed addresses, the mail
+/// settings, the shops, their deliveries and the link secrets' generations, each table's
+/// rows sorted, as both backends read them.
 async fn mail_rows(sql: &Sql) -> Vec<Vec<Vec<Cell>>> {
     let mut tables = Vec::new();
     for query in [
@@ -146,6 +166,9 @@ async fn mail_rows(sql: &Sql) -> Vec<Vec<Vec<Cell>>> {
          FROM outbox",
         "SELECT business_id, email_hash, created_at FROM mail_suppressions",
         "SELECT business_id, shop_delay_hours, reminder_days FROM mail_settings",
+        "SELECT business_id, kind, secret, created_at FROM shop_connections",
+        "SELECT business_id, kind, delivery_id, received_at FROM shop_deliveries",
+        "SELECT business_id, generation, created_at FROM link_secrets",
     ] {
         let mut rows = sql.rows(query, &[]).await;
         rows.sort_by_key(|row| format!("{row:?}"));
@@ -260,7 +283,7 @@ async fn an_instance_moves_to_postgresql_with_nothing_lost_and_its_log_goes_on()
     mail(&source, "bottega-migrata").await;
     let mail_before = mail_rows(&source).await;
     let sizes: Vec<usize> = mail_before.iter().map(Vec::len).collect();
-    assert_eq!(sizes, [31, 4, 1, 1]);
+    assert_eq!(sizes, [31, 4, 1, 1, 1, 1, 1]);
 
     // The copy, into a new database.
     let target = store_postgres::testing::scratch_database(&admin)

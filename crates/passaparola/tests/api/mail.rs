@@ -36,7 +36,7 @@ async fn mail_status(app: &TestApp, id: &str) -> (String, Option<String>) {
     let sql = app.sql().await;
     let row = sql
         .rows(
-            "SELECT mail_status, mail_error FROM invitations WHERE id = ?1",
+            "SELECT mail_status, mail_error FROM invitations WHERE id = $1",
             &[id.into()],
         )
         .await;
@@ -267,7 +267,7 @@ async fn a_refused_address_is_undeliverable_and_a_busy_one_is_tried_again() {
     // Its reminder goes nowhere either.
     assert_eq!(
         sql.count(
-            "SELECT count(*) FROM outbox WHERE invitation_id = ?1 AND state = 'pending'",
+            "SELECT count(*) FROM outbox WHERE invitation_id = $1 AND state = 'pending'",
             &[refused_id.into()]
         )
         .await,
@@ -280,7 +280,7 @@ async fn a_refused_address_is_undeliverable_and_a_busy_one_is_tried_again() {
         let rows = sql
             .rows(
                 "SELECT attempts, last_error, state FROM outbox
-                 WHERE invitation_id = ?1 AND kind = 'invitation'",
+                 WHERE invitation_id = $1 AND kind = 'invitation'",
                 &[busy_id.into()],
             )
             .await;
@@ -407,7 +407,7 @@ async fn a_business_chooses_its_reminder_and_its_shop_delay() {
     let sql = app.sql().await;
     assert_eq!(
         sql.count(
-            "SELECT count(*) FROM outbox WHERE invitation_id = ?1",
+            "SELECT count(*) FROM outbox WHERE invitation_id = $1",
             &[created["id"].as_str().unwrap().into()]
         )
         .await,

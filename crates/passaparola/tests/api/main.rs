@@ -26,6 +26,7 @@ mod products;
 mod redirects;
 mod scoring;
 mod servers;
+mod shops;
 mod shutdown;
 mod smtp;
 mod sql;

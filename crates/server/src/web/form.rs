@@ -158,7 +158,7 @@ struct ThanksPage {
 }
 
 /// A link that cannot take a review, as the page that says why.
-fn link_error(tr: Tr, status: StatusCode, which: &str) -> PageError {
+pub(super) fn link_error(tr: Tr, status: StatusCode, which: &str) -> PageError {
     PageError::Message {
         status,
         heading: tr.t(&format!("link-{which}-title")),
@@ -333,10 +333,20 @@ pub async fn open(
     tr: Tr,
     ApiPath(token): ApiPath<String>,
 ) -> Result<Response, PageError> {
-    invitation(&state, tr, &token).await?;
+    continue_to_form(&state, tr, &token).await
+}
+
+/// On to the form of the invitation `token`, as its link does (or the page that says why
+/// not: used, expired).
+pub(super) async fn continue_to_form(
+    state: &AppState,
+    tr: Tr,
+    token: &str,
+) -> Result<Response, PageError> {
+    invitation(state, tr, token).await?;
     Ok(see_other(
         FORM_PATH,
-        Some(invitation_cookie(&state, Some(&token))),
+        Some(invitation_cookie(state, Some(token))),
     ))
 }
 

@@ -19,6 +19,7 @@ pub mod pages;
 mod parts;
 pub mod redirect;
 pub mod session;
+mod signed_links;
 mod unsubscribe;
 pub mod users;
 
@@ -240,6 +241,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/u/{token}",
             get(unsubscribe::show).post(unsubscribe::confirm),
         )
+        .route("/i/{slug}", get(signed_links::open))
         .route(assets::STYLE_PATH.as_str(), get(assets::style))
         .route(assets::INBOX_JS_PATH.as_str(), get(assets::inbox_js))
         .route("/favicon.svg", get(assets::favicon))
