@@ -3,8 +3,10 @@
 
 mod audit;
 mod copy;
+mod invitations;
 mod jobs;
 mod mail;
+mod shops;
 mod users;
 
 use std::net::SocketAddr;
@@ -127,9 +129,15 @@ enum Command {
     /// Manage the people who log in to a business's pages.
     #[command(subcommand)]
     User(users::UserCommand),
+    /// Invitations: import them from a CSV file.
+    #[command(subcommand)]
+    Invitations(invitations::InvitationsCommand),
     /// Act on reviews as the operator.
     #[command(subcommand)]
     Review(ReviewCommandCli),
+    /// Connect a business's shop (Shopify, WooCommerce): its orders become invitations.
+    #[command(subcommand)]
+    Shop(shops::ShopCommand),
     /// The outbox: invitation e-mail waiting to be sent, sent, failed or cancelled.
     #[command(subcommand)]
     Jobs(jobs::JobsCommand),
@@ -192,6 +200,13 @@ enum BusinessCommand {
     },
     /// Revoke every API key of a business and print a new one (shown once).
     RotateKey {
+        #[arg(long)]
+        slug: String,
+    },
+    /// Make a new secret for the links the business's shop signs itself
+    /// (docs/invitation-links.md) and print it (shown once); links signed with an earlier
+    /// one stop working.
+    LinkSecret {
         #[arg(long)]
         slug: String,
     },
@@ -394,6 +409,14 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::User(command) => {
             users::run(open_store(&cli, None).await?.as_ref(), command.clone()).await
+        }
+        Command::Invitations(command) => invitations::run(&cli, command).await,
+        Command::Shop(command) => {
+            shops::run(open_store(&cli, None).await?.as_ref(), command.clone()).await
+        }
+        Command::Business(BusinessCommand::LinkSecret { slug }) => {
+            let store = open_store(&cli, None).await?;
+            shops::link_secret(store.as_ref(), &cli.data_dir, slug).await
         }
         Command::Jobs(command) => {
             jobs::run(open_store(&cli, None).await?.as_ref(), command.clone()).await

@@ -242,6 +242,7 @@ macro_rules! client {
 }
 
 // After the macros above, which they use.
+mod invitation_figures;
 mod outbox;
 mod shops;
 

@@ -209,6 +209,7 @@ mod tests {
     use domain::invitation::{Email, InvitationInput, InvitationSource, NewInvitation};
     use domain::review::{FollowUpBody, ReplyDraft, ResponderName};
     use domain::secret::TokenHash;
+    use domain::shop::ShopKind;
     use store::contract::{business, edit_token, invite, signer, submit};
     use store::{Eraser, JobOutcome, MailSettings, NewMail, NewUser, ReviewCommand, Store};
     use uuid::Uuid;
@@ -323,6 +324,15 @@ mod tests {
             )
             .await
             .unwrap();
+        store
+            .connect_shop(b, ShopKind::Shopify, "shpss_secret".into(), t0)
+            .await
+            .unwrap();
+        store
+            .record_delivery(b, ShopKind::Shopify, "delivery-1", t0)
+            .await
+            .unwrap();
+        assert_eq!(store.rotate_link_secret(b, t0).await.unwrap(), 1);
 
         let user = |email: &str| NewUser {
             business_slug: "bottega".into(),
@@ -530,6 +540,31 @@ mod tests {
         assert_eq!(
             rows[&Table::MailSettings],
             [vec![business.clone(), Value::Int(24), Value::Null]]
+        );
+        // Times are the fixture's (three days ago): the same in each table.
+        let t0_ms = rows[&Table::LinkSecrets][0][2].clone();
+        assert!(matches!(t0_ms, Value::Int(_)));
+        assert_eq!(
+            rows[&Table::ShopConnections],
+            [vec![
+                business.clone(),
+                Value::Text("shopify".into()),
+                Value::Text("shpss_secret".into()),
+                t0_ms.clone()
+            ]]
+        );
+        assert_eq!(
+            rows[&Table::ShopDeliveries],
+            [vec![
+                business.clone(),
+                Value::Text("shopify".into()),
+                Value::Text("delivery-1".into()),
+                t0_ms.clone()
+            ]]
+        );
+        assert_eq!(
+            rows[&Table::LinkSecrets],
+            [vec![business.clone(), Value::Int(1), t0_ms]]
         );
 
         // Booleans are 0 or 1; times are milliseconds.

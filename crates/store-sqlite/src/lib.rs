@@ -7,6 +7,7 @@
 pub mod backup;
 mod businesses;
 mod dump;
+mod invitation_figures;
 mod invitations;
 mod log;
 mod log_cache;

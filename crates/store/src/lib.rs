@@ -9,6 +9,7 @@
 #[cfg(feature = "contract")]
 pub mod contract;
 pub mod dump;
+pub mod invitation_figures;
 pub mod model;
 pub mod outbox;
 mod published;
@@ -25,6 +26,7 @@ use domain::secret::TokenHash;
 use domain::summary::Summary;
 
 pub use domain::plan::Eraser;
+pub use invitation_figures::{InvitationFigureReads, InvitationFigures};
 pub use model::*;
 pub use outbox::{Job, JobKind, JobOutcome, JobState, MailSettings, MailStatus, NewMail, Outbox};
 pub use shops::Shops;
@@ -164,6 +166,7 @@ pub trait Store:
     + Health
     + Outbox
     + Shops
+    + InvitationFigureReads
     + std::fmt::Debug
     + 'static
 {
@@ -180,6 +183,7 @@ impl<T> Store for T where
         + Health
         + Outbox
         + Shops
+        + InvitationFigureReads
         + std::fmt::Debug
         + 'static
 {

@@ -113,8 +113,9 @@ impl Mailer {
         if !(config.smtp_url.starts_with("smtp://") || config.smtp_url.starts_with("smtps://")) {
             return Err(url_error("must start with smtp:// or smtps://".into()));
         }
-        // A send may take this long before it counts as failed; well under the lease, so a
-        // job is never sent twice by a live worker.
+        // Connecting may take this long (lettre's timeout); the whole send is bounded by
+        // the same in the worker, well under the lease, so a live worker's job is never
+        // claimed by another.
         let timeout = (config.lease / 2).min(Duration::from_secs(60));
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&config.smtp_url)
             .map_err(|e| url_error(e.to_string()))?

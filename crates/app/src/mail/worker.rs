@@ -116,7 +116,13 @@ async fn run(app: &App, mailer: &Mailer, job: &Job) -> JobOutcome {
             };
         }
     };
-    match mailer.transport.send(message).await {
+    // lettre's own timeout covers connecting only; a server that stalls after that would
+    // hold the job past its lease, and another server could claim and send it again.
+    let deadline = mailer.lease / 2;
+    let Ok(sent) = tokio::time::timeout(deadline, mailer.transport.send(message)).await else {
+        return retry(job, "the SMTP server did not answer in time".into());
+    };
+    match sent {
         Ok(_) => JobOutcome::Sent,
         Err(e) if refuses_address(&e) => JobOutcome::Failed {
             error: smtp_error(&e),

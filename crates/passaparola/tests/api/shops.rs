@@ -346,3 +346,128 @@ async fn a_link_the_shop_signed_opens_the_form_once() {
     let old = python_link(&app.address, &app.slug, &secret, "L-5", exp);
     assert_eq!(form_page(&app, &old).await.0, 403);
 }
+
+/// `passaparola …` on the test server's database and data directory.
+fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
+    let dir = app.db_path.parent().unwrap();
+    let url = format!("sqlite://{}", app.db_path.display());
+    let mut all: Vec<&str> = Vec::new();
+    if !crate::helpers::on_postgres() {
+        all.extend(["--database-url", url.as_str()]);
+    }
+    all.extend(args);
+    crate::cli::run(dir, &all)
+}
+
+/// The value printed after `label` on its line.
+fn printed(out: &std::process::Output, label: &str) -> String {
+    let text = crate::cli::stdout(out);
+    text.lines()
+        .find_map(|l| l.strip_prefix(label))
+        .unwrap_or_else(|| panic!("no {label:?} in {text}"))
+        .trim()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_operator_connects_a_shop_and_makes_link_secrets_from_the_command_line() {
+    let app = TestApp::spawn().await;
+    let base = format!("--base-url={}", app.address);
+    let connected = cli(
+        &app,
+        &[
+            "shop",
+            "connect",
+            "--business",
+            &app.slug,
+            "--kind",
+            "woocommerce",
+            &base,
+        ],
+    );
+    assert!(
+        connected.status.success(),
+        "{}",
+        crate::cli::stderr(&connected)
+    );
+    assert_eq!(
+        printed(&connected, "webhook address: "),
+        format!("{}/hooks/woocommerce/{}", app.address, app.slug)
+    );
+    let secret = printed(&connected, "secret (shown once): ");
+    let mut order: Value = serde_json::from_slice(WOOCOMMERCE_ORDER).unwrap();
+    order["status"] = json!("completed");
+    let body = serde_json::to_vec(&order).unwrap();
+    let signature = app::shops::sign(secret.as_bytes(), &body);
+    assert_eq!(woo(&app, &signature, "c-1", &body).await.0, 201);
+    for (args, says) in [
+        (
+            vec![
+                "shop",
+                "connect",
+                "--business",
+                "nessuno",
+                "--kind",
+                "shopify",
+            ],
+            "no business has the slug",
+        ),
+        (
+            vec![
+                "shop",
+                "connect",
+                "--business",
+                app.slug.as_str(),
+                "--kind",
+                "ebay",
+            ],
+            "one of shopify, woocommerce",
+        ),
+        (
+            vec![
+                "shop",
+                "connect",
+                "--business",
+                app.slug.as_str(),
+                "--kind",
+                "shopify",
+                "--secret",
+                "short",
+            ],
+            "too short",
+        ),
+    ] {
+        let refused = cli(&app, &args);
+        assert!(!refused.status.success());
+        assert!(
+            crate::cli::stderr(&refused).contains(says),
+            "{}",
+            crate::cli::stderr(&refused)
+        );
+    }
+    // A link secret, shown once; a new one retires it.
+    let made = cli(&app, &["business", "link-secret", "--slug", &app.slug]);
+    assert!(made.status.success(), "{}", crate::cli::stderr(&made));
+    let first = crate::cli::stdout(&made)
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(first.starts_with("pls_"), "{first}");
+    let exp = Utc::now().timestamp() + 3600;
+    let link = python_link(&app.address, &app.slug, &first, "CLI-1", exp);
+    assert_eq!(form_page(&app, &link).await.0, 200);
+    let again = cli(&app, &["business", "link-secret", "--slug", &app.slug]);
+    let second = crate::cli::stdout(&again)
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert_ne!(first, second);
+    let old = python_link(&app.address, &app.slug, &first, "CLI-2", exp);
+    assert_eq!(form_page(&app, &old).await.0, 403);
+    let new = python_link(&app.address, &app.slug, &second, "CLI-2", exp);
+    assert_eq!(form_page(&app, &new).await.0, 200);
+}

@@ -219,6 +219,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/b/{slug}", get(pages::business))
         .route("/b/{slug}/r/{id}", get(pages::review))
         .route("/b/{slug}/p/{sku}", get(pages::product))
+        .route("/b/{slug}/invitations", get(pages::invitations))
         .route("/lang/{code}", get(pages::set_language))
         .route("/r/{token}", get(form::open).post(form::submit_to_link))
         .route(form::FORM_PATH, get(form::show).post(form::submit))

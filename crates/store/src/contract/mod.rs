@@ -22,6 +22,7 @@
 
 mod accounts;
 mod figures;
+mod invitation_figures;
 mod log;
 mod reviews;
 
@@ -41,6 +42,7 @@ use crate::{ReviewCommand, Store};
 
 pub use accounts::*;
 pub use figures::*;
+pub use invitation_figures::*;
 pub use log::*;
 pub use reviews::*;
 
@@ -94,6 +96,7 @@ macro_rules! contract_suite {
             the_log_signs_and_proves_what_it_holds,
             the_health_probe_writes,
             people_leave,
+            invitation_figures_count_sources_mail_and_answers,
         );
     };
     (@cases $open:expr; $when:expr; $($case:ident,)*) => {

@@ -4,12 +4,14 @@
 
 mod business;
 mod home;
+mod invitations;
 mod language;
 mod product;
 mod review;
 
 pub use business::business;
 pub use home::home;
+pub use invitations::invitations;
 pub use language::set_language;
 pub use product::product;
 pub use review::review;

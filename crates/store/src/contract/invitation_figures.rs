@@ -1,0 +1,137 @@
+//! The invitations' public figures: sources, where their e-mails stand, answers.
+
+use chrono::{DateTime, Duration, Utc};
+use domain::ids::{BusinessId, InvitationId};
+use domain::invitation::{InvitationInput, InvitationSource, NewInvitation};
+use domain::secret::TokenHash;
+use uuid::Uuid;
+
+use super::{Open, business, submit};
+use crate::{InvitationFigures, JobKind, JobOutcome, NewMail, Store};
+
+/// An invitation of `business` for `reference` from `source`, mailed (with a reminder a
+/// week later) when `mailed`; its token's hash.
+async fn invite_from(
+    store: &dyn Store,
+    business: BusinessId,
+    reference: &str,
+    source: InvitationSource,
+    mailed: bool,
+    at: DateTime<Utc>,
+) -> TokenHash {
+    let token = TokenHash::of(&format!("{business}-{reference}"));
+    let mut new = NewInvitation::parse(
+        InvitationInput {
+            reference,
+            customer_name: Some("Maria Rossi"),
+            customer_email: Some("maria@example.it"),
+            ..Default::default()
+        },
+        at,
+    )
+    .unwrap();
+    new.source = source;
+    let mail = mailed.then(|| NewMail {
+        // One address per invitation, so that unsubscribing one touches no other.
+        recipient: *TokenHash::of(&format!("to-{reference}")).as_bytes(),
+        job: Uuid::now_v7(),
+        send_at: at,
+        reminder: Some((Uuid::now_v7(), at + Duration::days(7))),
+    });
+    store
+        .create_invitation(business, InvitationId::generate(), new, token, mail, at)
+        .await
+        .unwrap();
+    token
+}
+
+pub async fn invitation_figures_count_sources_mail_and_answers(open: Open) {
+    let fresh = open(None).await;
+    let store = fresh.store.as_ref();
+    let b = business(store, "bottega").await;
+    let other = business(store, "osteria").await;
+    let now = Utc::now();
+    assert_eq!(
+        store.invitation_figures(b).await.unwrap(),
+        InvitationFigures::default(),
+        "nothing yet"
+    );
+
+    let answered = invite_from(store, b, "ORD-1", InvitationSource::Shopify, true, now).await;
+    invite_from(store, b, "ORD-2", InvitationSource::Api, true, now).await;
+    invite_from(store, b, "ORD-3", InvitationSource::Csv, true, now).await;
+    invite_from(store, b, "ORD-4", InvitationSource::Woocommerce, true, now).await;
+    invite_from(store, b, "ORD-5", InvitationSource::Page, false, now).await;
+    invite_from(store, other, "ORD-1", InvitationSource::Link, true, now).await;
+
+    // The invitation e-mails: ORD-3's address is refused for good, the others go out.
+    let lease = Duration::minutes(5);
+    let first = store
+        .claim_jobs(now + Duration::minutes(1), lease, 100)
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 5, "{first:?}");
+    let reference = |id: Option<InvitationId>| async move {
+        store
+            .invitation_by_id(id.unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .reference
+    };
+    for job in first {
+        assert_eq!(job.kind, JobKind::Invitation);
+        let outcome = match reference(job.invitation_id).await.as_str() {
+            "ORD-3" => JobOutcome::Failed {
+                error: "550 no such user".into(),
+                undeliverable: true,
+            },
+            _ => JobOutcome::Sent,
+        };
+        store.finish_job(job.id, outcome, now).await.unwrap();
+    }
+    // ORD-1 is answered, ORD-4's address unsubscribes.
+    store
+        .write_review(submit(answered, 4, None, &[], now))
+        .await
+        .unwrap();
+    store
+        .suppress(b, *TokenHash::of("to-ORD-4").as_bytes(), now)
+        .await
+        .unwrap();
+    // The reminders: only ORD-2's goes out.
+    let later = now + Duration::days(8);
+    for job in store.claim_jobs(later, lease, 100).await.unwrap() {
+        assert_eq!(job.kind, JobKind::Reminder);
+        let outcome = if reference(job.invitation_id).await == "ORD-2" && job.business_id == b {
+            JobOutcome::Sent
+        } else {
+            JobOutcome::Cancelled {
+                reason: "not needed".into(),
+            }
+        };
+        store.finish_job(job.id, outcome, later).await.unwrap();
+    }
+
+    assert_eq!(
+        store.invitation_figures(b).await.unwrap(),
+        InvitationFigures {
+            by_shop: 2,
+            by_hand: 3,
+            sent: 2,
+            reminded: 1,
+            unsubscribed: 1,
+            undeliverable: 1,
+            answered: 1,
+        }
+    );
+    assert_eq!(
+        store.invitation_figures(other).await.unwrap(),
+        InvitationFigures {
+            by_hand: 1,
+            sent: 1,
+            ..InvitationFigures::default()
+        },
+        "each business counts its own"
+    );
+}
