@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use domain::business::NewBusiness;
 use domain::ids::{InvitationId, ReviewId};
-use domain::invitation::{InvitationInput, NewInvitation};
+use domain::invitation::{InvitationInput, NewInvitation, ProductInput};
 use domain::review::{FollowUpBody, ProductRatingInput, ReplyDraft, ReviewDraft, ReviewInput};
 use domain::secret::Secret;
 use store::{ReviewCommand, Store, StoreError};
@@ -452,7 +452,10 @@ pub async fn seed(
                     reference: &format!("DEMO-{:04}", i + 1),
                     relationship: Some(r.relationship),
                     locale: Some("it"),
-                    products: listed.clone(),
+                    products: listed
+                        .iter()
+                        .map(|&(sku, name)| ProductInput::new(sku, name))
+                        .collect(),
                     ..Default::default()
                 },
                 invited_at,

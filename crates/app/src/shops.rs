@@ -98,14 +98,17 @@ pub async fn receive(
 /// The invitation an order asks for. What the shop sends is trimmed to what an invitation
 /// holds (a reference of 100 characters, products' SKUs of 64 and names of 200, at most 50
 /// products); an address that is not valid is dropped (the invitation is still made, its
-/// link shown on the invitations page); the buyer's language picks Italian or English.
+/// link shown on the invitations page), and so is a product's page, picture or GTIN that is
+/// not valid (the product is still listed); the buyer's language picks Italian or English.
 pub fn order_invitation(
     order: &domain::shop::ShopOrder,
     kind: domain::shop::ShopKind,
     send_at: chrono::DateTime<chrono::Utc>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<domain::invitation::NewInvitation, domain::ValidationErrors> {
-    use domain::invitation::{Email, InvitationInput, InvitationSource, NewInvitation};
+    use domain::invitation::{
+        Email, Gtin, InvitationInput, InvitationSource, NewInvitation, ProductInput, ProductUrl,
+    };
     let cut = |s: &str, n: usize| -> String { s.trim().chars().take(n).collect() };
     let reference = cut(&order.reference, 100);
     let email = order
@@ -122,13 +125,17 @@ pub fn order_invitation(
         Some(l) if l.starts_with("en") => "en",
         _ => "it",
     };
-    let products: Vec<(String, String)> = order
+    let products: Vec<(String, String, &domain::shop::ShopProduct)> = order
         .products
         .iter()
-        .map(|p| (cut(&p.sku, 64), cut(&p.title, 200)))
-        .filter(|(sku, name)| !sku.is_empty() && !name.is_empty() && sku != "." && sku != "..")
+        .map(|p| (cut(&p.sku, 64), cut(&p.title, 200), p))
+        .filter(|(sku, name, _)| !sku.is_empty() && !name.is_empty() && sku != "." && sku != "..")
         .take(domain::invitation::MAX_PRODUCTS)
         .collect();
+    // A product's page, picture or GTIN that is not valid is left out, not the order.
+    fn url(u: &Option<String>) -> Option<&str> {
+        u.as_deref().filter(|u| ProductUrl::parse(u).is_ok())
+    }
     let invitation = NewInvitation::parse(
         InvitationInput {
             reference: &reference,
@@ -136,7 +143,13 @@ pub fn order_invitation(
             customer_email: email.as_deref(),
             products: products
                 .iter()
-                .map(|(s, n)| (s.as_str(), n.as_str()))
+                .map(|(sku, name, p)| ProductInput {
+                    sku,
+                    name,
+                    url: url(&p.url),
+                    image: url(&p.image),
+                    gtin: p.gtin.as_deref().filter(|g| Gtin::parse(g).is_ok()),
+                })
                 .collect(),
             locale: Some(locale),
             send_at: Some(send_at),
@@ -193,6 +206,57 @@ mod tests {
             b"body",
             &STANDARD.encode([0u8; 16])
         ));
+    }
+
+    #[test]
+    fn an_order_keeps_the_valid_product_details_and_drops_the_others() {
+        use domain::shop::{ShopKind, ShopOrder, ShopProduct};
+        let product = |sku: &str, url: &str, image: &str, gtin: &str| ShopProduct {
+            sku: sku.into(),
+            title: format!("Prodotto {sku}"),
+            url: Some(url.into()),
+            image: Some(image.into()),
+            gtin: Some(gtin.into()),
+        };
+        let order = ShopOrder {
+            reference: "#1001".into(),
+            email: None,
+            customer_name: None,
+            locale: None,
+            products: vec![
+                product(
+                    "MOKA",
+                    "https://shop.example.it/moka",
+                    "https://cdn.example.it/moka.jpg",
+                    "4006381333931",
+                ),
+                product(
+                    "TAZZA",
+                    "javascript:alert(1)",
+                    "https://u:p@cdn.example.it/t.jpg",
+                    "4006381333932",
+                ),
+            ],
+        };
+        let now = chrono::Utc::now();
+        let invitation = order_invitation(&order, ShopKind::WooCommerce, now, now).unwrap();
+        let [moka, tazza] = &invitation.products[..] else {
+            panic!("two products: {:?}", invitation.products);
+        };
+        assert_eq!(
+            moka.url.as_ref().map(|u| u.as_str()),
+            Some("https://shop.example.it/moka")
+        );
+        assert_eq!(
+            moka.image.as_ref().map(|u| u.as_str()),
+            Some("https://cdn.example.it/moka.jpg")
+        );
+        assert_eq!(
+            moka.gtin.as_ref().map(|g| g.as_str()),
+            Some("4006381333931")
+        );
+        assert_eq!(tazza.sku.as_str(), "TAZZA");
+        assert!(tazza.url.is_none() && tazza.image.is_none() && tazza.gtin.is_none());
     }
 
     #[test]

@@ -28,7 +28,7 @@ use app::tokens::{self, InstanceKey};
 use chrono::{Duration, Utc};
 use domain::business::NewBusiness;
 use domain::ids::{InvitationId, ReviewId};
-use domain::invitation::{InvitationInput, NewInvitation};
+use domain::invitation::{InvitationInput, NewInvitation, ProductInput};
 use domain::review::{ProductRatingInput, ReplyDraft, ReviewDraft, ReviewInput};
 use store::{Businesses, Invitations, ReviewCommand, Reviews};
 use store_sqlite::SqliteStore;
@@ -122,7 +122,7 @@ async fn main() {
                 let sku = format!("P-{:02}", i % 20);
                 let name = format!("Prodotto {}", i % 20);
                 let products = if i % 5 == 0 {
-                    vec![(sku.as_str(), name.as_str())]
+                    vec![ProductInput::new(&sku, &name)]
                 } else {
                     Vec::new()
                 };

@@ -40,7 +40,12 @@ fn action(method: &Method, route: &str) -> Option<Action> {
         | "/api/v1/reviews/{id}/follow-up"
         | "/e/{id}/{token}" => ReviewChange,
         "/api/v1/reviews/{id}/reply" | "/inbox/{id}/reply" => Reply,
-        "/keys" | "/keys/{id}/revoke" | "/users/{id}/{action}" => Account,
+        "/keys"
+        | "/keys/{id}/revoke"
+        | "/users/{id}/{action}"
+        | "/invitations/mail-settings"
+        | "/invitations/shops"
+        | "/invitations/link-secret" => Account,
         "/u/{token}" => Unsubscribe,
         _ => return None,
     })
@@ -156,6 +161,13 @@ mod tests {
         assert_eq!(action(&post, "/e/{id}/{token}"), Some(Action::ReviewChange));
         assert_eq!(action(&post, "/keys/{id}/revoke"), Some(Action::Account));
         assert_eq!(action(&post, "/users/{id}/{action}"), Some(Action::Account));
+        for settings in [
+            "/invitations/mail-settings",
+            "/invitations/shops",
+            "/invitations/link-secret",
+        ] {
+            assert_eq!(action(&post, settings), Some(Action::Account), "{settings}");
+        }
         assert_eq!(action(&post, "/u/{token}"), Some(Action::Unsubscribe));
         assert_eq!(action(&Method::GET, "/api/v1/reviews/{id}"), None);
         assert_eq!(action(&post, "/login"), None);

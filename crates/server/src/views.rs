@@ -224,10 +224,24 @@ pub struct BusinessRefView {
     pub name: String,
 }
 
+/// A product an invitation lists; its page, picture and GTIN only when the invitation gave
+/// them.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProductView {
     pub sku: String,
     pub name: String,
+    /// The product's own page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = "uri", nullable = false)]
+    pub url: Option<String>,
+    /// A picture of the product.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = "uri", nullable = false)]
+    pub image: Option<String>,
+    /// Its GTIN: 8, 12, 13 or 14 digits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(examples("4006381333931"), nullable = false)]
+    pub gtin: Option<String>,
 }
 
 /// What the business receives when it creates an invitation.
@@ -278,6 +292,9 @@ pub fn products(p: Vec<store::ProductRecord>) -> Vec<ProductView> {
         .map(|p| ProductView {
             sku: p.sku,
             name: p.name,
+            url: p.url,
+            image: p.image,
+            gtin: p.gtin,
         })
         .collect()
 }

@@ -102,21 +102,42 @@ pub(crate) async fn create(
     if !new.products.is_empty() {
         let skus: Vec<&str> = new.products.iter().map(|p| p.sku.as_str()).collect();
         let names: Vec<&str> = new.products.iter().map(|p| p.name.as_str()).collect();
+        let urls: Vec<Option<&str>> = new
+            .products
+            .iter()
+            .map(|p| p.url.as_ref().map(|u| u.as_str()))
+            .collect();
+        let images: Vec<Option<&str>> = new
+            .products
+            .iter()
+            .map(|p| p.image.as_ref().map(|u| u.as_str()))
+            .collect();
+        let gtins: Vec<Option<&str>> = new
+            .products
+            .iter()
+            .map(|p| p.gtin.as_ref().map(|g| g.as_str()))
+            .collect();
         // The invitation's products in its order, and the business's products named after
-        // the latest invitation (upserted in SKU order, so that concurrent invitations lock
-        // them in the same order).
+        // the latest invitation and described where it says something (upserted in SKU
+        // order, so that concurrent invitations lock them in the same order).
         db.execute(
             "WITH listed AS (
-                 SELECT p.sku, p.name, (p.ord - 1)::integer AS position
-                 FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS p (sku, name, ord)
+                 SELECT p.sku, p.name, p.url, p.image, p.gtin,
+                        (p.ord - 1)::integer AS position
+                 FROM unnest($2::text[], $3::text[], $5::text[], $6::text[], $7::text[])
+                     WITH ORDINALITY AS p (sku, name, url, image, gtin, ord)
              ), listing AS (
-                 INSERT INTO invitation_products (invitation_id, position, sku, name)
-                 SELECT $1, position, sku, name FROM listed
+                 INSERT INTO invitation_products
+                     (invitation_id, position, sku, name, url, image, gtin)
+                 SELECT $1, position, sku, name, url, image, gtin FROM listed
              )
-             INSERT INTO products (business_id, sku, name)
-             SELECT $4, sku, name FROM listed ORDER BY sku
-             ON CONFLICT (business_id, sku) DO UPDATE SET name = excluded.name",
-            &[&id.0, &skus, &names, &business.0],
+             INSERT INTO products (business_id, sku, name, url, image, gtin)
+             SELECT $4, sku, name, url, image, gtin FROM listed ORDER BY sku
+             ON CONFLICT (business_id, sku) DO UPDATE SET name = excluded.name,
+                 url = COALESCE(excluded.url, products.url),
+                 image = COALESCE(excluded.image, products.image),
+                 gtin = COALESCE(excluded.gtin, products.gtin)",
+            &[&id.0, &skus, &names, &business.0, &urls, &images, &gtins],
         )
         .await?;
     }
@@ -140,14 +161,7 @@ pub(crate) async fn create(
         relationship: new.relationship,
         customer_name: new.customer_name.as_ref().map(|n| n.as_str().to_owned()),
         customer_email: new.customer_email.as_ref().map(|e| e.as_str().to_owned()),
-        products: new
-            .products
-            .iter()
-            .map(|p| ProductRecord {
-                sku: p.sku.as_str().to_owned(),
-                name: p.name.as_str().to_owned(),
-            })
-            .collect(),
+        products: new.products.iter().map(ProductRecord::from).collect(),
         locale: new.locale,
         created_at: from_ms(created_at)?,
         expires_at: from_ms(expires_at)?,
@@ -218,7 +232,7 @@ async fn find(
     let mut products: HashMap<uuid::Uuid, Vec<ProductRecord>> = HashMap::new();
     for r in db
         .query(
-            "SELECT invitation_id, sku, name FROM invitation_products
+            "SELECT invitation_id, sku, name, url, image, gtin FROM invitation_products
              WHERE invitation_id = ANY ($1::uuid[]) ORDER BY invitation_id, position",
             &[&ids],
         )
@@ -230,6 +244,9 @@ async fn find(
             .push(ProductRecord {
                 sku: r.try_get(1)?,
                 name: r.try_get(2)?,
+                url: r.try_get(3)?,
+                image: r.try_get(4)?,
+                gtin: r.try_get(5)?,
             });
     }
     rows.iter()

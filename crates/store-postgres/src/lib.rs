@@ -513,8 +513,12 @@ impl store::Figures for PostgresStore {
         Ok(stats::products(&client!(self), business, relationship).await?)
     }
 
-    async fn product_name(&self, business: BusinessId, sku: String) -> StoreResult<Option<String>> {
-        Ok(stats::product_name(&client!(self), business, &sku).await?)
+    async fn product(
+        &self,
+        business: BusinessId,
+        sku: String,
+    ) -> StoreResult<Option<store::ProductRecord>> {
+        Ok(stats::product(&client!(self), business, &sku).await?)
     }
 
     async fn trend(

@@ -17,6 +17,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0003_shops",
         include_str!("../migrations/0003_shops.sql"),
     ),
+    (
+        4,
+        "0004_product_details",
+        include_str!("../migrations/0004_product_details.sql"),
+    ),
 ];
 
 /// The advisory lock key that serialises migrations ("pp-migr" in ASCII).

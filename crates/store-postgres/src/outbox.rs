@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::ids::{BusinessId, InvitationId};
-use store::{Job, JobKind, JobOutcome, JobState, MailSettings, MailStatus, NewMail};
+use store::{Job, JobKind, JobOutcome, JobState, MailSettings, NewMail};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
@@ -113,17 +113,8 @@ async fn finish(db: &dyn Db, id: Uuid, outcome: &JobOutcome, at: DateTime<Utc>) 
     let Some(invitation) = invitation else {
         return Ok(());
     };
-    let reminder = kind == JobKind::Reminder.as_str();
-    let status = match outcome {
-        JobOutcome::Sent if reminder => Some(MailStatus::Reminded),
-        JobOutcome::Sent => Some(MailStatus::Sent),
-        JobOutcome::Failed {
-            undeliverable: true,
-            ..
-        } => Some(MailStatus::Undeliverable),
-        JobOutcome::Failed { .. } if !reminder => Some(MailStatus::Failed),
-        _ => None,
-    };
+    let kind = JobKind::parse(&kind).ok_or_else(|| corrupt("job kind", &kind))?;
+    let status = outcome.mail_status(kind);
     if let Some(status) = status {
         db.execute(
             "UPDATE invitations SET mail_status = $2, mail_error = $3
@@ -133,7 +124,7 @@ async fn finish(db: &dyn Db, id: Uuid, outcome: &JobOutcome, at: DateTime<Utc>) 
         .await?;
     }
     // An address that can never receive the invitation cannot receive its reminder.
-    if matches!(outcome, JobOutcome::Failed { .. }) && !reminder {
+    if outcome.cancels_the_rest(kind) {
         db.execute(
             "UPDATE outbox SET state = 'cancelled', done_at = $2,
                  last_error = 'the invitation e-mail failed'

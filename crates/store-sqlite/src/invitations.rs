@@ -87,25 +87,39 @@ pub(super) fn create(
         crate::outbox::schedule(c, business, id, m, at)?;
     }
     let mut insert_product = c.prepare_cached(
-        "INSERT INTO invitation_products (invitation_id, position, sku, name)
-         VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO invitation_products (invitation_id, position, sku, name, url, image, gtin)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for (position, p) in new.products.iter().enumerate() {
+        let url = p.url.as_ref().map(|u| u.as_str());
+        let image = p.image.as_ref().map(|u| u.as_str());
+        let gtin = p.gtin.as_ref().map(|g| g.as_str());
         insert_product.execute(params![
             id.to_string(),
             position as i64,
             p.sku.as_str(),
-            p.name.as_str()
+            p.name.as_str(),
+            url,
+            image,
+            gtin,
         ])?;
-        // The latest invitation names the product on its page.
+        // The latest invitation names the product on its page, and describes it where it
+        // says something (one that leaves the picture out keeps the one before).
         c.prepare_cached(
-            "INSERT INTO products (business_id, sku, name) VALUES (?1, ?2, ?3)
-             ON CONFLICT (business_id, sku) DO UPDATE SET name = excluded.name",
+            "INSERT INTO products (business_id, sku, name, url, image, gtin)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (business_id, sku) DO UPDATE SET name = excluded.name,
+                 url = COALESCE(excluded.url, products.url),
+                 image = COALESCE(excluded.image, products.image),
+                 gtin = COALESCE(excluded.gtin, products.gtin)",
         )?
         .execute(params![
             business.to_string(),
             p.sku.as_str(),
-            p.name.as_str()
+            p.name.as_str(),
+            url,
+            image,
+            gtin,
         ])?;
     }
     for m in domain::plan::invitation_cells(business, new, at) {
@@ -200,13 +214,16 @@ fn find(c: &Connection, condition: &str, key: impl rusqlite::ToSql) -> Result<Op
     };
     let products = c
         .prepare_cached(
-            "SELECT sku, name FROM invitation_products WHERE invitation_id = ?1
-             ORDER BY position",
+            "SELECT sku, name, url, image, gtin FROM invitation_products
+             WHERE invitation_id = ?1 ORDER BY position",
         )?
         .query_map([&id], |r| {
             Ok(ProductRecord {
                 sku: r.get(0)?,
                 name: r.get(1)?,
+                url: r.get(2)?,
+                image: r.get(3)?,
+                gtin: r.get(4)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -596,18 +596,27 @@ impl store::Figures for SqliteStore {
             .await
     }
 
-    async fn product_name(
+    async fn product(
         &self,
         business: domain::ids::BusinessId,
         sku: String,
-    ) -> StoreResult<Option<String>> {
+    ) -> StoreResult<Option<store::ProductRecord>> {
         self.read(move |c| {
             use rusqlite::OptionalExtension;
-            Ok(
-                c.prepare_cached("SELECT name FROM products WHERE business_id = ?1 AND sku = ?2")?
-                    .query_row(rusqlite::params![business.to_string(), sku], |r| r.get(0))
-                    .optional()?,
-            )
+            Ok(c.prepare_cached(
+                "SELECT sku, name, url, image, gtin FROM products
+                     WHERE business_id = ?1 AND sku = ?2",
+            )?
+            .query_row(rusqlite::params![business.to_string(), sku], |r| {
+                Ok(store::ProductRecord {
+                    sku: r.get(0)?,
+                    name: r.get(1)?,
+                    url: r.get(2)?,
+                    image: r.get(3)?,
+                    gtin: r.get(4)?,
+                })
+            })
+            .optional()?)
         })
         .await
     }

@@ -51,6 +51,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
     ("0014_outbox", include_str!("../migrations/0014_outbox.sql")),
     ("0015_shops", include_str!("../migrations/0015_shops.sql")),
+    (
+        "0016_product_details",
+        include_str!("../migrations/0016_product_details.sql"),
+    ),
 ];
 
 /// The Rust steps, by migration name.
@@ -58,7 +62,37 @@ const STEPS: &[(&str, Step)] = &[
     ("0005_score", score_sums),
     ("0006_stats", stat_cells),
     ("0014_outbox", mail_columns),
+    ("0016_product_details", product_columns),
 ];
+
+/// Each of `columns` added to `table` unless it is there (a migration may run again over a
+/// schema that has them: SQLite's ADD COLUMN has no IF NOT EXISTS).
+fn add_missing_columns(
+    tx: &rusqlite::Transaction,
+    table: &str,
+    columns: &[(&str, &str)],
+) -> Result<()> {
+    let existing = tx
+        .prepare("SELECT name FROM pragma_table_info(?1)")?
+        .query_map([table], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (name, definition) in columns {
+        if !existing.iter().any(|e| e == name) {
+            tx.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN {name} {definition}"
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// The products' columns of 0016: a product's page, picture and GTIN, on the invitation's
+/// products and on the business's.
+fn product_columns(tx: &rusqlite::Transaction) -> Result<()> {
+    const COLUMNS: [(&str, &str); 3] = [("url", "TEXT"), ("image", "TEXT"), ("gtin", "TEXT")];
+    add_missing_columns(tx, "invitation_products", &COLUMNS)?;
+    add_missing_columns(tx, "products", &COLUMNS)
+}
 
 /// The invitations' columns of 0014, each added unless it is there (a migration may run
 /// again over a schema that has them: SQLite's ADD COLUMN has no IF NOT EXISTS).
@@ -70,17 +104,7 @@ fn mail_columns(tx: &rusqlite::Transaction) -> Result<()> {
         ("mail_error", "TEXT"),
         ("email_hash", "BLOB"),
     ];
-    let existing = tx
-        .prepare("SELECT name FROM pragma_table_info('invitations')")?
-        .query_map([], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    for (name, definition) in COLUMNS {
-        if !existing.iter().any(|e| e == name) {
-            tx.execute_batch(&format!(
-                "ALTER TABLE invitations ADD COLUMN {name} {definition}"
-            ))?;
-        }
-    }
+    add_missing_columns(tx, "invitations", &COLUMNS)?;
     tx.execute_batch(
         "CREATE INDEX IF NOT EXISTS invitations_by_recipient
              ON invitations (business_id, email_hash) WHERE email_hash IS NOT NULL",

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use domain::ids::{BusinessId, InvitationId};
 use rusqlite::{Connection, OptionalExtension, params};
-use store::{Job, JobKind, JobOutcome, JobState, MailSettings, MailStatus, NewMail};
+use store::{Job, JobKind, JobOutcome, JobState, MailSettings, NewMail};
 use uuid::Uuid;
 
 use crate::{Result, corrupt, from_ms, parse_uuid, to_ms};
@@ -151,17 +151,8 @@ pub(crate) fn finish(
     let Some(invitation) = invitation else {
         return Ok(());
     };
-    let reminder = kind == JobKind::Reminder.as_str();
-    let status = match outcome {
-        JobOutcome::Sent if reminder => Some(MailStatus::Reminded),
-        JobOutcome::Sent => Some(MailStatus::Sent),
-        JobOutcome::Failed {
-            undeliverable: true,
-            ..
-        } => Some(MailStatus::Undeliverable),
-        JobOutcome::Failed { .. } if !reminder => Some(MailStatus::Failed),
-        _ => None,
-    };
+    let kind = JobKind::parse(&kind).ok_or_else(|| corrupt("job kind", &kind))?;
+    let status = outcome.mail_status(kind);
     if let Some(status) = status {
         c.prepare_cached(
             "UPDATE invitations SET mail_status = ?2, mail_error = ?3 WHERE id = ?1
@@ -170,7 +161,7 @@ pub(crate) fn finish(
         .execute(params![invitation, status.as_str(), error])?;
     }
     // An address that can never receive the invitation cannot receive its reminder.
-    if matches!(outcome, JobOutcome::Failed { .. }) && !reminder {
+    if outcome.cancels_the_rest(kind) {
         c.prepare_cached(
             "UPDATE outbox SET state = 'cancelled', done_at = ?2,
                  last_error = 'the invitation e-mail failed'

@@ -140,7 +140,15 @@ impl Table {
                 "mail_error",
                 "email_hash",
             ],
-            Self::InvitationProducts => &["invitation_id", "position", "sku", "name"],
+            Self::InvitationProducts => &[
+                "invitation_id",
+                "position",
+                "sku",
+                "name",
+                "url",
+                "image",
+                "gtin",
+            ],
             Self::Outbox => &[
                 "id",
                 "kind",
@@ -159,7 +167,7 @@ impl Table {
             Self::ShopConnections => &["business_id", "kind", "secret", "created_at"],
             Self::ShopDeliveries => &["business_id", "kind", "delivery_id", "received_at"],
             Self::LinkSecrets => &["business_id", "generation", "created_at"],
-            Self::Products => &["business_id", "sku", "name"],
+            Self::Products => &["business_id", "sku", "name", "url", "image", "gtin"],
             Self::Reviews => &[
                 "seq",
                 "id",

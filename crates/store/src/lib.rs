@@ -353,8 +353,9 @@ pub trait Figures: Send + Sync {
         business: BusinessId,
         relationship: Relationship,
     ) -> Result<Vec<ProductSummary>>;
-    /// A product's name, if the business ever invited anyone about it.
-    async fn product_name(&self, business: BusinessId, sku: String) -> Result<Option<String>>;
+    /// A product as the business's latest invitation about it named it (its page, picture
+    /// and GTIN as the latest invitation that gave each), if it ever invited anyone about it.
+    async fn product(&self, business: BusinessId, sku: String) -> Result<Option<ProductRecord>>;
     /// The latest `points` weeks or months of a filter's figures, oldest first.
     async fn trend(
         &self,

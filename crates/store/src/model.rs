@@ -15,10 +15,41 @@ pub struct Business {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A product as an invitation lists it, or as the business's latest invitation about it
+/// described it (`Figures::product`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProductRecord {
     pub sku: String,
     pub name: String,
+    /// The product's own page, when given.
+    pub url: Option<String>,
+    /// A picture of the product, when given.
+    pub image: Option<String>,
+    /// Its GTIN, when given.
+    pub gtin: Option<String>,
+}
+
+impl ProductRecord {
+    /// A product with a SKU and a name only.
+    pub fn named(sku: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            sku: sku.into(),
+            name: name.into(),
+            ..Self::default()
+        }
+    }
+}
+
+impl From<&domain::invitation::Product> for ProductRecord {
+    fn from(p: &domain::invitation::Product) -> Self {
+        Self {
+            sku: p.sku.as_str().to_owned(),
+            name: p.name.as_str().to_owned(),
+            url: p.url.as_ref().map(|u| u.as_str().to_owned()),
+            image: p.image.as_ref().map(|u| u.as_str().to_owned()),
+            gtin: p.gtin.as_ref().map(|g| g.as_str().to_owned()),
+        }
+    }
 }
 
 /// An invitation, including the business's private data about the invitee.

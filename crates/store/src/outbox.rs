@@ -127,6 +127,30 @@ pub enum JobOutcome {
     },
 }
 
+impl JobOutcome {
+    /// Where an invitation's e-mail stands after this outcome of its job of `kind`, if that
+    /// moves it (both backends record it in the job's transaction).
+    pub fn mail_status(&self, kind: JobKind) -> Option<MailStatus> {
+        let reminder = kind == JobKind::Reminder;
+        match self {
+            Self::Sent if reminder => Some(MailStatus::Reminded),
+            Self::Sent => Some(MailStatus::Sent),
+            Self::Failed {
+                undeliverable: true,
+                ..
+            } => Some(MailStatus::Undeliverable),
+            Self::Failed { .. } if !reminder => Some(MailStatus::Failed),
+            _ => None,
+        }
+    }
+
+    /// Whether the invitation's other pending jobs are cancelled with it: an address that
+    /// never received the invitation is not reminded of it.
+    pub fn cancels_the_rest(&self, kind: JobKind) -> bool {
+        matches!(self, Self::Failed { .. }) && kind == JobKind::Invitation
+    }
+}
+
 /// Where an invitation's e-mail stands, as its business sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MailStatus {
@@ -236,4 +260,39 @@ pub trait Outbox: Send + Sync {
     async fn is_suppressed(&self, business: BusinessId, recipient: [u8; 32]) -> Result<bool>;
     async fn mail_settings(&self, business: BusinessId) -> Result<MailSettings>;
     async fn set_mail_settings(&self, business: BusinessId, settings: MailSettings) -> Result<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_outcome_moves_the_invitation_as_its_kind_says() {
+        let sent = JobOutcome::Sent;
+        let refused = JobOutcome::Failed {
+            error: "550".into(),
+            undeliverable: true,
+        };
+        let gave_up = JobOutcome::Failed {
+            error: "451".into(),
+            undeliverable: false,
+        };
+        let retry = JobOutcome::Retry {
+            at: chrono::DateTime::UNIX_EPOCH,
+            error: "451".into(),
+        };
+        use JobKind::{Invitation, Reminder};
+        assert_eq!(sent.mail_status(Invitation), Some(MailStatus::Sent));
+        assert_eq!(sent.mail_status(Reminder), Some(MailStatus::Reminded));
+        assert_eq!(
+            refused.mail_status(Reminder),
+            Some(MailStatus::Undeliverable)
+        );
+        assert_eq!(gave_up.mail_status(Invitation), Some(MailStatus::Failed));
+        // A reminder that could not go leaves the invitation "sent": it was.
+        assert_eq!(gave_up.mail_status(Reminder), None);
+        assert_eq!(retry.mail_status(Invitation), None);
+        assert!(refused.cancels_the_rest(Invitation) && gave_up.cancels_the_rest(Invitation));
+        assert!(!refused.cancels_the_rest(Reminder) && !sent.cancels_the_rest(Invitation));
+    }
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::io::Read;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::invitation::{InvitationInput, InvitationSource, NewInvitation};
+use domain::invitation::{InvitationInput, InvitationSource, NewInvitation, ProductInput};
 
 /// The most rows one file may hold.
 pub const MAX_ROWS: usize = 100_000;
@@ -217,7 +217,7 @@ fn parse_row<'a>(
         let entries = list.split(';').map(str::trim).filter(|e| !e.is_empty());
         for (i, entry) in entries.enumerate() {
             match entry.split_once('=') {
-                Some((sku, name)) => products.push((sku.trim(), name.trim())),
+                Some((sku, name)) => products.push(ProductInput::new(sku.trim(), name.trim())),
                 None => {
                     errors.push(line, &format!("products[{i}]"), "must be SKU=Name".into());
                     ok = false;

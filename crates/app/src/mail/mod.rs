@@ -142,20 +142,118 @@ impl Mailer {
 }
 
 fn dkim_config(d: &DkimSettings) -> Result<DkimConfig, MailConfigError> {
+    use lettre::message::dkim::{DkimCanonicalization, DkimCanonicalizationType};
+    use lettre::message::header::HeaderName;
+
     let failed = |why: String| MailConfigError::Dkim {
         path: d.key_file.clone(),
         why,
     };
+    // What `lettre` reads: RSA in PKCS#1 PEM, Ed25519 as the base64 of its 32-byte seed.
+    const FORMS: &str = "an RSA key must be PKCS#1 PEM, unencrypted (\"BEGIN RSA PRIVATE KEY\"; \
+        `openssl rsa -in KEY -traditional` converts a \"BEGIN PRIVATE KEY\" one), an Ed25519 \
+        key the base64 of its 32-byte seed (`openssl pkey -in KEY -outform DER | tail -c 32 | \
+        base64`)";
     let pem = std::fs::read_to_string(&d.key_file).map_err(|e| failed(e.to_string()))?;
-    let key = if pem.contains("RSA PRIVATE KEY") {
-        DkimSigningKey::new(&pem, DkimSigningAlgorithm::Rsa)
+    let key = if pem.contains("-----BEGIN RSA PRIVATE KEY-----") {
+        DkimSigningKey::new(&pem, DkimSigningAlgorithm::Rsa).map_err(|e| {
+            let cause = std::error::Error::source(&e).map_or(String::new(), |c| format!(": {c}"));
+            failed(format!(
+                "not a readable RSA private key ({e}{cause}); {FORMS}"
+            ))
+        })?
+    } else if let Some(begin) = pem.find("-----BEGIN ") {
+        let label = pem[begin + 11..].split("-----").next().unwrap_or_default();
+        return Err(failed(format!(
+            "a PEM \"{label}\" cannot be used for DKIM: {FORMS}"
+        )));
     } else {
         DkimSigningKey::new(pem.trim(), DkimSigningAlgorithm::Ed25519)
-    }
-    .map_err(|e| failed(e.to_string()))?;
-    Ok(DkimConfig::default_config(
+            .map_err(|e| failed(format!("not an RSA or Ed25519 private key ({e}); {FORMS}")))?
+    };
+    // Not `DkimConfig::default_config`: its "simple" header canonicalization fails every
+    // verifier, because lettre folds the DKIM-Signature header differently once `b=` is
+    // filled in than when it hashed it (empty); "relaxed" ignores folding. And RFC 8058
+    // one-click unsubscribe counts only if the signature covers both List-Unsubscribe
+    // headers.
+    let headers = [
+        "From",
+        "To",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "List-Unsubscribe",
+        "List-Unsubscribe-Post",
+    ]
+    .map(HeaderName::new_from_ascii_str)
+    .to_vec();
+    Ok(DkimConfig::new(
         d.selector.clone(),
         d.domain.clone(),
         key,
+        headers,
+        DkimCanonicalization {
+            header: DkimCanonicalizationType::Relaxed,
+            body: DkimCanonicalizationType::Relaxed,
+        },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `dkim_config` of a key file holding `contents`: the error's text, or `None` if read.
+    fn dkim_error(contents: &str) -> Option<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let key_file = dir.path().join("dkim.key");
+        std::fs::write(&key_file, contents).unwrap();
+        let settings = DkimSettings {
+            selector: "s".into(),
+            domain: "example.com".into(),
+            key_file: key_file.clone(),
+        };
+        match dkim_config(&settings) {
+            Ok(_) => None,
+            Err(e @ MailConfigError::Dkim { .. }) => {
+                let text = e.to_string();
+                assert!(text.contains(&key_file.display().to_string()), "{text}");
+                Some(text)
+            }
+            Err(e) => panic!("not a DKIM error: {e}"),
+        }
+    }
+
+    #[test]
+    fn an_ed25519_seed_in_base64_is_a_key() {
+        assert_eq!(dkim_error(&format!("{}\n", "A".repeat(43) + "=")), None);
+    }
+
+    #[test]
+    fn a_bad_key_file_is_a_dkim_error_that_says_what_is_read() {
+        let pkcs8 =
+            "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n";
+        let e = dkim_error(pkcs8).unwrap();
+        assert!(e.contains("\"PRIVATE KEY\" cannot be used"), "{e}");
+        assert!(e.contains("-traditional"), "{e}");
+        let e = dkim_error("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n").unwrap();
+        assert!(e.contains("\"PUBLIC KEY\" cannot be used"), "{e}");
+        let rsa = "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n";
+        let e = dkim_error(rsa).unwrap();
+        assert!(e.contains("not a readable RSA private key"), "{e}");
+        assert!(e.contains("PKCS#1"), "{e}");
+        for junk in ["", "not a key", "AAAA"] {
+            let e = dkim_error(junk).unwrap();
+            assert!(e.contains("not an RSA or Ed25519 private key"), "{e}");
+        }
+        let missing = DkimSettings {
+            selector: "s".into(),
+            domain: "example.com".into(),
+            key_file: "/nonexistent/dkim.key".into(),
+        };
+        assert!(matches!(
+            dkim_config(&missing),
+            Err(MailConfigError::Dkim { .. })
+        ));
+    }
 }

@@ -6,14 +6,8 @@ use std::collections::BTreeSet;
 
 fn products() -> Vec<ProductRecord> {
     vec![
-        ProductRecord {
-            sku: "CAF-1".into(),
-            name: "Caffè in grani 1 kg".into(),
-        },
-        ProductRecord {
-            sku: "MOKA-3".into(),
-            name: "Moka 3 tazze".into(),
-        },
+        ProductRecord::named("CAF-1", "Caffè in grani 1 kg"),
+        ProductRecord::named("MOKA-3", "Moka 3 tazze"),
     ]
 }
 
@@ -120,10 +114,7 @@ fn without_a_name_the_greeting_is_neutral() {
 #[test]
 fn user_text_is_escaped_in_html_and_unchanged_in_text() {
     let business = "Gino & <script>alert(\"x\")</script>'s";
-    let products = [ProductRecord {
-        sku: "X".into(),
-        name: "<img src=x onerror=alert(1)>".into(),
-    }];
+    let products = [ProductRecord::named("X", "<img src=x onerror=alert(1)>")];
     for locale in [Locale::It, Locale::En] {
         let r = render(&InvitationMail {
             business_name: business,

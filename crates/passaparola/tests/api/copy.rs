@@ -152,8 +152,9 @@ async fn mail(sql: &Sql, slug: &str) {
 }
 
 /// The invitations with their mail, the outbox, the unsubscribed addresses, the mail
-/// settings, the shops, their deliveries and the link secrets' generations, each table's
-/// rows sorted, as both backends read them.
+/// settings, the shops, their deliveries, the link secrets' generations, and the products
+/// (as the invitations listed them, and the business's) with their pages, pictures and
+/// GTINs, each table's rows sorted, as both backends read them.
 async fn mail_rows(sql: &Sql) -> Vec<Vec<Vec<Cell>>> {
     let mut tables = Vec::new();
     for query in [
@@ -169,6 +170,8 @@ async fn mail_rows(sql: &Sql) -> Vec<Vec<Vec<Cell>>> {
         "SELECT business_id, kind, secret, created_at FROM shop_connections",
         "SELECT business_id, kind, delivery_id, received_at FROM shop_deliveries",
         "SELECT business_id, generation, created_at FROM link_secrets",
+        "SELECT invitation_id, position, sku, name, url, image, gtin FROM invitation_products",
+        "SELECT business_id, sku, name, url, image, gtin FROM products",
     ] {
         let mut rows = sql.rows(query, &[]).await;
         rows.sort_by_key(|row| format!("{row:?}"));
@@ -226,7 +229,13 @@ async fn an_instance_moves_to_postgresql_with_nothing_lost_and_its_log_goes_on()
     let mut ids = Vec::new();
     for n in 0..30 {
         let products = if n == 0 {
-            json!([{"sku": "TAGL-1", "name": "Tagliatelle"}])
+            json!([
+                {"sku": "TAGL-1", "name": "Tagliatelle",
+                 "url": "https://bottega.example.it/tagliatelle",
+                 "image": "https://bottega.example.it/tagliatelle.jpg",
+                 "gtin": "4006381333931"},
+                {"sku": "TIRA-1", "name": "Tiramisù"},
+            ])
         } else {
             json!([])
         };
@@ -283,7 +292,7 @@ async fn an_instance_moves_to_postgresql_with_nothing_lost_and_its_log_goes_on()
     mail(&source, "bottega-migrata").await;
     let mail_before = mail_rows(&source).await;
     let sizes: Vec<usize> = mail_before.iter().map(Vec::len).collect();
-    assert_eq!(sizes, [31, 4, 1, 1, 1, 1, 1]);
+    assert_eq!(sizes, [31, 4, 1, 1, 1, 1, 1, 2, 2]);
 
     // The copy, into a new database.
     let target = store_postgres::testing::scratch_database(&admin)
@@ -307,6 +316,20 @@ async fn an_instance_moves_to_postgresql_with_nothing_lost_and_its_log_goes_on()
     let after = seen(&moved.address, "bottega-migrata", &ids[1].0).await;
     for ((path, a), (_, b)) in before.iter().zip(&after) {
         assert_eq!(timeless(a), timeless(b), "{path} changed in the move");
+    }
+    // The product page still describes the product as its invitation did.
+    let product = client
+        .get(format!("{}/b/bottega-migrata/p/TAGL-1", moved.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(product.status(), 200);
+    let html = product.text().await.unwrap();
+    for described in [
+        "\"gtin13\":\"4006381333931\"",
+        "\"image\":\"https://bottega.example.it/tagliatelle.jpg\"",
+    ] {
+        assert!(html.contains(described), "{described} not in {html}");
     }
     // The log verifies with the old key, consistent with the checkpoint seen before.
     let monitored = monitor(new.path(), &moved.address, &vkey, Some(&state));

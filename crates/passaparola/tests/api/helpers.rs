@@ -128,16 +128,22 @@ impl TestApp {
     /// from `Trattoria Test <inviti@passaparola.test>`, with a lease of `lease` (the
     /// shortest `--outbox-lease` allows, so that a crash's resend comes quickly).
     pub async fn spawn_with_mail(smtp_url: &str, lease: std::time::Duration) -> Self {
+        Self::spawn_with_mail_config(app::mail::MailConfig {
+            smtp_url: smtp_url.to_owned(),
+            from: "Trattoria Test <inviti@passaparola.test>".to_owned(),
+            dkim: None,
+            lease,
+        })
+        .await
+    }
+
+    /// The server sending e-mail as `config` says (e.g. with `--dkim-*`).
+    pub async fn spawn_with_mail_config(config: app::mail::MailConfig) -> Self {
         Self::spawn_with(Options {
             behind_proxy: false,
             rate_limits: true,
             max_connections: None,
-            mail: Some(app::mail::MailConfig {
-                smtp_url: smtp_url.to_owned(),
-                from: "Trattoria Test <inviti@passaparola.test>".to_owned(),
-                dkim: None,
-                lease,
-            }),
+            mail: Some(config),
         })
         .await
     }

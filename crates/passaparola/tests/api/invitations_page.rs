@@ -75,10 +75,7 @@ fn expected(app: &TestApp, locale: Locale, now: chrono::DateTime<Utc>) -> (Strin
         business_name: "Trattoria Test",
         customer_name: None,
         reference,
-        products: &[store::ProductRecord {
-            sku: "sku".into(),
-            name: product.into(),
-        }],
+        products: &[store::ProductRecord::named("sku", product)],
         review_link: review,
         unsubscribe_link: unsubscribe,
         invitations_page: &page_link,

@@ -105,23 +105,8 @@ async fn an_invitation_is_mailed_once_in_its_language_then_reminded_once() {
     // The link in the message is the invitation's, and it opens the review form.
     let link = link_after(text, &format!("{}/r/", app.address));
     assert_eq!(link, created["url"].as_str().unwrap());
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let opened = browser.get(&link).send().await.unwrap();
-    assert_eq!(opened.status(), 303);
-    let cookie = opened.headers()["set-cookie"].to_str().unwrap();
-    let cookie = cookie.split(';').next().unwrap().to_owned();
-    let location = opened.headers()["location"].to_str().unwrap().to_owned();
-    let form = browser
-        .get(format!("{}{location}", app.address))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(form.status(), 200);
-    let page = form.text().await.unwrap();
+    let (status, page) = crate::shops::form_page(&app, &link).await;
+    assert_eq!(status, 200);
     assert!(page.contains("Caffè in grani"), "{page}");
     // RFC 8058: an HTTPS (here HTTP) link, and the one-click marker.
     let unsubscribe = m["list_unsubscribe"].as_str().unwrap();

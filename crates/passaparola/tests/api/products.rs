@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, each, review_body};
+use crate::helpers::{Reply, TestApp, each, review_body};
 use crate::web::{page, post_form, without_json_ld};
 
 async fn invite_with_products(app: &TestApp, reference: &str) -> String {
@@ -286,4 +286,156 @@ async fn the_form_asks_about_each_product_and_keeps_what_was_typed() {
         tira.body["type"], "/problems/not-found",
         "left unrated: no figures"
     );
+}
+
+/// The answer to an invitation of `reference` listing `products`.
+async fn invite_described(app: &TestApp, reference: &str, products: Value) -> Reply {
+    app.request(
+        Method::POST,
+        "/api/v1/invitations",
+        Some(&app.api_key),
+        Some(&json!({"reference": reference, "products": products})),
+    )
+    .await
+}
+
+/// The structured data of a product's page, checked to hold no raw markup.
+async fn product_ld(app: &TestApp, sku: &str) -> Value {
+    let path = format!("/b/{}/p/{sku}", app.slug);
+    let product = page(app, &path, &[]).await;
+    assert_eq!(product.status, 200, "{path}");
+    without_json_ld(&product.html);
+    json_ld(&product.html)
+}
+
+#[tokio::test]
+async fn a_product_s_page_picture_and_gtin_describe_it_to_search_engines() {
+    let app = TestApp::spawn().await;
+    // A `javascript:` page, credentials in a picture's address, a wrong check digit: each
+    // refused by its field, and nothing is written.
+    let refused = invite_described(
+        &app,
+        "D-1",
+        json!([
+            {"sku": "TAZZA", "name": "Tazza", "gtin": "96385074"},
+            {"sku": "MOKA", "name": "Moka", "url": "javascript:alert(document.cookie)",
+             "image": "https://user:secret@cdn.example.it/moka.jpg", "gtin": "4006381333932"},
+        ]),
+    )
+    .await
+    .expect(422)
+    .body;
+    let errors: Vec<(&str, &str)> = refused["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            ("products[1].url", "invalid_url"),
+            ("products[1].image", "invalid_url"),
+            ("products[1].gtin", "invalid_check_digit"),
+        ],
+        "{refused}"
+    );
+    for (gtin, code) in [
+        ("400638133393", "invalid_check_digit"),
+        ("4006 381", "invalid_gtin"),
+    ] {
+        let refused = invite_described(
+            &app,
+            "D-1",
+            json!([{"sku": "MOKA", "name": "Moka", "gtin": gtin}]),
+        )
+        .await
+        .expect(422)
+        .body;
+        assert_eq!(refused["errors"][0]["field"], "products[0].gtin");
+        assert_eq!(refused["errors"][0]["code"], code);
+    }
+
+    let image = "https://cdn.example.it/moka.jpg?w=800&h=800";
+    let created = invite_described(
+        &app,
+        "D-1",
+        json!([
+            {"sku": "MOKA", "name": "Moka 3 tazze", "url": "https://bottega.example.it/moka",
+             "image": image, "gtin": "4006381333931"},
+            {"sku": "TAZZA", "name": "Tazza"},
+        ]),
+    )
+    .await
+    .expect(201)
+    .body;
+    // Given, they are listed; not given, they are not there at all (not `null`).
+    let listed = json!([
+        {"sku": "MOKA", "name": "Moka 3 tazze", "url": "https://bottega.example.it/moka",
+         "image": image, "gtin": "4006381333931"},
+        {"sku": "TAZZA", "name": "Tazza"},
+    ]);
+    assert_eq!(created["products"], listed);
+    let token = created["token"].as_str().unwrap();
+    let public = app
+        .get(&format!("/api/v1/invitations/{token}"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(public["products"], listed);
+
+    let mut body = review_body(token, 5);
+    body["products"] = json!([
+        {"sku": "MOKA", "rating": 5, "body": "Caffè ottimo."},
+        {"sku": "TAZZA", "rating": 4},
+    ]);
+    app.request(Method::POST, "/api/v1/reviews", None, Some(&body))
+        .await
+        .expect(201);
+    let moka = product_ld(&app, "MOKA").await;
+    assert_eq!(moka["@type"], "Product");
+    assert_eq!(moka["name"], "Moka 3 tazze");
+    assert!(moka["url"].as_str().unwrap().ends_with("/p/MOKA"));
+    assert_eq!(moka["sameAs"], "https://bottega.example.it/moka");
+    assert_eq!(moka["image"], image);
+    assert_eq!(moka["gtin13"], "4006381333931");
+    assert_eq!(moka["aggregateRating"]["ratingValue"], 5.0);
+    assert_eq!(moka["review"][0]["reviewRating"]["ratingValue"], 5);
+    // What was not given is not said.
+    let tazza = product_ld(&app, "TAZZA").await;
+    let keys: Vec<&str> = tazza
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert!(
+        keys.iter()
+            .all(|k| !["sameAs", "image"].contains(k) && !k.starts_with("gtin")),
+        "{keys:?}"
+    );
+
+    // A later invitation renames the product and gives another picture, but no page or
+    // GTIN: the product keeps those it had.
+    let image_2 = "https://cdn.example.it/moka-express.jpg";
+    invite_described(
+        &app,
+        "D-2",
+        json!([{"sku": "MOKA", "name": "Moka Express 3 tazze", "image": image_2}]),
+    )
+    .await
+    .expect(201);
+    let moka = product_ld(&app, "MOKA").await;
+    assert_eq!(moka["name"], "Moka Express 3 tazze");
+    assert_eq!(moka["image"], image_2);
+    assert_eq!(moka["sameAs"], "https://bottega.example.it/moka");
+    assert_eq!(moka["gtin13"], "4006381333931");
+
+    // The API's document says what it takes.
+    let doc = app.get("/api/openapi.json").await.expect(200).body;
+    let properties = &doc["components"]["schemas"]["ProductInput"]["properties"];
+    assert_eq!(properties["url"]["format"], "uri");
+    assert_eq!(properties["image"]["format"], "uri");
+    assert_eq!(properties["url"]["maxLength"], 2000);
+    assert_eq!(properties["gtin"]["pattern"], "^([0-9]{8}|[0-9]{12,14})$");
 }

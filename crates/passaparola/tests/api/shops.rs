@@ -73,8 +73,9 @@ async fn invitations(app: &TestApp) -> i64 {
         .await
 }
 
-/// Follows an invitation link as a browser does (its cookie) to the review form.
-async fn form_page(app: &TestApp, link: &str) -> (u16, String) {
+/// Follows an invitation link as a browser does (its cookie) to the review form: the
+/// form's status and page, or the link's own answer when it does not lead there.
+pub(crate) async fn form_page(app: &TestApp, link: &str) -> (u16, String) {
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -15,9 +15,9 @@ fn scripts() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/smtp")
 }
 
-/// The python3 that has aiosmtpd: `tests/smtp/setup.sh` makes it once (a virtual
+/// The python3 that has aiosmtpd and dkimpy: `tests/smtp/setup.sh` makes it once (a virtual
 /// environment from PyPI) and prints it.
-fn python() -> &'static Path {
+pub fn python() -> &'static Path {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     PYTHON.get_or_init(|| {
         let out = Command::new("bash")
@@ -27,7 +27,7 @@ fn python() -> &'static Path {
             .expect("running tests/smtp/setup.sh");
         assert!(
             out.status.success(),
-            "tests/smtp/setup.sh failed: the e-mail tests need Python's aiosmtpd from PyPI"
+            "tests/smtp/setup.sh failed: the e-mail tests need Python's aiosmtpd and dkimpy from PyPI"
         );
         PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
     })
@@ -43,11 +43,17 @@ pub struct Smtp {
 
 impl Smtp {
     pub fn start() -> Self {
+        Self::start_with_env(&[])
+    }
+
+    /// The server with extra environment, e.g. `DKIM_TXT` (see `tests/smtp/server.py`).
+    pub fn start_with_env(env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut child = Command::new(python())
             .arg(scripts().join("server.py"))
             .arg(dir.path())
             .env("SLOW_SECONDS", "6")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

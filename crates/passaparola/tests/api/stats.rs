@@ -12,7 +12,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
 use domain::ids::{InvitationId, ReviewId};
-use domain::invitation::{InvitationInput, NewInvitation};
+use domain::invitation::{InvitationInput, NewInvitation, ProductInput};
 use domain::lifecycle::LifecycleError;
 use domain::review::{
     ProductRatingInput, ReplyDraft, ReviewDraft, ReviewInput, ReviewPatch, ReviewStatus,
@@ -347,9 +347,12 @@ async fn random_history(app: &TestApp, rng: &mut StdRng, now: DateTime<Utc>, see
     for i in 0..90 {
         let invited = now - Duration::milliseconds(rng.random_range(0..400 * DAY_MS));
         let relationship = if i % 6 == 0 { "supplier" } else { "customer" };
-        let products: Vec<(&str, &str)> = match i % 4 {
-            0 => vec![("SKU-A", "Tagliatelle"), ("SKU-B", "Tiramisù")],
-            1 => vec![("SKU-A", "Tagliatelle")],
+        let products = match i % 4 {
+            0 => vec![
+                ProductInput::new("SKU-A", "Tagliatelle"),
+                ProductInput::new("SKU-B", "Tiramisù"),
+            ],
+            1 => vec![ProductInput::new("SKU-A", "Tagliatelle")],
             _ => Vec::new(),
         };
         let reference = format!("ST-{i}");
@@ -589,7 +592,10 @@ async fn random_history(app: &TestApp, rng: &mut StdRng, now: DateTime<Utc>, see
     let again = NewInvitation::parse(
         InvitationInput {
             reference: "ST-0",
-            products: vec![("SKU-A", "Tagliatelle"), ("SKU-B", "Tiramisù")],
+            products: vec![
+                ProductInput::new("SKU-A", "Tagliatelle"),
+                ProductInput::new("SKU-B", "Tiramisù"),
+            ],
             ..InvitationInput::default()
         },
         now,

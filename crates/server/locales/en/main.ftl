@@ -417,3 +417,46 @@ invitations-page-placeholder-reference = [order reference]
 invitations-page-placeholder-product = [product]
 invitations-page-placeholder-review-link = [personal review link]
 invitations-page-placeholder-unsubscribe-link = [unsubscribe link]
+
+## Invitation settings
+settings-nav = Settings
+settings-mail-heading = E-mail settings
+settings-mail-intro = When invitations are e-mailed. A change applies to the invitations created from then on.
+settings-mail-public = These settings are public, on your business's page about its invitations:
+settings-delay = Delay after a shop's order (hours)
+settings-delay-hint = From 0 (at once) to 720 (30 days), counted from when a connected shop reports the order fulfilled (Shopify) or completed (WooCommerce).
+settings-reminder = Reminder
+settings-reminder-hint = At most one, sent only if no review has been written yet and the invitation is still open.
+settings-reminder-none = No reminder
+settings-reminder-after = { $count ->
+    [one] 1 day after the invitation
+   *[other] { $count } days after the invitation
+}
+settings-mail-save = Save the e-mail settings
+settings-mail-saved = The e-mail settings are saved: they apply to the invitations created from now on.
+settings-shops-heading = Shops
+settings-shops-intro = A connected shop tells Passaparola about its orders: each fulfilled (Shopify) or completed (WooCommerce) order becomes one invitation, e-mailed after the delay above. Nothing a shop sends ever creates a review.
+settings-shops-none = No shop connected.
+settings-shop-kind = Platform
+settings-shop-address = Webhook address
+settings-shop-since = Connected since { $date }
+settings-shop-connect-heading = Connect a shop
+settings-shop-how-shopify = Shopify: Settings → Notifications → Webhooks → Create webhook. Event “Order fulfillment” (topic orders/fulfilled), format JSON, and this address. Shopify signs with the key it shows under its list of webhooks: paste it into the secret field below.
+settings-shop-how-woocommerce = WooCommerce: WooCommerce → Settings → Advanced → Webhooks → Add webhook. Topic “Order updated”, API version “WP REST API Integration v3”, this address, and the secret Passaparola shows once the shop is connected (leave the secret field below empty).
+settings-shop-secret = Secret (optional)
+settings-shop-secret-hint = For Shopify, the signing key Shopify shows (at least 16 characters). Left empty, a new secret is made and shown once, to paste into the shop.
+settings-shop-replace = Connecting a platform already connected replaces its secret: deliveries signed with the old one are refused from then on.
+settings-shop-connect = Connect the shop
+settings-shop-errors = Please check the fields marked below. The secret you typed is not kept: paste it again.
+settings-shop-connected = { $platform } is connected, with the secret you gave.
+settings-shop-connected-new = { $platform } is connected.
+settings-shop-secret-once = The secret to paste into the shop's webhook, shown only now: copy it before leaving this page.
+settings-link-heading = Signed links
+settings-link-intro = Your shop can build invitation links on its own, signed with a secret it shares with Passaparola, with no API call. The invitation is created when the customer first opens the link.
+settings-link-secret-none = There is no link secret yet: links signed by your shop are refused.
+settings-link-secret-exists = A link secret is in force. It is never shown again: if it was lost, make a new one.
+settings-link-docs = How to build and sign the links: docs/invitation-links.md, in Passaparola's documentation.
+settings-link-warning = A new secret replaces the current one at once: the links signed with the current one stop working.
+settings-link-make = Make the link secret
+settings-link-rotate = Make a new link secret
+settings-link-secret-made = Your new link secret, shown only now: copy it into your shop. Links signed with the previous one no longer work.

@@ -417,3 +417,46 @@ invitations-page-placeholder-reference = [riferimento ordine]
 invitations-page-placeholder-product = [prodotto]
 invitations-page-placeholder-review-link = [link personale per la recensione]
 invitations-page-placeholder-unsubscribe-link = [link per annullare l'iscrizione]
+
+## Invitation settings
+settings-nav = Impostazioni
+settings-mail-heading = Impostazioni delle e-mail
+settings-mail-intro = Quando partono gli inviti per e-mail. Ogni modifica vale per gli inviti creati da quel momento in poi.
+settings-mail-public = Queste impostazioni sono pubbliche, sulla pagina della tua attività dedicata agli inviti:
+settings-delay = Attesa dopo un ordine da un negozio (ore)
+settings-delay-hint = Da 0 (subito) a 720 (30 giorni), a partire da quando un negozio collegato segnala l'ordine come evaso (Shopify) o completato (WooCommerce).
+settings-reminder = Promemoria
+settings-reminder-hint = Al massimo uno, inviato solo se la recensione non è ancora stata scritta e l'invito è ancora valido.
+settings-reminder-none = Nessun promemoria
+settings-reminder-after = { $count ->
+    [one] 1 giorno dopo l'invito
+   *[other] { $count } giorni dopo l'invito
+}
+settings-mail-save = Salva le impostazioni delle e-mail
+settings-mail-saved = Impostazioni delle e-mail salvate: valgono per gli inviti creati da adesso in poi.
+settings-shops-heading = Negozi
+settings-shops-intro = Un negozio collegato comunica a Passaparola i suoi ordini: ogni ordine evaso (Shopify) o completato (WooCommerce) diventa un invito, spedito per e-mail dopo l'attesa indicata sopra. Niente di ciò che invia un negozio crea mai una recensione.
+settings-shops-none = Nessun negozio collegato.
+settings-shop-kind = Piattaforma
+settings-shop-address = Indirizzo del webhook
+settings-shop-since = Collegato dal { $date }
+settings-shop-connect-heading = Collega un negozio
+settings-shop-how-shopify = Shopify: Impostazioni → Notifiche → Webhook → Crea webhook. Evento «Evasione dell'ordine» («Order fulfillment», argomento orders/fulfilled), formato JSON e questo indirizzo. Shopify firma con la chiave che mostra sotto l'elenco dei webhook: incollala nel campo del segreto qui sotto.
+settings-shop-how-woocommerce = WooCommerce: WooCommerce → Impostazioni → Avanzate → Webhook → Aggiungi webhook. Argomento «Ordine aggiornato» («Order updated»), versione API «WP REST API Integration v3», questo indirizzo e il segreto che Passaparola mostra dopo il collegamento (lascia vuoto il campo del segreto qui sotto).
+settings-shop-secret = Segreto (facoltativo)
+settings-shop-secret-hint = Per Shopify, la chiave di firma che mostra Shopify (almeno 16 caratteri). Se resta vuoto, ne viene creato uno nuovo, mostrato una sola volta, da incollare nel negozio.
+settings-shop-replace = Collegare di nuovo una piattaforma già collegata ne sostituisce il segreto: da quel momento le consegne firmate con quello vecchio vengono rifiutate.
+settings-shop-connect = Collega il negozio
+settings-shop-errors = Controlla i campi segnalati. Il segreto che hai scritto non viene conservato: incollalo di nuovo.
+settings-shop-connected = { $platform } è collegato, con il segreto che hai indicato.
+settings-shop-connected-new = { $platform } è collegato.
+settings-shop-secret-once = Il segreto da incollare nel webhook del negozio, mostrato solo ora: copialo prima di lasciare questa pagina.
+settings-link-heading = Link firmati
+settings-link-intro = Il tuo negozio può creare da sé i link di invito, firmandoli con un segreto condiviso con Passaparola, senza chiamare l'API. L'invito nasce quando il cliente apre il link per la prima volta.
+settings-link-secret-none = Non c'è ancora un segreto per i link: i link firmati dal tuo negozio vengono rifiutati.
+settings-link-secret-exists = È in vigore un segreto per i link. Non viene più mostrato: se è andato perso, creane uno nuovo.
+settings-link-docs = Come costruire e firmare i link: docs/invitation-links.md, nella documentazione di Passaparola.
+settings-link-warning = Un nuovo segreto sostituisce subito quello attuale: i link firmati con quello attuale smettono di funzionare.
+settings-link-make = Crea il segreto per i link
+settings-link-rotate = Crea un nuovo segreto per i link
+settings-link-secret-made = Il tuo nuovo segreto per i link, mostrato solo ora: copialo nel tuo negozio. I link firmati con quello precedente non funzionano più.

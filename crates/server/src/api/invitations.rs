@@ -45,7 +45,8 @@ pub struct CreateInvitation {
     pub send_at: Option<chrono::DateTime<Utc>>,
 }
 
-/// A product the invitee may rate.
+/// A product the invitee may rate. Its page, picture and GTIN are optional; given, they
+/// describe it to search engines on its public page (`/b/{slug}/p/{sku}`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductInput {
@@ -53,6 +54,30 @@ pub struct ProductInput {
     pub sku: String,
     #[schema(schema_with = schema::product_name)]
     pub name: String,
+    /// The product's own page: an absolute `http` or `https` URL, with no user name or
+    /// password and no control characters, at most 2000 characters once normalised
+    /// (non-ASCII characters percent-encoded; a URL that this lengthens past 2000 is
+    /// refused).
+    #[schema(
+        format = "uri",
+        max_length = 2000,
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://(?![^/?#]*@)[^\\u0000-\\u001F\\u007F-\\u009F]+$",
+        examples("https://www.example.it/prodotti/tagliatelle")
+    )]
+    pub url: Option<String>,
+    /// A picture of the product, as `url`.
+    #[schema(
+        format = "uri",
+        max_length = 2000,
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://(?![^/?#]*@)[^\\u0000-\\u001F\\u007F-\\u009F]+$",
+        examples("https://www.example.it/img/tagliatelle.jpg")
+    )]
+    pub image: Option<String>,
+    /// The product's GTIN (EAN, UPC, JAN, ISBN-13, ITF-14): 8, 12, 13 or 14 digits, the
+    /// last GS1's check digit (a wrong one is refused with `422`, code
+    /// `invalid_check_digit`), and not all zeros.
+    #[schema(pattern = "^([0-9]{8}|[0-9]{12,14})$", examples("4006381333931"))]
+    pub gtin: Option<String>,
 }
 
 /// Invites someone the business really dealt with to write a review.
@@ -66,7 +91,7 @@ pub struct ProductInput {
         (status = 201, description = "Created", body = InvitationCreated),
         (status = 200, description = "This reference was already invited: the same invitation", body = InvitationCreated),
         (status = 401, description = "`/problems/unauthorized`: no API key, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`/problems/validation-error`: fields missing, of the wrong type, unknown or invalid, including what no schema can say: a SKU listed twice (`duplicate`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`/problems/validation-error`: fields missing, of the wrong type, unknown or invalid, including what no schema can say: a SKU listed twice (`duplicate`), a GTIN whose check digit is wrong (`invalid_check_digit`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create(
@@ -84,7 +109,13 @@ pub async fn create(
             products: input
                 .products
                 .iter()
-                .map(|p| (p.sku.as_str(), p.name.as_str()))
+                .map(|p| domain::invitation::ProductInput {
+                    sku: &p.sku,
+                    name: &p.name,
+                    url: p.url.as_deref(),
+                    image: p.image.as_deref(),
+                    gtin: p.gtin.as_deref(),
+                })
                 .collect(),
             locale: input.locale.as_deref(),
             expires_in_days: input.expires_in_days,

@@ -1,4 +1,5 @@
-//! `/invitations`: the form to invite someone, and the latest invitations with their links.
+//! `/invitations`: the form to invite someone, the latest invitations with their links, and
+//! the business's settings (`web::invitation_settings`: mail, shops, the link secret).
 
 use std::collections::HashMap;
 
@@ -12,6 +13,7 @@ use serde::Deserialize;
 
 use super::form::{Field, first_codes, message};
 use super::i18n::Tr;
+use super::invitation_settings::{SettingsView, Shown};
 use super::parts::Choice;
 use super::session::{CsrfField, Posted, Session};
 use super::{Meta, PageError, private_page};
@@ -40,6 +42,7 @@ struct InvitationsPage {
     rows: Vec<InvitationRow>,
     /// Whether this instance sends e-mail (`--smtp-url`).
     mail_configured: bool,
+    settings: SettingsView,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -61,13 +64,16 @@ impl CsrfField for InvitationForm {
 
 const INVITATIONS_SHOWN: u32 = 50;
 
-async fn invitations_page(
+/// The page: the invitation form (as typed, with its errors), the latest invitations and the
+/// settings (with what a settings post left to show).
+pub(super) async fn invitations_page(
     state: &AppState,
     tr: Tr,
     s: &Session,
     typed: &InvitationForm,
     errors: &HashMap<String, String>,
     notice: Option<(String, String)>,
+    shown: Shown,
 ) -> Result<Response, PageError> {
     let latest = state
         .store
@@ -163,10 +169,19 @@ async fn invitations_page(
             ..field("locale", tr.t("invitation-locale"), "select", "", 0)
         },
     ];
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
+    let refused = !errors.is_empty() || shown.refused();
+    let settings = super::invitation_settings::view(
+        state,
+        &tr,
+        s.user.business.id,
+        &s.user.business.slug,
+        shown,
+    )
+    .await?;
+    let status = if refused {
         StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
     };
     let page = InvitationsPage {
         meta: Meta::private(
@@ -180,6 +195,7 @@ async fn invitations_page(
         fields,
         rows,
         mail_configured: state.mail.is_some(),
+        settings,
         tr,
     };
     private_page(status, &page)
@@ -198,6 +214,7 @@ pub async fn invitations(
         &InvitationForm::default(),
         &HashMap::new(),
         None,
+        Shown::default(),
     )
     .await
 }
@@ -235,7 +252,8 @@ pub async fn invite(
         },
         Err(errors) => {
             let by_field = first_codes(errors);
-            return invitations_page(&state, tr, &s, &typed, &by_field, None).await;
+            return invitations_page(&state, tr, &s, &typed, &by_field, None, Shown::default())
+                .await;
         }
     };
     let app::invitations::Invited { write, token } =
@@ -254,6 +272,7 @@ pub async fn invite(
         &InvitationForm::default(),
         &HashMap::new(),
         Some((said, link)),
+        Shown::default(),
     )
     .await
 }

@@ -82,9 +82,13 @@ pub fn organization(
     script(&v)
 }
 
-/// A product page's `Product`, with its aggregate rating and the product ratings shown.
+/// A product page's `Product`, with its aggregate rating and the product ratings shown, and
+/// what the business's latest invitations said of it (`described`): its own page as
+/// `sameAs` (as the business's website is the organisation's), its picture as `image`, its
+/// GTIN as `gtin8`, `gtin12`, `gtin13` or `gtin14` by its length; each only where given.
 pub fn product(
     product: &store::ProductSummary,
+    described: Option<&store::ProductRecord>,
     url: &str,
     brand: &str,
     reviews: &[Review],
@@ -102,6 +106,17 @@ pub fn product(
         "url": url,
         "brand": {"@type": "Brand", "name": brand},
     });
+    if let Some(d) = described {
+        if let Some(page) = &d.url {
+            v["sameAs"] = page.as_str().into();
+        }
+        if let Some(image) = &d.image {
+            v["image"] = image.as_str().into();
+        }
+        if let Some(gtin) = &d.gtin {
+            v[gtin_property(gtin)] = gtin.as_str().into();
+        }
+    }
     if let Some(a) = aggregate(product.rating_average, product.reviews) {
         v["aggregateRating"] = a;
         let shown: Vec<Value> = reviews
@@ -121,6 +136,19 @@ pub fn product(
         }
     }
     script(&v)
+}
+
+/// schema.org's property for a GTIN of its length (`gtin13` for an EAN-13), which Google's
+/// product markup reads as it reads `gtin`; `gtin` itself for a length GS1 does not define
+/// (none is stored: `domain::invitation::Gtin` is 8, 12, 13 or 14 digits).
+fn gtin_property(gtin: &str) -> &'static str {
+    match gtin.len() {
+        8 => "gtin8",
+        12 => "gtin12",
+        13 => "gtin13",
+        14 => "gtin14",
+        _ => "gtin",
+    }
 }
 
 /// The JSON for a `<script type="application/ld+json">` element: `<`, `>` and `&` escaped as
@@ -145,6 +173,66 @@ mod tests {
             back["reviewBody"],
             "</script><script>alert(1)</script> & more"
         );
+    }
+
+    fn summary() -> store::ProductSummary {
+        store::ProductSummary {
+            sku: "MOKA".into(),
+            name: "Moka 3 tazze".into(),
+            reviews: 0,
+            rating_average: None,
+        }
+    }
+
+    fn product_of(described: Option<&store::ProductRecord>) -> Value {
+        serde_json::from_str(&product(
+            &summary(),
+            described,
+            "https://x/b/g/p/MOKA",
+            "Gino",
+            &[],
+            "https://x",
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_product_is_described_where_its_invitations_gave_the_details() {
+        let described = store::ProductRecord {
+            url: Some("https://gino.example.it/moka".into()),
+            image: Some("https://gino.example.it/moka.jpg".into()),
+            gtin: Some("4006381333931".into()),
+            ..store::ProductRecord::named("MOKA", "Moka 3 tazze")
+        };
+        let v = product_of(Some(&described));
+        assert_eq!(v["url"], "https://x/b/g/p/MOKA");
+        assert_eq!(v["sameAs"], "https://gino.example.it/moka");
+        assert_eq!(v["image"], "https://gino.example.it/moka.jpg");
+        assert_eq!(v["gtin13"], "4006381333931");
+        for (gtin, property) in [
+            ("96385074", "gtin8"),
+            ("036000291452", "gtin12"),
+            ("10012345678902", "gtin14"),
+        ] {
+            let v = product_of(Some(&store::ProductRecord {
+                gtin: Some(gtin.into()),
+                ..store::ProductRecord::named("MOKA", "Moka 3 tazze")
+            }));
+            assert_eq!(v[property], gtin);
+            assert!(v.get("sameAs").is_none() && v.get("image").is_none());
+        }
+        // Nothing given, nothing said.
+        for v in [
+            product_of(None),
+            product_of(Some(&store::ProductRecord::named("MOKA", "Moka 3 tazze"))),
+        ] {
+            let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+            assert!(
+                keys.iter()
+                    .all(|k| !["sameAs", "image"].contains(k) && !k.starts_with("gtin")),
+                "{keys:?}"
+            );
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub(crate) mod figures;
 pub mod form;
 pub mod i18n;
 pub mod inbox;
+pub mod invitation_settings;
 pub mod invitations;
 mod jsonld;
 pub mod keys;
@@ -233,6 +234,18 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/invitations",
             get(invitations::invitations).post(invitations::invite),
+        )
+        .route(
+            "/invitations/mail-settings",
+            axum::routing::post(invitation_settings::save_mail_settings),
+        )
+        .route(
+            "/invitations/shops",
+            axum::routing::post(invitation_settings::connect_shop),
+        )
+        .route(
+            "/invitations/link-secret",
+            axum::routing::post(invitation_settings::new_link_secret),
         )
         .route("/keys", get(keys::keys).post(keys::create_key))
         .route("/keys/{id}/revoke", axum::routing::post(keys::revoke_key))

@@ -424,18 +424,28 @@ pub(crate) async fn products(
         .collect()
 }
 
-pub(crate) async fn product_name(
+pub(crate) async fn product(
     db: &dyn Db,
     business: BusinessId,
     sku: &str,
-) -> Result<Option<String>> {
+) -> Result<Option<store::ProductRecord>> {
     let row = db
         .query_opt(
-            "SELECT name FROM products WHERE business_id = $1 AND sku = $2",
+            "SELECT sku, name, url, image, gtin FROM products
+             WHERE business_id = $1 AND sku = $2",
             &[&business.0, &sku],
         )
         .await?;
-    Ok(row.map(|r| r.try_get(0)).transpose()?)
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    Ok(Some(store::ProductRecord {
+        sku: r.try_get(0)?,
+        name: r.try_get(1)?,
+        url: r.try_get(2)?,
+        image: r.try_get(3)?,
+        gtin: r.try_get(4)?,
+    }))
 }
 
 /// The first days of a trend's `points` weeks or months up to `today`'s, oldest first.

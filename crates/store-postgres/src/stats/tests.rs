@@ -449,10 +449,10 @@ async fn summary_and_products_read_back() {
             .is_empty()
     );
     assert_eq!(
-        product_name(&client, b, "D").await.unwrap().as_deref(),
-        Some("Dolce")
+        product(&client, b, "D").await.unwrap().map(|p| p.name),
+        Some("Dolce".to_owned())
     );
-    assert_eq!(product_name(&client, b, "E").await.unwrap(), None);
+    assert_eq!(product(&client, b, "E").await.unwrap(), None);
 }
 
 async fn summary_of(

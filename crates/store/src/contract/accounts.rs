@@ -128,7 +128,10 @@ pub async fn invitations_are_idempotent_per_reference(open: Open) {
             InvitationInput {
                 reference: "ORD-1",
                 relationship: Some("supplier"),
-                products: vec![("SKU-1", "Tagliatelle")],
+                products: vec![domain::invitation::ProductInput::new(
+                    "SKU-1",
+                    "Tagliatelle",
+                )],
                 ..Default::default()
             },
             now,

@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use domain::ids::ReviewId;
-use domain::invitation::Relationship;
+use domain::ids::{InvitationId, ReviewId};
+use domain::invitation::{InvitationInput, NewInvitation, ProductInput, Relationship};
 use domain::review::{FollowUpBody, ReplyDraft, ReviewPatch};
 use domain::secret::TokenHash;
 use domain::stats::Period;
 
 use super::{Open, business, edit_token, invite, submit};
-use crate::{ReviewCommand, StatsFilter, StoreError, TrendGrain};
+use crate::{ProductRecord, ReviewCommand, StatsFilter, StoreError, TrendGrain};
 
 /// A tiny deterministic generator, so that a failure can be replayed.
 struct Lcg(u64);
@@ -254,20 +254,10 @@ pub async fn products_are_checked_against_the_invitation(open: Open) {
         "each product's count and mean"
     );
     assert_eq!(
-        store
-            .product_name(b, "TIRA".into())
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("Tiramisù")
+        store.product(b, "TIRA".into()).await.unwrap(),
+        Some(ProductRecord::named("TIRA", "Tiramisù"))
     );
-    assert!(
-        store
-            .product_name(b, "NOPE".into())
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(store.product(b, "NOPE".into()).await.unwrap().is_none());
     let of_tagl = store
         .product_reviews(b, "TAGL".into(), Relationship::Customer, 10)
         .await
@@ -289,4 +279,119 @@ pub async fn products_are_checked_against_the_invitation(open: Open) {
     assert_eq!(figures.summary.review_count, 1);
     assert_eq!(figures.summary.distribution.0, [0, 0, 0, 1, 0]);
     assert_eq!(figures.invitations_sent, 2, "both invitations listed it");
+}
+
+/// An invitation's products carry their page, picture and GTIN as given; the business's
+/// product is named by its latest invitation and keeps each detail that a later one leaves
+/// out.
+pub async fn products_keep_their_latest_details(open: Open) {
+    let fresh = open(None).await;
+    let store = fresh.store.as_ref();
+    let b = business(store, "bottega").await;
+    let other = business(store, "osteria").await;
+    let now = Utc::now();
+    let create = |business, reference: &'static str, products: Vec<ProductInput<'static>>| {
+        let new = NewInvitation::parse(
+            InvitationInput {
+                reference,
+                products,
+                ..Default::default()
+            },
+            now,
+        )
+        .unwrap();
+        store.create_invitation(
+            business,
+            InvitationId::generate(),
+            new,
+            TokenHash::of(&format!("{business}-{reference}")),
+            None,
+            now,
+        )
+    };
+    let moka = ProductInput {
+        url: Some("https://shop.example.it/moka"),
+        image: Some("https://cdn.example.it/moka.jpg"),
+        gtin: Some("4006381333931"),
+        ..ProductInput::new("MOKA", "Moka 3 tazze")
+    };
+    let described = ProductRecord {
+        sku: "MOKA".into(),
+        name: "Moka 3 tazze".into(),
+        url: Some("https://shop.example.it/moka".into()),
+        image: Some("https://cdn.example.it/moka.jpg".into()),
+        gtin: Some("4006381333931".into()),
+    };
+    let first = create(b, "ORD-1", vec![moka, ProductInput::new("TAZZA", "Tazza")])
+        .await
+        .unwrap();
+    let listed = [described.clone(), ProductRecord::named("TAZZA", "Tazza")];
+    assert_eq!(first.invitation.products, listed);
+    let read = store
+        .invitation_by_token(TokenHash::of(&format!("{b}-ORD-1")))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.products, listed, "read back as written");
+    assert_eq!(
+        store.latest_invitations(b, 1).await.unwrap()[0].products,
+        listed
+    );
+    assert_eq!(
+        store.product(b, "MOKA".into()).await.unwrap(),
+        Some(described.clone())
+    );
+    assert_eq!(
+        store.product(b, "TAZZA".into()).await.unwrap(),
+        Some(ProductRecord::named("TAZZA", "Tazza"))
+    );
+
+    // A later invitation renames it and gives another picture, but no page or GTIN: the
+    // product keeps the page and GTIN it had; that invitation lists only what it gave.
+    let later = ProductInput {
+        image: Some("https://cdn.example.it/moka-2.jpg"),
+        ..ProductInput::new("MOKA", "Moka Express 3 tazze")
+    };
+    let second = create(b, "ORD-2", vec![later]).await.unwrap();
+    let given = ProductRecord {
+        image: Some("https://cdn.example.it/moka-2.jpg".into()),
+        ..ProductRecord::named("MOKA", "Moka Express 3 tazze")
+    };
+    assert_eq!(second.invitation.products, [given]);
+    assert_eq!(
+        store.product(b, "MOKA".into()).await.unwrap(),
+        Some(ProductRecord {
+            name: "Moka Express 3 tazze".into(),
+            image: Some("https://cdn.example.it/moka-2.jpg".into()),
+            ..described.clone()
+        })
+    );
+    // The first invitation still lists what it gave.
+    assert_eq!(
+        store
+            .invitation_by_token(TokenHash::of(&format!("{b}-ORD-1")))
+            .await
+            .unwrap()
+            .unwrap()
+            .products[0],
+        described
+    );
+    // Another business's product of the same SKU is its own.
+    create(other, "ORD-1", vec![ProductInput::new("MOKA", "Moka")])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.product(other, "MOKA".into()).await.unwrap(),
+        Some(ProductRecord::named("MOKA", "Moka"))
+    );
+    assert_eq!(
+        store
+            .product(b, "MOKA".into())
+            .await
+            .unwrap()
+            .unwrap()
+            .gtin
+            .as_deref(),
+        Some("4006381333931")
+    );
 }

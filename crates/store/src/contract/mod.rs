@@ -33,7 +33,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use domain::business::NewBusiness;
 use domain::ids::{BusinessId, InvitationId, ReviewId};
-use domain::invitation::{InvitationInput, NewInvitation};
+use domain::invitation::{InvitationInput, NewInvitation, ProductInput};
 use domain::review::{ProductRatingInput, ReviewDraft, ReviewInput};
 use domain::secret::TokenHash;
 use ledger::note::LogSigner;
@@ -92,6 +92,7 @@ macro_rules! contract_suite {
             lists_page_through_every_sort,
             inbox_and_answered,
             products_are_checked_against_the_invitation,
+            products_keep_their_latest_details,
             tallies_equal_a_recomputation_from_the_commands,
             the_log_signs_and_proves_what_it_holds,
             the_health_probe_writes,
@@ -149,7 +150,10 @@ pub async fn invite(
             relationship: Some(relationship),
             customer_name: Some("Maria Rossi"),
             customer_email: Some("maria@example.it"),
-            products: products.to_vec(),
+            products: products
+                .iter()
+                .map(|&(sku, name)| ProductInput::new(sku, name))
+                .collect(),
             ..Default::default()
         },
         at,

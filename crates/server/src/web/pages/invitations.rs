@@ -100,10 +100,10 @@ pub async fn invitations(
 fn message(tr: &Tr, locale: Locale, business: &str, page_link: &str) -> MessageView {
     let words = Tr::new(locale);
     let reference = words.t("invitations-page-placeholder-reference");
-    let products = [ProductRecord {
-        sku: "sku".to_owned(),
-        name: words.t("invitations-page-placeholder-product"),
-    }];
+    let products = [ProductRecord::named(
+        "sku",
+        words.t("invitations-page-placeholder-product"),
+    )];
     let review_link = words.t("invitations-page-placeholder-review-link");
     let unsubscribe_link = words.t("invitations-page-placeholder-unsubscribe-link");
     let expires_at = Utc::now() + Duration::days(DEFAULT_EXPIRY_DAYS);

@@ -98,9 +98,11 @@ pub async fn product(
             })
         })
         .collect();
+    let described = state.store.product(business.id, sku.clone()).await?;
     let here = format!("/b/{slug}/p/{}", path_segment(&sku));
     let json_ld = jsonld::product(
         &product,
+        described.as_ref(),
         &state.link(&here),
         &business.name,
         &reviews,
