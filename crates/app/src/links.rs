@@ -241,8 +241,10 @@ pub async fn open(
         now,
     )
     .map_err(Refused::Invalid)?;
+    // The invitation expires with the link (within the longest validity).
     let invitation = NewInvitation {
         source: InvitationSource::Link,
+        expires_at: link.expires_at.min(invitation.expires_at),
         ..invitation
     };
     Ok(crate::invitations::invite_without_mail(app, business, invitation, now).await?)

@@ -80,11 +80,14 @@ pub async fn receive(
         Delivery::Order(order) => {
             let settings = app.store.mail_settings(business).await?;
             let send_at = now + chrono::Duration::hours(i64::from(settings.shop_delay_hours));
-            let invitation =
-                order_invitation(&order, kind, send_at, now).map_err(store::StoreError::Invalid)?;
-            Received::Invited(Box::new(
-                crate::invitations::invite(app, business, invitation, now).await?,
-            ))
+            // What is left unusable (no reference at all) is acknowledged and dropped: a
+            // refusal would only make the shop send it again, and disable its webhook.
+            match order_invitation(&order, kind, send_at, now) {
+                Ok(invitation) => Received::Invited(Box::new(
+                    crate::invitations::invite(app, business, invitation, now).await?,
+                )),
+                Err(_) => Received::Ignored("the order cannot become an invitation"),
+            }
         }
     };
     // Recorded after the work: a delivery whose handling failed is handled again when the
@@ -106,10 +109,25 @@ pub fn order_invitation(
     send_at: chrono::DateTime<chrono::Utc>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<domain::invitation::NewInvitation, domain::ValidationErrors> {
+    use domain::invitation::{CustomerName, ProductName, Sku};
     use domain::invitation::{
         Email, Gtin, InvitationInput, InvitationSource, NewInvitation, ProductInput, ProductUrl,
     };
-    let cut = |s: &str, n: usize| -> String { s.trim().chars().take(n).collect() };
+    // Control characters (a tab in a title) become spaces; then the length is cut to what an
+    // invitation holds, so that a shop's odd order still becomes an invitation.
+    let cut = |s: &str, n: usize| -> String {
+        let clean: String = s
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        clean
+            .trim()
+            .chars()
+            .take(n)
+            .collect::<String>()
+            .trim()
+            .to_owned()
+    };
     let reference = cut(&order.reference, 100);
     let email = order
         .email
@@ -120,18 +138,24 @@ pub fn order_invitation(
         .customer_name
         .as_deref()
         .map(|n| cut(n, 120))
-        .filter(|n| !n.is_empty());
+        .filter(|n| CustomerName::parse(n).is_ok());
     let locale = match order.locale.as_deref().map(str::to_ascii_lowercase) {
         Some(l) if l.starts_with("en") => "en",
         _ => "it",
     };
-    let products: Vec<(String, String, &domain::shop::ShopProduct)> = order
-        .products
-        .iter()
-        .map(|p| (cut(&p.sku, 64), cut(&p.title, 200), p))
-        .filter(|(sku, name, _)| !sku.is_empty() && !name.is_empty() && sku != "." && sku != "..")
-        .take(domain::invitation::MAX_PRODUCTS)
-        .collect();
+    // Each SKU once, after cutting (two long SKUs may share their first 64 characters).
+    let mut products: Vec<(String, String, &domain::shop::ShopProduct)> = Vec::new();
+    for p in &order.products {
+        let (sku, name) = (cut(&p.sku, 64), cut(&p.title, 200));
+        let valid = Sku::parse(&sku).is_ok()
+            && ProductName::parse(&name).is_ok()
+            && sku != "."
+            && sku != "..";
+        if valid && !products.iter().any(|(s, _, _)| *s == sku) {
+            products.push((sku, name, p));
+        }
+    }
+    products.truncate(domain::invitation::MAX_PRODUCTS);
     // A product's page, picture or GTIN that is not valid is left out, not the order.
     fn url(u: &Option<String>) -> Option<&str> {
         u.as_deref().filter(|u| ProductUrl::parse(u).is_ok())

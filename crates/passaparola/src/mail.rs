@@ -25,9 +25,10 @@ pub struct MailArgs {
     dkim_selector: Option<String>,
     #[arg(long, env = "PASSAPAROLA_DKIM_DOMAIN")]
     dkim_domain: Option<String>,
-    /// How long a message being sent stays reserved for its server, in seconds: after a
-    /// crash it is sent again (with the same Message-ID) once this has passed.
-    #[arg(long, env = "PASSAPAROLA_OUTBOX_LEASE", default_value_t = 300, value_parser = clap::value_parser!(u64).range(2..=3600))]
+    /// How long a message being sent stays reserved for its server, in seconds (10 to
+    /// 3600): after a crash it is sent again (with the same Message-ID) once this has
+    /// passed. A send that takes half of it is given up and tried again later.
+    #[arg(long, env = "PASSAPAROLA_OUTBOX_LEASE", default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..=3600))]
     outbox_lease: u64,
 }
 

@@ -12,7 +12,7 @@ const FIGURES: &str = "
            COUNT(*) FILTER (WHERE i.source NOT IN ('shopify', 'woocommerce')),
            COUNT(*) FILTER (WHERE i.mail_status IN ('sent', 'reminded')),
            COUNT(*) FILTER (WHERE i.mail_status = 'reminded'),
-           COUNT(*) FILTER (WHERE i.mail_status = 'unsubscribed'),
+           (SELECT COUNT(*) FROM mail_suppressions s WHERE s.business_id = $1),
            COUNT(*) FILTER (WHERE i.mail_status = 'undeliverable'),
            COUNT(*) FILTER (WHERE EXISTS
                (SELECT 1 FROM reviews r WHERE r.invitation_id = i.id))

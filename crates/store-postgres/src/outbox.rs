@@ -77,15 +77,25 @@ fn decode(r: &Row) -> Result<Job> {
     })
 }
 
-async fn finish(db: &dyn Db, id: Uuid, outcome: &JobOutcome, at: DateTime<Utc>) -> Result<()> {
+async fn finish(
+    db: &dyn Db,
+    id: Uuid,
+    attempt: u32,
+    outcome: &JobOutcome,
+    at: DateTime<Utc>,
+) -> Result<bool> {
+    // Only the latest claim's outcome counts: a worker that outlived its lease, or whose job
+    // was cancelled meanwhile, changes nothing.
+    let attempt = i32::try_from(attempt).unwrap_or(i32::MAX);
     let Some(found) = db
         .query_opt(
-            "SELECT kind, invitation_id FROM outbox WHERE id = $1 FOR UPDATE",
-            &[&id],
+            "SELECT kind, invitation_id FROM outbox
+             WHERE id = $1 AND state = 'pending' AND attempts = $2 FOR UPDATE",
+            &[&id, &attempt],
         )
         .await?
     else {
-        return Ok(());
+        return Ok(false);
     };
     let kind: String = found.try_get(0)?;
     let invitation: Option<Uuid> = found.try_get(1)?;
@@ -98,7 +108,7 @@ async fn finish(db: &dyn Db, id: Uuid, outcome: &JobOutcome, at: DateTime<Utc>) 
                 &[&id, &to_ms(*again), error],
             )
             .await?;
-            return Ok(());
+            return Ok(true);
         }
         JobOutcome::Failed { error, .. } => (JobState::Failed, Some(error.as_str())),
         JobOutcome::Cancelled { reason } => (JobState::Cancelled, Some(reason.as_str())),
@@ -111,7 +121,7 @@ async fn finish(db: &dyn Db, id: Uuid, outcome: &JobOutcome, at: DateTime<Utc>) 
     )
     .await?;
     let Some(invitation) = invitation else {
-        return Ok(());
+        return Ok(true);
     };
     let kind = JobKind::parse(&kind).ok_or_else(|| corrupt("job kind", &kind))?;
     let status = outcome.mail_status(kind);
@@ -133,7 +143,7 @@ async fn finish(db: &dyn Db, id: Uuid, outcome: &JobOutcome, at: DateTime<Utc>) 
         )
         .await?;
     }
-    Ok(())
+    Ok(true)
 }
 
 async fn suppress(
@@ -160,7 +170,7 @@ async fn suppress(
         .await?;
     db.execute(
         "UPDATE invitations SET mail_status = 'unsubscribed'
-         WHERE business_id = $1 AND email_hash = $2",
+         WHERE business_id = $1 AND email_hash = $2 AND mail_status = 'scheduled'",
         &[&business.0, &hash],
     )
     .await?;
@@ -219,10 +229,11 @@ impl store::Outbox for PostgresStore {
     async fn finish_job(
         &self,
         id: Uuid,
+        attempt: u32,
         outcome: JobOutcome,
         at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        transaction!(self, tx => finish(&tx, id, &outcome, at).await?)
+    ) -> StoreResult<bool> {
+        transaction!(self, tx => finish(&tx, id, attempt, &outcome, at).await?)
     }
 
     async fn jobs(
@@ -275,14 +286,45 @@ impl store::Outbox for PostgresStore {
 
     async fn cancel_job(&self, id: Uuid, at: DateTime<Utc>) -> StoreResult<bool> {
         transaction!(self, tx => {
-            Db::execute(
+            let cancelled = Db::query_opt(
                 &tx,
                 "UPDATE outbox SET state = 'cancelled', done_at = $2, leased_until = NULL,
                      last_error = 'cancelled by the operator'
-                 WHERE id = $1 AND state = 'pending'",
+                 WHERE id = $1 AND state = 'pending'
+                   AND (leased_until IS NULL OR leased_until <= $2)
+                 RETURNING kind, invitation_id",
                 &[&id, &to_ms(at)],
             )
-            .await? > 0
+            .await?;
+            match cancelled {
+                None => false,
+                Some(row) => {
+                    let kind: String = row.try_get(0)?;
+                    let invitation: Option<Uuid> = row.try_get(1)?;
+                    if let (Some(invitation), Some(JobKind::Invitation)) =
+                        (invitation, JobKind::parse(&kind))
+                    {
+                        // No invitation e-mail, so no reminder either; the business sees why.
+                        Db::execute(
+                            &tx,
+                            "UPDATE invitations SET mail_status = 'failed',
+                                 mail_error = 'cancelled by the operator'
+                             WHERE id = $1 AND mail_status = 'scheduled'",
+                            &[&invitation],
+                        )
+                        .await?;
+                        Db::execute(
+                            &tx,
+                            "UPDATE outbox SET state = 'cancelled', done_at = $2,
+                                 last_error = 'the invitation e-mail was cancelled'
+                             WHERE invitation_id = $1 AND state = 'pending'",
+                            &[&invitation, &to_ms(at)],
+                        )
+                        .await?;
+                    }
+                    true
+                }
+            }
         })
     }
 

@@ -310,7 +310,7 @@ mod tests {
             .unwrap();
         assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), [job]);
         store
-            .finish_job(job, JobOutcome::Sent, t0 + Duration::hours(2))
+            .finish_job(job, 1, JobOutcome::Sent, t0 + Duration::hours(2))
             .await
             .unwrap();
         store.suppress(b, [8; 32], t0).await.unwrap();

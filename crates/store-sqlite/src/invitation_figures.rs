@@ -11,7 +11,7 @@ const FIGURES: &str = "
            COUNT(CASE WHEN i.source NOT IN ('shopify', 'woocommerce') THEN 1 END),
            COUNT(CASE WHEN i.mail_status IN ('sent', 'reminded') THEN 1 END),
            COUNT(CASE WHEN i.mail_status = 'reminded' THEN 1 END),
-           COUNT(CASE WHEN i.mail_status = 'unsubscribed' THEN 1 END),
+           (SELECT COUNT(*) FROM mail_suppressions s WHERE s.business_id = ?1),
            COUNT(CASE WHEN i.mail_status = 'undeliverable' THEN 1 END),
            COUNT(CASE WHEN EXISTS (SELECT 1 FROM reviews r WHERE r.invitation_id = i.id)
                       THEN 1 END)

@@ -119,15 +119,23 @@ pub(crate) fn claim(
 pub(crate) fn finish(
     c: &Connection,
     id: Uuid,
+    attempt: u32,
     outcome: &JobOutcome,
     at: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<bool> {
+    // Only the latest claim's outcome counts: a worker that outlived its lease, or whose job
+    // was cancelled meanwhile, changes nothing.
     let found: Option<(String, Option<String>)> = c
-        .prepare_cached("SELECT kind, invitation_id FROM outbox WHERE id = ?1")?
-        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached(
+            "SELECT kind, invitation_id FROM outbox
+             WHERE id = ?1 AND state = 'pending' AND attempts = ?2",
+        )?
+        .query_row(params![id.to_string(), attempt], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
     let Some((kind, invitation)) = found else {
-        return Ok(());
+        return Ok(false);
     };
     let (state, error) = match outcome {
         JobOutcome::Sent => (JobState::Sent, None),
@@ -137,7 +145,7 @@ pub(crate) fn finish(
                  WHERE id = ?1 AND state = 'pending'",
             )?
             .execute(params![id.to_string(), to_ms(*again), error])?;
-            return Ok(());
+            return Ok(true);
         }
         JobOutcome::Failed { error, .. } => (JobState::Failed, Some(error.as_str())),
         JobOutcome::Cancelled { reason } => (JobState::Cancelled, Some(reason.as_str())),
@@ -149,7 +157,7 @@ pub(crate) fn finish(
     )?
     .execute(params![id.to_string(), state.as_str(), to_ms(at), error])?;
     let Some(invitation) = invitation else {
-        return Ok(());
+        return Ok(true);
     };
     let kind = JobKind::parse(&kind).ok_or_else(|| corrupt("job kind", &kind))?;
     let status = outcome.mail_status(kind);
@@ -169,7 +177,7 @@ pub(crate) fn finish(
         )?
         .execute(params![invitation, to_ms(at)])?;
     }
-    Ok(())
+    Ok(true)
 }
 
 pub(crate) fn list(
@@ -219,14 +227,37 @@ pub(crate) fn retry(c: &Connection, id: Uuid, at: DateTime<Utc>) -> Result<bool>
 }
 
 pub(crate) fn cancel(c: &Connection, id: Uuid, at: DateTime<Utc>) -> Result<bool> {
-    let changed = c
+    let cancelled: Option<(String, Option<String>)> = c
         .prepare_cached(
             "UPDATE outbox SET state = 'cancelled', done_at = ?2, leased_until = NULL,
                  last_error = 'cancelled by the operator'
-             WHERE id = ?1 AND state = 'pending'",
+             WHERE id = ?1 AND state = 'pending'
+               AND (leased_until IS NULL OR leased_until <= ?2)
+             RETURNING kind, invitation_id",
         )?
-        .execute(params![id.to_string(), to_ms(at)])?;
-    Ok(changed > 0)
+        .query_row(params![id.to_string(), to_ms(at)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let Some((kind, invitation)) = cancelled else {
+        return Ok(false);
+    };
+    if let (Some(invitation), Some(JobKind::Invitation)) = (invitation, JobKind::parse(&kind)) {
+        // No invitation e-mail, so no reminder either; the business sees why.
+        c.prepare_cached(
+            "UPDATE invitations SET mail_status = 'failed',
+                 mail_error = 'cancelled by the operator'
+             WHERE id = ?1 AND mail_status = 'scheduled'",
+        )?
+        .execute([&invitation])?;
+        c.prepare_cached(
+            "UPDATE outbox SET state = 'cancelled', done_at = ?2,
+                 last_error = 'the invitation e-mail was cancelled'
+             WHERE invitation_id = ?1 AND state = 'pending'",
+        )?
+        .execute(params![invitation, to_ms(at)])?;
+    }
+    Ok(true)
 }
 
 pub(crate) fn suppress(
@@ -251,7 +282,7 @@ pub(crate) fn suppress(
         .execute(params![b, hash.as_slice(), to_ms(at)])?;
     c.prepare_cached(
         "UPDATE invitations SET mail_status = 'unsubscribed'
-         WHERE business_id = ?1 AND email_hash = ?2",
+         WHERE business_id = ?1 AND email_hash = ?2 AND mail_status = 'scheduled'",
     )?
     .execute(params![b, hash.as_slice()])?;
     Ok(cancelled as u64)
@@ -306,11 +337,12 @@ impl store::Outbox for crate::SqliteStore {
     async fn finish_job(
         &self,
         id: Uuid,
+        attempt: u32,
         outcome: JobOutcome,
         at: DateTime<Utc>,
-    ) -> store::Result<()> {
+    ) -> store::Result<bool> {
         self.writer
-            .write(move |c, _| finish(c, id, &outcome, at))
+            .write(move |c, _| finish(c, id, attempt, &outcome, at))
             .await
     }
 

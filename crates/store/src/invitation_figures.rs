@@ -18,7 +18,8 @@ pub struct InvitationFigures {
     pub sent: u64,
     /// Whose one reminder went out too.
     pub reminded: u64,
-    /// Whose address asked for no more mail from the business.
+    /// Addresses that asked for no more mail from the business (each counted once, however
+    /// many invitations it had).
     pub unsubscribed: u64,
     /// Whose address the receiving server refused for good.
     pub undeliverable: u64,

@@ -140,6 +140,8 @@ impl JobOutcome {
                 ..
             } => Some(MailStatus::Undeliverable),
             Self::Failed { .. } if !reminder => Some(MailStatus::Failed),
+            // Nothing went out, and nothing will: answered, expired or erased first.
+            Self::Cancelled { .. } if !reminder => Some(MailStatus::None),
             _ => None,
         }
     }
@@ -147,7 +149,7 @@ impl JobOutcome {
     /// Whether the invitation's other pending jobs are cancelled with it: an address that
     /// never received the invitation is not reminded of it.
     pub fn cancels_the_rest(&self, kind: JobKind) -> bool {
-        matches!(self, Self::Failed { .. }) && kind == JobKind::Invitation
+        matches!(self, Self::Failed { .. } | Self::Cancelled { .. }) && kind == JobKind::Invitation
     }
 }
 
@@ -232,9 +234,18 @@ pub trait Outbox: Send + Sync {
         lease: chrono::Duration,
         limit: u32,
     ) -> Result<Vec<Job>>;
-    /// Records what became of a job this worker claimed, and moves its invitation's mail
-    /// status with it, in one transaction.
-    async fn finish_job(&self, id: Uuid, outcome: JobOutcome, at: DateTime<Utc>) -> Result<()>;
+    /// Records what became of a job this worker claimed as its `attempt` (the claim's
+    /// [`Job::attempts`]), and moves its invitation's mail status with it, in one
+    /// transaction. A worker whose claim is no longer the job's latest (its lease ran out and
+    /// another claimed it, or the job was cancelled or retried meanwhile) changes nothing:
+    /// `false`.
+    async fn finish_job(
+        &self,
+        id: Uuid,
+        attempt: u32,
+        outcome: JobOutcome,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
     /// Jobs, newest first: in one state, of one business, or all.
     async fn jobs(
         &self,
@@ -245,7 +256,8 @@ pub trait Outbox: Send + Sync {
     /// Makes a failed or cancelled job pending again, due at `at`, its attempts counted
     /// afresh; `false` if there is no such job or it is pending or sent.
     async fn retry_job(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool>;
-    /// Cancels a pending job; `false` if there is no such pending job.
+    /// Cancels a pending job that no worker is sending now (its lease, if any, ran out at
+    /// `at`); `false` if there is no such job. An invitation job takes its reminder with it.
     async fn cancel_job(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool>;
     /// Stops all further mail from the business to the address whose hash is `recipient`:
     /// records it, cancels the pending jobs to it and marks its invitations unsubscribed.
@@ -294,5 +306,11 @@ mod tests {
         assert_eq!(retry.mail_status(Invitation), None);
         assert!(refused.cancels_the_rest(Invitation) && gave_up.cancels_the_rest(Invitation));
         assert!(!refused.cancels_the_rest(Reminder) && !sent.cancels_the_rest(Invitation));
+        let answered = JobOutcome::Cancelled {
+            reason: "answered".into(),
+        };
+        assert_eq!(answered.mail_status(Invitation), Some(MailStatus::None));
+        assert_eq!(answered.mail_status(Reminder), None);
+        assert!(answered.cancels_the_rest(Invitation));
     }
 }

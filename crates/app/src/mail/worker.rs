@@ -18,8 +18,9 @@ use crate::App;
 
 /// Attempts before a job fails for good.
 pub const MAX_ATTEMPTS: u32 = 8;
-/// Jobs claimed at once.
-const BATCH: u32 = 16;
+/// Jobs claimed at once: one, so that each job's lease starts when its own send does (a
+/// batch's last jobs would wait for the others' sends, and their leases could run out).
+const BATCH: u32 = 1;
 /// How often the worker looks for due jobs when nothing wakes it.
 const POLL: Duration = Duration::from_secs(1);
 
@@ -56,7 +57,13 @@ async fn drain(app: &App, mailer: &Mailer) -> store::Result<bool> {
         metrics::counter!("passaparola_outbox_jobs_total", "kind" => job.kind.as_str(), "outcome" => kind)
             .increment(1);
         tracing::info!(job = %job.id, kind = job.kind.as_str(), attempt = job.attempts, outcome = kind, "outbox job");
-        app.store.finish_job(job.id, outcome, Utc::now()).await?;
+        if !app
+            .store
+            .finish_job(job.id, job.attempts, outcome, Utc::now())
+            .await?
+        {
+            tracing::warn!(job = %job.id, "an outbox job moved on while it was being sent");
+        }
     }
     Ok(full)
 }

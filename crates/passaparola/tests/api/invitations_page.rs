@@ -130,6 +130,15 @@ async fn the_invitations_page_shows_the_one_message_its_figures_and_settings() {
             .await;
         assert_eq!(changed, 1, "{reference}");
     }
+    // ORD-5's address unsubscribed: the figure counts addresses, as the store keeps them.
+    let unsubscribed = sql
+        .execute(
+            "INSERT INTO mail_suppressions (business_id, email_hash, created_at)
+             SELECT business_id, $1, 0 FROM invitations WHERE reference = 'ORD-5'",
+            &[[5u8; 32].as_slice().into()],
+        )
+        .await;
+    assert_eq!(unsubscribed, 1);
 
     let path = format!("/b/{}/invitations", app.slug);
     let it = page(&app, &path, &[(ACCEPT_LANGUAGE.as_str(), "it-IT,it;q=0.9")]).await;

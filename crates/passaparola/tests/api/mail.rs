@@ -188,7 +188,17 @@ async fn after_one_click_no_more_mail_reaches_the_address_from_that_business() {
         .await
         .unwrap();
     assert_eq!(done.status(), 200);
-    wait_status(&app, first["id"].as_str().unwrap(), "unsubscribed").await;
+    // The message it came with did go out: that invitation stays "sent"; the address is
+    // recorded (as a keyed hash), once however often it clicks.
+    wait_status(&app, first["id"].as_str().unwrap(), "sent").await;
+    let again = app.client.post(url).send().await.unwrap();
+    assert_eq!(again.status(), 200);
+    let suppressions = app
+        .sql()
+        .await
+        .count("SELECT count(*) FROM mail_suppressions", &[])
+        .await;
+    assert_eq!(suppressions, 1);
     // The reminder is cancelled, and a later invitation to the same address (in another
     // case) is created but sends nothing.
     reminders_due(&app).await;
@@ -305,6 +315,23 @@ async fn a_refused_address_is_undeliverable_and_a_busy_one_is_tried_again() {
         .to_owned();
     let cancelled = jobs(&app, &["jobs", "cancel", &busy_job]);
     assert!(cancelled.status.success(), "{}", stderr(&cancelled));
+    // The business sees why, and the reminder went with it.
+    assert_eq!(
+        mail_status(&app, busy_id).await,
+        (
+            "failed".to_owned(),
+            Some("cancelled by the operator".to_owned())
+        )
+    );
+    let sql = app.sql().await;
+    assert_eq!(
+        sql.count(
+            "SELECT count(*) FROM outbox WHERE invitation_id = $1 AND state = 'pending'",
+            &[busy_id.into()]
+        )
+        .await,
+        0
+    );
     let bad = jobs(&app, &["jobs", "list", "--state", "lost"]);
     assert!(!bad.status.success());
     assert!(stderr(&bad).contains("one of pending, sent, failed, cancelled"));
@@ -358,6 +385,8 @@ async fn a_business_chooses_its_reminder_and_its_shop_delay() {
         json!({"shop_delay_hours": 721, "reminder_days": 7}),
         json!({"shop_delay_hours": 0, "reminder_days": 0}),
         json!({"shop_delay_hours": 0}),
+        json!({"shop_delay_hours": -1, "reminder_days": 7}),
+        json!({"shop_delay_hours": 1.5, "reminder_days": 7}),
     ] {
         app.request(
             Method::PUT,
@@ -371,6 +400,20 @@ async fn a_business_chooses_its_reminder_and_its_shop_delay() {
     app.request(Method::PUT, "/api/v1/mail-settings", None, Some(&json!({})))
         .await
         .expect(401);
+    // A whole number written as JSON's 16.0 is a whole number.
+    let set = app
+        .request(
+            Method::PUT,
+            "/api/v1/mail-settings",
+            Some(&app.api_key),
+            Some(&json!({"shop_delay_hours": 12, "reminder_days": 16.0})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        set.body,
+        json!({"shop_delay_hours": 12, "reminder_days": 16})
+    );
     let none = json!({"shop_delay_hours": 0, "reminder_days": null});
     let set = app
         .request(

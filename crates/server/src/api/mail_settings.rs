@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, BusinessAuth};
+use crate::extract::{ApiJson, BusinessAuth, whole};
 
 /// When the business's invitations are mailed (if this instance sends e-mail).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -18,27 +18,29 @@ use crate::extract::{ApiJson, BusinessAuth};
 pub struct MailSettingsBody {
     /// Hours between a shop reporting an order fulfilled (or completed) and its invitation
     /// e-mail, 0 to 720; 72 by default.
+    #[serde(deserialize_with = "whole::number")]
     #[schema(minimum = 0, maximum = 720, example = 72)]
-    pub shop_delay_hours: u32,
+    pub shop_delay_hours: i64,
     /// Days between the invitation e-mail and its one reminder, 1 to 60, sent only if the
     /// invitation is still unanswered, unexpired and not unsubscribed; `null`: no reminder.
     /// 7 by default.
     /// Required: a missing field is refused rather than read as "no reminder".
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<u32>, required = true, minimum = 1, maximum = 60, example = 7)]
-    pub reminder_days: Option<Option<u32>>,
+    pub reminder_days: Option<Option<i64>>,
 }
 
-/// A field that was present (`null` or a value), told apart from a missing one (`None`).
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u32>>, D::Error> {
-    Option::<u32>::deserialize(d).map(Some)
+/// A field that was present (`null` or a whole number, `16.0` too), told apart from a
+/// missing one (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    whole::optional(d).map(Some)
 }
 
 impl From<MailSettings> for MailSettingsBody {
     fn from(s: MailSettings) -> Self {
         Self {
-            shop_delay_hours: s.shop_delay_hours,
-            reminder_days: Some(s.reminder_days),
+            shop_delay_hours: i64::from(s.shop_delay_hours),
+            reminder_days: Some(s.reminder_days.map(i64::from)),
         }
     }
 }
@@ -97,7 +99,10 @@ pub async fn update(
         )
         .into());
     };
-    let settings = app::invitations::mail_settings(input.shop_delay_hours, reminder_days)?;
+    // Out of u32's range is out of the settings' range: the check below names the limits.
+    let clamp = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+    let settings =
+        app::invitations::mail_settings(clamp(input.shop_delay_hours), reminder_days.map(clamp))?;
     state.store.set_mail_settings(business.id, settings).await?;
     Ok(answer(settings))
 }

@@ -98,6 +98,7 @@ macro_rules! contract_suite {
             the_health_probe_writes,
             people_leave,
             invitation_figures_count_sources_mail_and_answers,
+            outbox_claims_are_leased_and_stale_outcomes_change_nothing,
         );
     };
     (@cases $open:expr; $when:expr; $($case:ident,)*) => {
