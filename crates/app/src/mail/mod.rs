@@ -66,7 +66,7 @@ pub enum MailConfigError {
     },
 }
 
-/// What sends e-mail: the SMTP transport (a pool of connections), the sender, DKIM, and the
+/// What sends e-mail: the SMTP transport (a connection per message), the sender, DKIM, and the
 /// bell that wakes the worker when a job is due now.
 #[derive(Clone)]
 pub struct Mailer(Arc<MailerInner>);
