@@ -27,10 +27,13 @@ pub fn clean(input: &str, min: usize, max: usize, lines: Lines) -> Result<String
             Invalid::new("too_short", format!("must be at least {min} characters"))
         });
     }
-    if len > max {
+    // As sent, too: the API's schema (and a page's `maxlength`) counts what was sent, spaces
+    // trimmed here included, and must not find a text too long that is accepted.
+    let sent = input.chars().count();
+    if len > max || sent > max {
         return Err(Invalid::new(
             "too_long",
-            format!("must be at most {max} characters (got {len})"),
+            format!("must be at most {max} characters (got {})", len.max(sent)),
         ));
     }
     let allowed = |c: char| match lines {
@@ -181,6 +184,12 @@ mod tests {
             "invalid_character"
         );
         assert_eq!(clean("a\r\n\tb", 1, 5, Lines::Multi).unwrap(), "a\r\n\tb");
+        // Too long as sent, even if it fits once trimmed: as the API's schema counts.
+        assert_eq!(
+            clean("\u{a0}abcde", 1, 5, Lines::Single).unwrap_err().code,
+            "too_long"
+        );
+        assert_eq!(clean(" abcd", 1, 5, Lines::Single).unwrap(), "abcd");
     }
 
     #[test]
