@@ -210,7 +210,7 @@ pub(super) async fn view(
         })
         .collect();
     Ok(SettingsView {
-        in_force: in_force(tr, &settings),
+        in_force: crate::web::parts::mail_settings_rows(tr, &settings),
         public_page: format!("/b/{slug}/invitations"),
         delay: Field {
             hint: Some(tr.t("settings-delay-hint")),
@@ -276,30 +276,6 @@ pub(super) async fn view(
         has_link_secret: generation.is_some(),
         link_notice: shown.link_notice,
     })
-}
-
-/// The settings in force, in the words of the business's public invitations page.
-fn in_force(tr: &Tr, s: &MailSettings) -> Vec<(String, String)> {
-    let delay = match s.shop_delay_hours {
-        0 => tr.t("invitations-page-shop-delay-none"),
-        hours => tr.with(
-            "invitations-page-shop-delay-value",
-            "after",
-            &tr.count("duration-hours", hours),
-        ),
-    };
-    let reminder = match s.reminder_days {
-        Some(days) => tr.with(
-            "invitations-page-reminder-one",
-            "after",
-            &tr.count("duration-days", days),
-        ),
-        None => tr.t("invitations-page-reminder-none"),
-    };
-    vec![
-        (tr.t("invitations-page-shop-delay"), delay),
-        (tr.t("invitations-page-reminder"), reminder),
-    ]
 }
 
 /// The invitations page with `shown`, its invitation form empty.

@@ -99,3 +99,28 @@ pub struct Choice {
     pub label: String,
     pub selected: bool,
 }
+
+/// A business's mail settings in words, as its public invitations page and its own
+/// settings say them: the delay after a shop's order, and the reminder.
+pub(super) fn mail_settings_rows(tr: &Tr, s: &store::MailSettings) -> Vec<(String, String)> {
+    let delay = match s.shop_delay_hours {
+        0 => tr.t("invitations-page-shop-delay-none"),
+        hours => tr.with(
+            "invitations-page-shop-delay-value",
+            "after",
+            &tr.count("duration-hours", hours),
+        ),
+    };
+    let reminder = match s.reminder_days {
+        Some(days) => tr.with(
+            "invitations-page-reminder-one",
+            "after",
+            &tr.count("duration-days", days),
+        ),
+        None => tr.t("invitations-page-reminder-none"),
+    };
+    vec![
+        (tr.t("invitations-page-shop-delay"), delay),
+        (tr.t("invitations-page-reminder"), reminder),
+    ]
+}

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Duration, Utc};
 use domain::invitation::{DEFAULT_EXPIRY_DAYS, Locale};
-use store::{InvitationFigures, MailSettings, ProductRecord};
+use store::{InvitationFigures, ProductRecord};
 
 use crate::AppState;
 use crate::extract::ApiPath;
@@ -87,7 +87,7 @@ pub async fn invitations(
         neutral: tr.with("invitations-page-neutral", "name", &business.name),
         messages,
         figures: figure_rows(&tr, &figures),
-        settings: setting_rows(&tr, &settings),
+        settings: crate::web::parts::mail_settings_rows(&tr, &settings),
         slug: business.slug,
         tr,
     };
@@ -147,28 +147,4 @@ fn figure_rows(tr: &Tr, f: &InvitationFigures) -> Vec<(String, String)> {
     .into_iter()
     .map(|(id, n)| (tr.t(id), n.to_string()))
     .collect()
-}
-
-/// The mail settings, in words: the delay after a shop's order, and the reminder.
-fn setting_rows(tr: &Tr, s: &MailSettings) -> Vec<(String, String)> {
-    let delay = match s.shop_delay_hours {
-        0 => tr.t("invitations-page-shop-delay-none"),
-        hours => tr.with(
-            "invitations-page-shop-delay-value",
-            "after",
-            &tr.count("duration-hours", hours),
-        ),
-    };
-    let reminder = match s.reminder_days {
-        Some(days) => tr.with(
-            "invitations-page-reminder-one",
-            "after",
-            &tr.count("duration-days", days),
-        ),
-        None => tr.t("invitations-page-reminder-none"),
-    };
-    vec![
-        (tr.t("invitations-page-shop-delay"), delay),
-        (tr.t("invitations-page-reminder"), reminder),
-    ]
 }
