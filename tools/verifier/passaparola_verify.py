@@ -538,8 +538,12 @@ EVENT_TYPES = {
     5: "reply_edited",
     6: "follow_up_published",
     7: "content_erased",
+    8: "review_imported",
 }
 REVIEW_PUBLISHED = 1
+REVIEW_IMPORTED = 8
+# The events that begin a review's chain (and only begin it).
+FIRST_EVENTS = (REVIEW_PUBLISHED, REVIEW_IMPORTED)
 
 
 class Entry(NamedTuple):
@@ -593,10 +597,13 @@ def check_entry_locally(index: int, entry: Entry) -> None:
     """What one entry says about its own place in its review's chain."""
     if entry.previous is not None and entry.previous >= index:
         raise _fail(f"entry {index} points back to entry {entry.previous}, which is not earlier")
-    if entry.previous is None and entry.event != REVIEW_PUBLISHED:
-        raise _fail(f"entry {index} has no previous entry but is a {entry.event_name} event, not review_published")
-    if entry.previous is not None and entry.event == REVIEW_PUBLISHED:
-        raise _fail(f"entry {index} is a review_published event with a previous entry")
+    if entry.previous is None and entry.event not in FIRST_EVENTS:
+        raise _fail(
+            f"entry {index} has no previous entry but is a {entry.event_name} event, "
+            "not review_published or review_imported"
+        )
+    if entry.previous is not None and entry.event in FIRST_EVENTS:
+        raise _fail(f"entry {index} is a {entry.event_name} event with a previous entry")
 
 
 class Chains:

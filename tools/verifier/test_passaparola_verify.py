@@ -466,7 +466,7 @@ class EntriesTest(unittest.TestCase):
             ("version 0", entry_bytes(version=0)),
             ("version 2", entry_bytes(version=2)),
             ("event 0", entry_bytes(event=0)),
-            ("event 8", entry_bytes(event=8)),
+            ("event 9", entry_bytes(event=9)),
             ("event 255", entry_bytes(event=255)),
             ("commitment length 31", entry_bytes(clen=31)),
             ("commitment length 33", entry_bytes(clen=33)),
@@ -511,6 +511,17 @@ class EntriesTest(unittest.TestCase):
         fails([v.decode_entry(entry_bytes(event=2, review=r1))])  # first is not review_published
         fails(good[:1] + [v.decode_entry(entry_bytes(event=2, review=r1, previous=5))])  # points forward
         fails(good[:1] + [v.decode_entry(entry_bytes(event=2, review=r1, previous=0, business=b"X" * 16))])
+        # An imported review begins its own chain, and only begins it.
+        r3 = b"3" * 16
+        imported = good + [
+            v.decode_entry(entry_bytes(event=8, review=r3)),
+            v.decode_entry(entry_bytes(event=4, review=r3, previous=5)),
+        ]
+        chains = v.Chains()
+        for i, e in enumerate(imported):
+            chains.follow(i, e)
+        fails(good[:2] + [v.decode_entry(entry_bytes(event=8, review=r1, previous=0))])  # imported after publication
+        fails(good[:1] + [v.decode_entry(entry_bytes(event=8, review=r1))])  # published, then imported
 
 
 class CommitmentTest(unittest.TestCase):

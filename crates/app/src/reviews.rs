@@ -25,7 +25,10 @@ async fn write_and_tell(app: &App, command: ReviewCommand) -> Result<ReviewWrite
         ReviewCommand::Submit { .. } => Some(News::Review),
         ReviewCommand::Reply { .. } => Some(News::Replied),
         ReviewCommand::Withdraw { .. } | ReviewCommand::Erase { .. } => Some(News::Gone),
-        ReviewCommand::Edit { .. } | ReviewCommand::FollowUp { .. } => None,
+        // An import is the business's own doing, a file at a time: nothing to announce.
+        ReviewCommand::Edit { .. }
+        | ReviewCommand::FollowUp { .. }
+        | ReviewCommand::Import { .. } => None,
     };
     let write = app.store.write_review(command).await?;
     app.cache.invalidate(&write.review.business.slug);

@@ -5,6 +5,7 @@
 pub mod business;
 pub mod error;
 pub mod ids;
+pub mod imported;
 pub mod invitation;
 pub mod lifecycle;
 pub mod log_entry;

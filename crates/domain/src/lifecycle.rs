@@ -246,10 +246,12 @@ pub enum EventKind {
     FollowUpPublished,
     /// The review's personal content was erased; the log keeps its entries, without a hole.
     ContentErased,
+    /// A review collected elsewhere was imported (never verified): its first event.
+    ReviewImported,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 7] = [
+    pub const ALL: [EventKind; 8] = [
         Self::ReviewPublished,
         Self::ReviewEdited,
         Self::ReviewWithdrawn,
@@ -257,6 +259,7 @@ impl EventKind {
         Self::ReplyEdited,
         Self::FollowUpPublished,
         Self::ContentErased,
+        Self::ReviewImported,
     ];
 
     /// The event's code in a log entry (`docs/log-format.md`). Codes are never reused.
@@ -269,6 +272,7 @@ impl EventKind {
             Self::ReplyEdited => 5,
             Self::FollowUpPublished => 6,
             Self::ContentErased => 7,
+            Self::ReviewImported => 8,
         }
     }
 
@@ -285,7 +289,13 @@ impl EventKind {
             Self::ReplyEdited => "reply_edited",
             Self::FollowUpPublished => "follow_up_published",
             Self::ContentErased => "content_erased",
+            Self::ReviewImported => "review_imported",
         }
+    }
+
+    /// Whether the event starts a review's chain: its publication, or its import.
+    pub fn is_first(self) -> bool {
+        matches!(self, Self::ReviewPublished | Self::ReviewImported)
     }
 
     /// Whether the event's content holds what a person wrote (texts, names, ratings).

@@ -166,7 +166,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn round_trips(code in 1u8..=7, at in any::<i64>(), b in any::<u128>(), r in any::<u128>(), prev in proptest::option::of(0u64..u64::MAX), c in any::<[u8; 32]>()) {
+        fn round_trips(code in 1u8..=8, at in any::<i64>(), b in any::<u128>(), r in any::<u128>(), prev in proptest::option::of(0u64..u64::MAX), c in any::<[u8; 32]>()) {
             let e = LogEntry {
                 kind: EventKind::from_code(code).unwrap(),
                 at_ms: at,

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::ValidationErrors;
 use crate::ids::{BusinessId, InvitationId, ReviewId};
+use crate::imported::ImportedReview;
 use crate::invitation::{Locale, Relationship};
 use crate::lifecycle::{
     self, Erasure, EventKind, InvitationState, LifecycleError, ReviewState, Withdrawal,
@@ -82,6 +83,8 @@ pub struct ReviewFacts {
     pub reply: Option<ReplyFacts>,
     /// Seconds to the first reply, while the review is published and replied.
     pub reply_delay: Option<i64>,
+    /// Imported from elsewhere (`domain::imported`): it moves no figure, ever.
+    pub imported: bool,
     /// The products it rated, with their ratings.
     pub products: Vec<(String, Rating)>,
 }
@@ -127,6 +130,12 @@ pub enum Change {
         draft: ReviewDraft,
         edit_token: TokenHash,
     },
+    /// A review collected elsewhere, imported unverified; `edit_token` is a hash no one
+    /// holds the token of (an imported review has no author here).
+    Import {
+        review: ImportedReview,
+        edit_token: TokenHash,
+    },
     /// The author's new rating and words (every one of them, changed or not).
     Edit {
         rating: Rating,
@@ -137,11 +146,13 @@ pub enum Change {
     Withdraw,
     /// The business's reply; `first_delay` is the seconds since the review for a first
     /// reply, `None` for an edit. `relationship` is the review's (its reply delay is kept
-    /// per relationship).
+    /// per relationship); `counted`: the delay counts in the figures (not for an imported
+    /// review, written long before it could be answered here).
     Reply {
         reply: ReplyDraft,
         first_delay: Option<i64>,
         relationship: Relationship,
+        counted: bool,
     },
     FollowUp {
         body: FollowUpBody,
@@ -296,6 +307,50 @@ pub fn submit(
     })
 }
 
+/// A review collected elsewhere is imported, unless the business already imported it
+/// (`existing`: the review with the same source and identifier). It is never verified and
+/// moves no figure; its event is `review_imported`, whose content says where it came from
+/// and when it was written there.
+pub fn import(
+    business: BusinessId,
+    existing: Option<ReviewId>,
+    id: ReviewId,
+    review: &ImportedReview,
+    edit_token: TokenHash,
+    at: DateTime<Utc>,
+) -> Plan {
+    if let Some(existing) = existing {
+        return Plan {
+            review: existing,
+            business,
+            created: false,
+            step: None,
+        };
+    }
+    let snapshot = json!({
+        "rating": review.rating.get(),
+        "title": review.title.as_str(),
+        "body": review.body.as_str(),
+        "author_name": review.author_name.as_str(),
+        "language": review.language.as_str(),
+        "source": review.source.as_str(),
+        "original_date": review.original_date.to_string(),
+    });
+    Plan {
+        review: id,
+        business,
+        created: true,
+        step: Some(Step {
+            change: Change::Import {
+                review: review.clone(),
+                edit_token,
+            },
+            event: Event::new(EventKind::ReviewImported, at, snapshot),
+            cells: Vec::new(),
+        }),
+    }
+}
+
 /// The author changes any of rating, title and body.
 pub fn edit(
     current: &ReviewFacts,
@@ -312,7 +367,7 @@ pub fn edit(
         // Nothing changes: no history event, no log entry, no edit mark.
         return Ok(current.unchanged(false));
     }
-    let cells = if rating == current.rating {
+    let cells = if rating == current.rating || current.imported {
         Vec::new()
     } else {
         // Only the review's own rating moves, not its products'.
@@ -385,6 +440,7 @@ pub fn reply(
                 reply: reply.clone(),
                 first_delay: None,
                 relationship: current.relationship,
+                counted: !current.imported,
             },
             Event::new(EventKind::ReplyEdited, at, snapshot),
             Vec::new(),
@@ -397,6 +453,7 @@ pub fn reply(
                     reply: reply.clone(),
                     first_delay: Some(delay),
                     relationship: current.relationship,
+                    counted: !current.imported,
                 },
                 Event::new(EventKind::ReplyPublished, at, snapshot),
                 current.move_all(|rating| CellDelta::first_reply(rating, delay)),
@@ -495,6 +552,9 @@ impl ReviewFacts {
     /// The business's cells, moved by `delta` of the review's rating, and each rated
     /// product's, moved by `delta` of that product's rating; all on the review's day.
     fn move_all(&self, delta: impl Fn(Rating) -> CellDelta) -> Vec<CellMove> {
+        if self.imported {
+            return Vec::new();
+        }
         let day = day_of(self.created_at);
         std::iter::once(("", self.rating))
             .chain(self.products.iter().map(|(sku, r)| (sku.as_str(), *r)))

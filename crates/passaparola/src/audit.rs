@@ -7,7 +7,6 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use domain::ids::{BusinessId, ReviewId};
-use domain::lifecycle::EventKind;
 use domain::log_entry::LogEntry;
 use ledger::note::open_checkpoint;
 use ledger::rebuild::Rebuild;
@@ -94,14 +93,15 @@ impl Chains {
             );
         }
         match seen {
-            None if entry.kind != EventKind::ReviewPublished => bail!(
+            None if !entry.kind.is_first() => bail!(
                 "entry {index} is the first of review {} but is a {} event",
                 entry.review,
                 entry.kind.as_str()
             ),
-            Some(_) if entry.kind == EventKind::ReviewPublished => bail!(
-                "entry {index} publishes review {} a second time",
-                entry.review
+            Some(_) if entry.kind.is_first() => bail!(
+                "entry {index} publishes review {} a second time (as a {} event)",
+                entry.review,
+                entry.kind.as_str()
             ),
             Some((_, business)) if business != entry.business => bail!(
                 "entry {index} moves review {} to another business",
@@ -258,6 +258,7 @@ pub async fn log(url: &str, key: &str, state: Option<&Path>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::lifecycle::EventKind;
 
     fn entry(
         kind: EventKind,
@@ -302,6 +303,10 @@ mod tests {
                 entry(ReplyPublished, other_b, r, Some(2)),
             ),
             (
+                "an import of a review already published",
+                entry(ReviewImported, b, r, Some(2)),
+            ),
+            (
                 "a review that starts mid-way",
                 entry(ReviewEdited, b, ReviewId::generate(), None),
             ),
@@ -315,6 +320,14 @@ mod tests {
         }
         chains
             .follow(3, &entry(ReplyPublished, b, r, Some(2)))
+            .unwrap();
+        // An imported review starts its own chain.
+        let imported = ReviewId::generate();
+        chains
+            .follow(4, &entry(ReviewImported, b, imported, None))
+            .unwrap();
+        chains
+            .follow(5, &entry(ReplyPublished, b, imported, Some(4)))
             .unwrap();
     }
 }

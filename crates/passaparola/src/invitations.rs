@@ -8,7 +8,6 @@
 //! e-mail is written to the outbox with it, and a running server started with the same
 //! options sends it.
 
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -16,7 +15,6 @@ use anyhow::{Context, Result, anyhow, bail};
 use app::import::{ImportError, ImportRow};
 use chrono::Utc;
 use clap::Subcommand;
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::mail::MailArgs;
 
@@ -99,44 +97,28 @@ async fn import(cli: &crate::Cli, slug: &str, file: &Path, mail: &MailArgs) -> R
         mail: mailer,
     });
 
-    let progress = ProgressBar::new(rows.len() as u64);
-    if let Ok(style) =
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({elapsed}, about {eta} left)")
-    {
-        progress.set_style(style.progress_chars("=> "));
-    }
-    progress.set_message(format!("importing into {slug}"));
-    // Rows are written in file order, a few at a time: the store's writer then commits
-    // them in groups rather than one by one.
+    let progress = crate::batch::progress(rows.len(), format!("importing into {slug}"));
     let mut tally = Tally::default();
-    let mut rows = rows.into_iter();
-    let mut in_flight = VecDeque::with_capacity(IN_FLIGHT);
-    let mut failed: Option<(u64, String)> = None;
-    loop {
-        while failed.is_none()
-            && in_flight.len() < IN_FLIGHT
-            && let Some(ImportRow {
-                line, invitation, ..
-            }) = rows.next()
-        {
+    let rows = rows.into_iter().map(
+        |ImportRow {
+             line, invitation, ..
+         }| (line, invitation),
+    );
+    let failed = crate::batch::write_all(
+        rows,
+        &progress,
+        |invitation| {
             let has_email = invitation.customer_email.is_some();
             let app = app.clone();
-            let write = tokio::spawn(async move {
-                app::invitations::invite(&app, business.id, invitation, now).await
-            });
-            in_flight.push_back((line, has_email, write));
-        }
-        let Some((line, has_email, write)) = in_flight.pop_front() else {
-            break;
-        };
-        // After a failure, the writes already started are waited for, to count them.
-        match write.await {
-            Ok(Ok(invited)) => tally.count(invited.write.created, has_email),
-            Ok(Err(e)) => _ = failed.get_or_insert((line, e.to_string())),
-            Err(e) => _ = failed.get_or_insert((line, e.to_string())),
-        }
-        progress.inc(1);
-    }
+            tokio::spawn(async move {
+                app::invitations::invite(&app, business.id, invitation, now)
+                    .await
+                    .map(|invited| (invited.write.created, has_email))
+            })
+        },
+        |(created, has_email)| tally.count(created, has_email),
+    )
+    .await;
     if let Some((line, error)) = failed {
         progress.abandon();
         bail!(
@@ -200,9 +182,6 @@ fn instance_key(cli: &crate::Cli) -> Result<app::tokens::InstanceKey> {
     }
     Ok(app::config::instance_key(&cli.data_dir)?)
 }
-
-/// Invitations written at once.
-const IN_FLIGHT: usize = 32;
 
 /// What the rows written so far did.
 #[derive(Debug, Default)]

@@ -2,10 +2,12 @@
 //! crates; it holds no business logic.
 
 mod audit;
+mod batch;
 mod copy;
 mod invitations;
 mod jobs;
 mod mail;
+mod reviews;
 mod shops;
 mod users;
 
@@ -132,9 +134,9 @@ enum Command {
     /// Invitations: import them from a CSV file.
     #[command(subcommand)]
     Invitations(invitations::InvitationsCommand),
-    /// Act on reviews as the operator.
-    #[command(subcommand)]
-    Review(ReviewCommandCli),
+    /// Act on reviews as the operator; import reviews collected elsewhere.
+    #[command(subcommand, visible_alias = "reviews")]
+    Review(reviews::ReviewCommandCli),
     /// Connect a business's shop (Shopify, WooCommerce): its orders become invitations.
     #[command(subcommand)]
     Shop(shops::ShopCommand),
@@ -166,17 +168,6 @@ enum VerifyCommand {
         /// A file holding the last checkpoint seen; created or updated on success.
         #[arg(long)]
         state: Option<PathBuf>,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum ReviewCommandCli {
-    /// Erase a review's personal content on request (texts, event contents and salts, the
-    /// invitee's name and address). The log keeps its entries and records the erasure.
-    Erase {
-        /// The review's id.
-        #[arg(long)]
-        id: String,
     },
 }
 
@@ -421,29 +412,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Jobs(command) => {
             jobs::run(open_store(&cli, None).await?.as_ref(), command.clone()).await
         }
-        Command::Review(ReviewCommandCli::Erase { id }) => {
-            let review: domain::ids::ReviewId = id
-                .parse()
-                .map_err(|_| anyhow::anyhow!("--id: {id:?} is not a review id"))?;
-            let store = open_store(&cli, None).await?;
-            let write = store
-                .write_review(store::ReviewCommand::Erase {
-                    review,
-                    by: store::Eraser::Operator,
-                    at: Utc::now(),
-                })
-                .await
-                .map_err(|e| match e {
-                    store::StoreError::NotFound(_) => anyhow::anyhow!("no review with the id {id}"),
-                    e => e.into(),
-                })?;
-            if write.created {
-                println!("erased the content of review {review}; the log records the erasure");
-            } else {
-                println!("review {review} was already erased");
-            }
-            Ok(())
-        }
+        Command::Review(command) => reviews::run(open_store(&cli, None).await?, command).await,
         Command::Business(BusinessCommand::RotateKey { slug }) => {
             let slug = Slug::parse(slug).map_err(|e| anyhow::anyhow!("--slug: {e}"))?;
             let store = open_store(&cli, None).await?;

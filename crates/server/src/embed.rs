@@ -163,7 +163,8 @@ async fn widget_view(
         .store
         .summary(business.id, Relationship::Customer)
         .await?;
-    let reviews = latest(state, &business, WIDGET_REVIEWS).await?;
+    // More than it shows, so that imported reviews, left out, leave it full.
+    let reviews = latest(state, &business, WIDGET_REVIEWS * 4).await?;
     let score = summary.score.map(|s| WidgetScore {
         value: s.value,
         low: s.low,
@@ -188,8 +189,10 @@ async fn widget_view(
             verified: tr.t("widget-verified"),
             empty: tr.t("widget-empty"),
         },
+        // The widget says "verified reviews": an imported one has no place in it.
         reviews: reviews
             .iter()
+            .filter(|r| r.imported.is_none())
             .filter_map(|r| {
                 let c = r.content.as_ref()?;
                 Some(WidgetReview {
@@ -203,6 +206,7 @@ async fn widget_view(
                     published_at: r.created_at,
                 })
             })
+            .take(WIDGET_REVIEWS as usize)
             .collect(),
         business: WidgetBusiness {
             url: state.link(&format!("/b/{}", business.slug)),
@@ -401,7 +405,19 @@ pub async fn feed(
                 .filter_map(|r| {
                     let c = r.content.as_ref()?;
                     let permalink = s.link(&format!("/b/{}/r/{}", business.slug, r.id));
-                    let mut body = format!("{}\n\n{}", tr.count("rated", c.rating), c.body);
+                    let mut body = tr.count("rated", c.rating);
+                    // An imported review says so, where and when it was written, first.
+                    if let Some(i) = &r.imported {
+                        let origin = tr.args(
+                            "imported-from",
+                            &[
+                                ("source", i.source.clone().into()),
+                                ("date", tr.date(i.original_date).into()),
+                            ],
+                        );
+                        body = format!("{}: {origin}\n{body}", tr.t("imported"));
+                    }
+                    body.push_str(&format!("\n\n{}", c.body));
                     if let Some(reply) = &r.reply {
                         body.push_str(&format!(
                             "\n\n{}\n{}",

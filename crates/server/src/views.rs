@@ -321,6 +321,10 @@ pub struct ReviewView {
     pub relationship: domain::invitation::Relationship,
     /// `true` when written from an invitation the business sent.
     pub verified: bool,
+    /// Set for a review the business collected elsewhere and imported: never verified,
+    /// counted in no figure, left out of structured data. `created_at` is when it was
+    /// imported; `imported.original_date` when it was written at its source.
+    pub imported: Option<ImportedView>,
     #[schema(value_type = crate::api::schema::ReviewStatus)]
     pub status: domain::review::ReviewStatus,
     /// 1 to 5 stars (`null` for a tombstone).
@@ -347,6 +351,14 @@ pub struct ReviewView {
     pub follow_up: Option<FollowUpView>,
     /// The review's latest event in the public log, and what opens its commitment.
     pub log: Option<LogRefView>,
+}
+
+/// Where and when an imported review was written.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportedView {
+    /// Where it was collected, as the business named it ("Google", "paper cards").
+    pub source: String,
+    pub original_date: NaiveDate,
 }
 
 /// An event's place in the public log. With `salt` and `content`, anyone can recompute the
@@ -407,6 +419,10 @@ impl From<store::Review> for ReviewView {
             },
             relationship: r.relationship,
             verified: r.verified,
+            imported: r.imported.map(|i| ImportedView {
+                source: i.source,
+                original_date: i.original_date,
+            }),
             status: r.status,
             rating: c.as_ref().map(|c| c.rating),
             title: c.as_ref().map(|c| c.title.clone()),

@@ -22,6 +22,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0004_product_details",
         include_str!("../migrations/0004_product_details.sql"),
     ),
+    (
+        5,
+        "0005_imported_reviews",
+        include_str!("../migrations/0005_imported_reviews.sql"),
+    ),
 ];
 
 /// The advisory lock key that serialises migrations ("pp-migr" in ASCII).

@@ -23,7 +23,8 @@ const REVIEW_COLUMNS: &str = "
            r.created_at, r.updated_at, r.edit_count, r.withdrawn_at,
            p.body, p.responder_name, p.responder_role, p.created_at, p.updated_at, p.edit_count,
            f.body, f.created_at,
-           le.log_index, le.salt, le.content, r.erased_at, le.kind,
+           le.log_index, le.salt, le.content, r.erased_at, le.kind, r.import_source,
+           r.original_date,
            (SELECT json_agg(json_build_array(pr.sku, pd.name, pr.rating, pr.body)
                             ORDER BY pr.sku)::text
             FROM product_reviews pr
@@ -118,7 +119,7 @@ pub(crate) fn review_row(row: &Row) -> Result<Review> {
                 .transpose()?,
             author_name: row.try_get(13)?,
             language: row.try_get(14)?,
-            products: product_reviews(row.try_get(32)?)?,
+            products: product_reviews(row.try_get(34)?)?,
         })
     } else {
         None
@@ -188,6 +189,18 @@ pub(crate) fn review_row(row: &Row) -> Result<Review> {
             created_at_ms: created_at.timestamp_millis(),
             seq,
         },
+        imported: imported(row.try_get(32)?, row.try_get(33)?)?,
+    })
+}
+
+/// An imported review's source and original date.
+fn imported(source: Option<String>, date: Option<String>) -> Result<Option<store::Imported>> {
+    Ok(match (source, date) {
+        (Some(source), Some(date)) => Some(store::Imported {
+            source,
+            original_date: date.parse().map_err(|_| corrupt("original date", &date))?,
+        }),
+        _ => None,
     })
 }
 
@@ -386,7 +399,7 @@ pub(crate) async fn ratings(db: &dyn Db, business: BusinessId) -> Result<Vec<sto
     let rows = db
         .query(
             "SELECT created_at, rating, relationship, verified FROM reviews
-             WHERE business_id = $1 AND status = 'published'
+             WHERE business_id = $1 AND status = 'published' AND import_source IS NULL
              ORDER BY created_at, seq",
             &[&business.0],
         )

@@ -8,6 +8,7 @@
 //! commitment its log entry will carry; the sequencer (`sequencer.rs`) appends the entry.
 
 use domain::ids::{BusinessId, InvitationId, ReviewId};
+use domain::imported::ImportedReview;
 use domain::lifecycle::{InvitationState, ReviewState};
 use domain::log_entry::commitment;
 use domain::plan::{self, Change, InvitationFacts, Plan, ReplyFacts, ReviewFacts};
@@ -75,6 +76,19 @@ pub(crate) async fn review(
         ReviewCommand::Erase { review, by, at } => {
             let (facts, business) = review_facts(db, *review).await?;
             (plan::erase(&facts, *by, *at)?, business)
+        }
+        ReviewCommand::Import {
+            business,
+            id,
+            review,
+            at,
+        } => {
+            let (existing, business_ref) = imported_facts(db, *business, review).await?;
+            // No one holds a token for an imported review: its author is not here.
+            let token: [u8; 32] = rand::random();
+            let edit_token = TokenHash::of(&format!("{token:02x?}"));
+            let plan = plan::import(*business, existing, *id, review, edit_token, *at);
+            (plan, business_ref)
         }
     };
     let applied = apply(db, &plan).await?;
@@ -153,6 +167,9 @@ async fn apply(db: &dyn Db, plan: &Plan) -> Result<Option<Applied>> {
                 .await?,
             )
         }
+        Change::Import { review, edit_token } => {
+            seq = Some(import(db, plan, review, edit_token, at).await?);
+        }
         Change::Edit {
             rating,
             title,
@@ -179,6 +196,7 @@ async fn apply(db: &dyn Db, plan: &Plan) -> Result<Option<Applied>> {
             reply,
             first_delay,
             relationship,
+            counted,
         } => {
             let role = reply.responder_role.as_ref().map(|r| r.as_str());
             let (body, name) = (reply.body.as_str(), reply.responder_name.as_str());
@@ -191,12 +209,15 @@ async fn apply(db: &dyn Db, plan: &Plan) -> Result<Option<Applied>> {
                         &[&id, &body, &name, &role, &at],
                     )
                     .await?;
-                    db.execute(
-                        "INSERT INTO reply_delays (review_id, business_id, relationship, seconds)
-                         VALUES ($1, $2, $3, $4)",
-                        &[&id, &plan.business.0, &relationship.as_str(), delay],
-                    )
-                    .await?;
+                    if *counted {
+                        db.execute(
+                            "INSERT INTO reply_delays (review_id, business_id, relationship,
+                                 seconds)
+                             VALUES ($1, $2, $3, $4)",
+                            &[&id, &plan.business.0, &relationship.as_str(), delay],
+                        )
+                        .await?;
+                    }
                 }
                 None => {
                     db.execute(
@@ -317,6 +338,80 @@ async fn publish(
     Ok(row.get(0))
 }
 
+/// Inserts an imported review: unverified, of no invitation.
+async fn import(
+    db: &dyn Db,
+    plan: &Plan,
+    review: &ImportedReview,
+    edit_token: &TokenHash,
+    at: i64,
+) -> Result<i64> {
+    let row = db
+        .query_one(
+            "INSERT INTO reviews (id, business_id, relationship, verified, status, rating,
+                 title, body, author_name, language, edit_token_hash, created_at,
+                 import_source, original_date, external_id)
+             VALUES ($1, $2, $3, false, 'published', $4, $5, $6, $7, $8, $9, $10, $11, $12,
+                 $13)
+             RETURNING seq",
+            &[
+                &plan.review.0,
+                &plan.business.0,
+                &review.relationship.as_str(),
+                &i32::from(review.rating.get()),
+                &review.title.as_str(),
+                &review.body.as_str(),
+                &review.author_name.as_str(),
+                &review.language.as_str(),
+                &&edit_token.as_bytes()[..],
+                &at,
+                &review.source.as_str(),
+                &review.original_date.to_string(),
+                &review.external_id.as_str(),
+            ],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
+/// The review the business already imported from the same source with the same
+/// identifier, and the business. Locks the business's row, so that two imports of one
+/// review run one after the other and the second finds the first.
+async fn imported_facts(
+    db: &dyn Db,
+    business: BusinessId,
+    review: &ImportedReview,
+) -> Result<(Option<ReviewId>, BusinessRef)> {
+    let b = db
+        .query_opt(
+            "SELECT slug, name FROM businesses WHERE id = $1 FOR SHARE",
+            &[&business.0],
+        )
+        .await?
+        .ok_or(StoreError::NotFound(Entity::Business))?;
+    let existing = db
+        .query_opt(
+            "SELECT id FROM reviews
+             WHERE business_id = $1 AND import_source = $2 AND external_id = $3",
+            &[
+                &business.0,
+                &review.source.as_str(),
+                &review.external_id.as_str(),
+            ],
+        )
+        .await?
+        .map(|r| r.try_get(0).map(ReviewId))
+        .transpose()?;
+    Ok((
+        existing,
+        BusinessRef {
+            id: business,
+            slug: b.try_get(0)?,
+            name: b.try_get(1)?,
+        },
+    ))
+}
+
 /// Erases a review's personal content.
 async fn erase(db: &dyn Db, id: uuid::Uuid, counted: bool, at: i64) -> Result<()> {
     if counted {
@@ -430,6 +525,7 @@ async fn review_facts(db: &dyn Db, id: ReviewId) -> Result<(ReviewFacts, Busines
                     (SELECT seconds FROM reply_delays WHERE review_id = r.id),
                     p.body, p.responder_name, p.responder_role,
                     b.slug, b.name,
+                    r.import_source IS NOT NULL,
                     ARRAY(SELECT pr.sku FROM product_reviews pr WHERE pr.review_id = r.id
                           ORDER BY pr.sku),
                     ARRAY(SELECT pr.rating FROM product_reviews pr WHERE pr.review_id = r.id
@@ -452,8 +548,8 @@ async fn review_facts(db: &dyn Db, id: ReviewId) -> Result<(ReviewFacts, Busines
         }),
         None => None,
     };
-    let skus: Vec<String> = r.try_get(17)?;
-    let ratings: Vec<i32> = r.try_get(18)?;
+    let skus: Vec<String> = r.try_get(18)?;
+    let ratings: Vec<i32> = r.try_get(19)?;
     let products = skus
         .into_iter()
         .zip(ratings)
@@ -488,6 +584,7 @@ async fn review_facts(db: &dyn Db, id: ReviewId) -> Result<(ReviewFacts, Busines
         edit_token: TokenHash(bytes32("edit token hash", r.try_get(6)?)?),
         reply,
         reply_delay: r.try_get(11)?,
+        imported: r.try_get(17)?,
         products,
     };
     Ok((

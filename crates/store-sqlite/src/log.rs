@@ -90,8 +90,8 @@ pub(super) fn record_event(
     event: &domain::plan::Event,
 ) -> Result<(u64, [u8; 32])> {
     let (kind, at, snapshot, content) = (event.kind, event.at, &event.snapshot, &event.content);
-    // A publication is a review's first event: nothing to look up.
-    let previous: Option<i64> = if kind == EventKind::ReviewPublished {
+    // A publication (or an import) is a review's first event: nothing to look up.
+    let previous: Option<i64> = if kind.is_first() {
         None
     } else {
         c.prepare_cached("SELECT MAX(log_index) FROM review_events WHERE review_id = ?1")?

@@ -55,6 +55,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0016_product_details",
         include_str!("../migrations/0016_product_details.sql"),
     ),
+    (
+        "0017_imported_reviews",
+        include_str!("../migrations/0017_imported_reviews.sql"),
+    ),
 ];
 
 /// The Rust steps, by migration name.
@@ -63,6 +67,7 @@ const STEPS: &[(&str, Step)] = &[
     ("0006_stats", stat_cells),
     ("0014_outbox", mail_columns),
     ("0016_product_details", product_columns),
+    ("0017_imported_reviews", import_columns),
 ];
 
 /// Each of `columns` added to `table` unless it is there (a migration may run again over a
@@ -92,6 +97,23 @@ fn product_columns(tx: &rusqlite::Transaction) -> Result<()> {
     const COLUMNS: [(&str, &str); 3] = [("url", "TEXT"), ("image", "TEXT"), ("gtin", "TEXT")];
     add_missing_columns(tx, "invitation_products", &COLUMNS)?;
     add_missing_columns(tx, "products", &COLUMNS)
+}
+
+/// The reviews' columns of 0017: where and when an imported review was written, and its
+/// identifier there.
+fn import_columns(tx: &rusqlite::Transaction) -> Result<()> {
+    const COLUMNS: [(&str, &str); 3] = [
+        ("import_source", "TEXT"),
+        ("original_date", "TEXT"),
+        ("external_id", "TEXT"),
+    ];
+    add_missing_columns(tx, "reviews", &COLUMNS)?;
+    tx.execute_batch(
+        "CREATE UNIQUE INDEX IF NOT EXISTS reviews_by_import
+             ON reviews (business_id, import_source, external_id)
+             WHERE import_source IS NOT NULL",
+    )?;
+    Ok(())
 }
 
 /// The invitations' columns of 0014, each added unless it is there (a migration may run

@@ -32,7 +32,8 @@ pub(super) const REVIEW_SELECT: &str = "
            r.created_at, r.updated_at, r.edit_count, r.withdrawn_at,
            p.body, p.responder_name, p.responder_role, p.created_at, p.updated_at, p.edit_count,
            f.body, f.created_at,
-           le.log_index, le.salt, le.content, r.erased_at, le.kind,
+           le.log_index, le.salt, le.content, r.erased_at, le.kind, r.import_source,
+           r.original_date,
            (SELECT json_group_array(json_array(pr.sku, pd.name, pr.rating, pr.body))
             FROM product_reviews pr
             JOIN products pd ON pd.business_id = pr.business_id AND pd.sku = pr.sku
@@ -105,7 +106,7 @@ pub(super) fn review_row(row: &Row<'_>) -> rusqlite::Result<Review> {
                 .transpose()?,
             author_name: row.get(13)?,
             language: row.get(14)?,
-            products: product_reviews(row, 32)?,
+            products: product_reviews(row, 34)?,
         })
     } else {
         None
@@ -175,6 +176,20 @@ pub(super) fn review_row(row: &Row<'_>) -> rusqlite::Result<Review> {
             created_at_ms: created_at.timestamp_millis(),
             seq,
         },
+        imported: imported(row, 32)?,
+    })
+}
+
+/// An imported review's source and original date, from the columns `col` and `col + 1`.
+fn imported(row: &Row<'_>, col: usize) -> rusqlite::Result<Option<store::Imported>> {
+    let source: Option<String> = row.get(col)?;
+    let date: Option<String> = row.get(col + 1)?;
+    Ok(match (source, date) {
+        (Some(source), Some(date)) => Some(store::Imported {
+            source,
+            original_date: date.parse().map_err(|e| bad(col + 1, e))?,
+        }),
+        _ => None,
     })
 }
 
@@ -352,7 +367,7 @@ pub(super) fn of_product(
 pub(super) fn ratings(c: &Connection, business: BusinessId) -> Result<Vec<store::RatingRow>> {
     let mut stmt = c.prepare_cached(
         "SELECT created_at, rating, relationship, verified FROM reviews
-         WHERE business_id = ?1 AND status = 'published'
+         WHERE business_id = ?1 AND status = 'published' AND import_source IS NULL
          ORDER BY created_at, seq",
     )?;
     let rows = stmt.query_map([business.to_string()], |r| {

@@ -4,6 +4,7 @@
 //! all. No rule is decided here.
 
 use domain::ids::{BusinessId, InvitationId, ReviewId};
+use domain::imported::ImportedReview;
 use domain::lifecycle::{InvitationState, ReviewState};
 use domain::plan::{self, Change, InvitationFacts, Plan, ReplyFacts, ReviewFacts};
 use domain::review::{Nps, Rating};
@@ -58,6 +59,17 @@ pub(crate) fn review(
             at,
         } => plan::follow_up(&review_facts(c, review)?, edit_token, &body, at)?,
         ReviewCommand::Erase { review, by, at } => plan::erase(&review_facts(c, review)?, by, at)?,
+        ReviewCommand::Import {
+            business,
+            id,
+            review,
+            at,
+        } => {
+            let existing = imported_id(c, business, &review)?;
+            // No one holds a token for an imported review: its author is not here.
+            let edit_token = TokenHash::of(&hex_of(&rand::random::<[u8; 32]>()));
+            plan::import(business, existing, id, &review, edit_token, at)
+        }
     };
     let applied = apply(c, effects, &plan)?;
     let review = match (business, applied) {
@@ -117,6 +129,9 @@ fn apply(c: &Connection, effects: &mut Effects, plan: &Plan) -> Result<Option<Ap
                 at,
             )?)
         }
+        Change::Import { review, edit_token } => {
+            seq = Some(import(c, plan, review, edit_token, at)?);
+        }
         Change::Edit {
             rating,
             title,
@@ -141,6 +156,7 @@ fn apply(c: &Connection, effects: &mut Effects, plan: &Plan) -> Result<Option<Ap
             reply,
             first_delay,
             relationship,
+            counted,
         } => {
             let role = reply.responder_role.as_ref().map(|r| r.as_str());
             let (body, name) = (reply.body.as_str(), reply.responder_name.as_str());
@@ -152,16 +168,19 @@ fn apply(c: &Connection, effects: &mut Effects, plan: &Plan) -> Result<Option<Ap
                          VALUES (?1, ?2, ?3, ?4, ?5)",
                     )?
                     .execute(params![id, body, name, role, at])?;
-                    c.prepare_cached(
-                        "INSERT INTO reply_delays (review_id, business_id, relationship, seconds)
-                         VALUES (?1, ?2, ?3, ?4)",
-                    )?
-                    .execute(params![
-                        id,
-                        plan.business.to_string(),
-                        relationship.as_str(),
-                        delay
-                    ])?;
+                    if *counted {
+                        c.prepare_cached(
+                            "INSERT INTO reply_delays (review_id, business_id, relationship,
+                                 seconds)
+                             VALUES (?1, ?2, ?3, ?4)",
+                        )?
+                        .execute(params![
+                            id,
+                            plan.business.to_string(),
+                            relationship.as_str(),
+                            delay
+                        ])?;
+                    }
                 }
                 None => {
                     c.prepare_cached(
@@ -247,6 +266,65 @@ fn publish(
         ])?;
     }
     Ok(seq)
+}
+
+/// Inserts an imported review: unverified, of no invitation.
+fn import(
+    c: &Connection,
+    plan: &Plan,
+    review: &ImportedReview,
+    edit_token: &TokenHash,
+    at: i64,
+) -> Result<i64> {
+    c.prepare_cached(
+        "INSERT INTO reviews (id, business_id, relationship, verified, status, rating, title,
+             body, author_name, language, edit_token_hash, created_at, import_source,
+             original_date, external_id)
+         VALUES (?1, ?2, ?3, 0, 'published', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        plan.review.to_string(),
+        plan.business.to_string(),
+        review.relationship.as_str(),
+        review.rating.get(),
+        review.title.as_str(),
+        review.body.as_str(),
+        review.author_name.as_str(),
+        review.language.as_str(),
+        edit_token.as_bytes(),
+        at,
+        review.source.as_str(),
+        review.original_date.to_string(),
+        review.external_id.as_str(),
+    ])?;
+    Ok(c.last_insert_rowid())
+}
+
+/// The review the business already imported from the same source with the same identifier.
+fn imported_id(
+    c: &Connection,
+    business: BusinessId,
+    review: &ImportedReview,
+) -> Result<Option<ReviewId>> {
+    let id: Option<String> = c
+        .prepare_cached(
+            "SELECT id FROM reviews
+             WHERE business_id = ?1 AND import_source = ?2 AND external_id = ?3",
+        )?
+        .query_row(
+            params![
+                business.to_string(),
+                review.source.as_str(),
+                review.external_id.as_str()
+            ],
+            |r| r.get(0),
+        )
+        .optional()?;
+    id.map(|id| parse_uuid(&id).map(ReviewId)).transpose()
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Erases a review's personal content.
@@ -358,7 +436,7 @@ fn review_facts(c: &Connection, id: ReviewId) -> Result<ReviewFacts> {
                     EXISTS (SELECT 1 FROM follow_ups WHERE review_id = r.id),
                     r.verified, r.title, r.body,
                     (SELECT seconds FROM reply_delays WHERE review_id = r.id),
-                    p.body, p.responder_name, p.responder_role
+                    p.body, p.responder_name, p.responder_role, r.import_source IS NOT NULL
              FROM reviews r LEFT JOIN replies p ON p.review_id = r.id
              WHERE r.id = ?1",
         )?
@@ -384,6 +462,7 @@ fn review_facts(c: &Connection, id: ReviewId) -> Result<ReviewFacts> {
                     }),
                     None => None,
                 },
+                imported: r.get(15)?,
             })
         })
         .optional()?
@@ -424,6 +503,7 @@ fn review_facts(c: &Connection, id: ReviewId) -> Result<ReviewFacts> {
         ),
         reply: row.reply,
         reply_delay: row.reply_delay,
+        imported: row.imported,
         products,
     })
 }
@@ -443,6 +523,7 @@ struct Row {
     body: String,
     reply_delay: Option<i64>,
     reply: Option<ReplyFacts>,
+    imported: bool,
 }
 
 fn rating_of(stars: i64) -> Result<Rating> {

@@ -189,6 +189,9 @@ impl Table {
                 "edit_count",
                 "withdrawn_at",
                 "erased_at",
+                "import_source",
+                "original_date",
+                "external_id",
             ],
             Self::Replies => &[
                 "review_id",

@@ -19,6 +19,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::business::{NewBusiness, Slug};
 use domain::ids::{BusinessId, InvitationId, ReviewId};
+use domain::imported::ImportedReview;
 use domain::invitation::{NewInvitation, Relationship};
 use domain::lifecycle::LifecycleError;
 use domain::review::{FollowUpBody, ReplyDraft, ReviewDraft, ReviewPatch};
@@ -124,6 +125,14 @@ pub enum ReviewCommand {
         review: ReviewId,
         edit_token: TokenHash,
         body: FollowUpBody,
+        at: DateTime<Utc>,
+    },
+    /// A review collected elsewhere is imported, unless the business already has the one
+    /// with the same source and identifier (then that one is answered, `created: false`).
+    Import {
+        business: BusinessId,
+        id: ReviewId,
+        review: ImportedReview,
         at: DateTime<Utc>,
     },
     /// The review's personal content is erased: its texts, its events' snapshots and salts,
@@ -316,7 +325,8 @@ pub trait Reviews: Send + Sync {
     /// One page of a business's published reviews; returns up to `query.limit + 1` rows so
     /// the caller knows whether another page follows.
     async fn list_reviews(&self, business: BusinessId, query: ReviewQuery) -> Result<Vec<Review>>;
-    /// The score's inputs: every published review of the business, oldest first.
+    /// The score's inputs: every published review of the business written here (not the
+    /// imported ones, which count nowhere), oldest first.
     async fn ratings(&self, business: BusinessId) -> Result<Vec<RatingRow>>;
     /// The business's published reviews still waiting for a reply, most urgent first: the
     /// lowest ratings, then the oldest.

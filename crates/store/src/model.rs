@@ -127,6 +127,17 @@ pub struct Review {
     pub log_index: Option<u64>,
     /// The opening of that event's commitment; `None` for a tombstone.
     pub opening: Option<Opening>,
+    /// Where and when it was written, for a review imported from elsewhere (never
+    /// verified, counted in no figure). Kept after an erasure: it names no one.
+    pub imported: Option<Imported>,
+}
+
+/// The origin of an imported review (`domain::imported`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    pub source: String,
+    /// When it was written at its source.
+    pub original_date: NaiveDate,
 }
 
 /// What opens an entry's commitment: `SHA-256(domain ‖ salt ‖ content)`.

@@ -70,6 +70,7 @@ impl Review {
                 salt,
                 content: event.content.clone(),
             }),
+            imported: None,
         })
     }
 }

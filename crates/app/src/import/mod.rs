@@ -64,7 +64,7 @@ fn rows_message(errors: &[RowError]) -> String {
     out
 }
 
-/// The columns a file may have, in any order and case.
+/// The columns of an invitations file, in any order and case.
 const COLUMNS: [&str; 7] = [
     "reference",
     "email",
@@ -75,10 +75,47 @@ const COLUMNS: [&str; 7] = [
     "send_at",
 ];
 
+/// What a kind of file holds: its columns, and the one without which the first line is no
+/// header.
+pub(crate) struct Layout {
+    pub columns: &'static [&'static str],
+    pub required: &'static str,
+    /// A header to show as an example.
+    pub example: &'static str,
+}
+
+const INVITATIONS: Layout = Layout {
+    columns: &COLUMNS,
+    required: "reference",
+    example: "reference,email,name",
+};
+
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Reads and checks the whole file. `now` starts each invitation's validity.
-pub fn parse(mut reader: impl Read, now: DateTime<Utc>) -> Result<Vec<ImportRow>, ImportError> {
+pub fn parse(reader: impl Read, now: DateTime<Utc>) -> Result<Vec<ImportRow>, ImportError> {
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    read(reader, &INVITATIONS, |line, cell, errors| {
+        let row = parse_row(line, cell, now, errors);
+        if let Some(reference) = cell.get("reference") {
+            match seen.get(reference) {
+                Some(first) => errors.push(line, "reference", format!("repeats line {first}")),
+                None => {
+                    seen.insert(reference.to_owned(), line);
+                }
+            }
+        }
+        row
+    })
+}
+
+/// Reads a whole CSV file of `layout`, each row through `row` (given its line, its cells by
+/// column name, and where to put its errors): every row, or every problem.
+pub(crate) fn read<T>(
+    mut reader: impl Read,
+    layout: &Layout,
+    mut row: impl FnMut(u64, &Cells<'_>, &mut Errors) -> Option<T>,
+) -> Result<Vec<T>, ImportError> {
     // Read whole, to count lines from the bytes: the csv crate miscounts around blank ones.
     let mut data = Vec::new();
     reader
@@ -96,12 +133,11 @@ pub fn parse(mut reader: impl Read, now: DateTime<Utc>) -> Result<Vec<ImportRow>
         .trim(csv::Trim::All)
         .from_reader(data);
     let headers = csv.headers().map_err(|e| csv_error(&e, &mut lines))?;
-    let columns = header(headers)?;
+    let columns = header(headers, layout)?;
 
     let mut record = csv::StringRecord::new();
     let mut rows = Vec::new();
     let mut errors = Errors::default();
-    let mut seen: HashMap<String, u64> = HashMap::new();
     let mut count = 0usize;
     while csv
         .read_record(&mut record)
@@ -124,25 +160,32 @@ pub fn parse(mut reader: impl Read, now: DateTime<Utc>) -> Result<Vec<ImportRow>
             errors.push(line, "row", message);
             continue;
         }
-        let cell = |wanted: &str| {
-            let i = columns.iter().position(|&c| c == wanted)?;
-            record.get(i).filter(|s| !s.is_empty())
+        let cells = Cells {
+            columns: &columns,
+            record: &record,
         };
-        let row = parse_row(line, &cell, now, &mut errors);
-        if let Some(reference) = cell("reference") {
-            match seen.get(reference) {
-                Some(first) => errors.push(line, "reference", format!("repeats line {first}")),
-                None => {
-                    seen.insert(reference.to_owned(), line);
-                }
-            }
-        }
-        rows.extend(row.filter(|_| errors.is_empty()));
+        let parsed = row(line, &cells, &mut errors);
+        rows.extend(parsed.filter(|_| errors.is_empty()));
     }
     if count > MAX_ROWS {
         return Err(ImportError::TooMany(count));
     }
     errors.into_result().map(|()| rows)
+}
+
+/// One row's cells, by column name.
+pub(crate) struct Cells<'r> {
+    columns: &'r [&'static str],
+    record: &'r csv::StringRecord,
+}
+
+impl<'r> Cells<'r> {
+    /// The cell of the column `wanted`; `None` if the file has no such column or the cell is
+    /// empty.
+    pub(crate) fn get(&self, wanted: &str) -> Option<&'r str> {
+        let i = self.columns.iter().position(|&c| c == wanted)?;
+        self.record.get(i).filter(|s| !s.is_empty())
+    }
 }
 
 /// Line numbers of the records, read in order.
@@ -173,25 +216,24 @@ impl LineCounter<'_> {
 }
 
 /// Maps each field of the header to its column.
-fn header(record: &csv::StringRecord) -> Result<Vec<&'static str>, ImportError> {
+fn header(record: &csv::StringRecord, layout: &Layout) -> Result<Vec<&'static str>, ImportError> {
     let names: Vec<String> = record.iter().map(|n| n.trim().to_lowercase()).collect();
-    // Without a `reference` column the first line is most likely data, not a header: say
+    // Without its required column the first line is most likely data, not a header: say
     // so without repeating it, as it may hold someone's name or address.
-    if !names.iter().any(|n| n == "reference") {
-        return Err(ImportError::Header(
-            "no `reference` column; the first line must name the columns, \
-             such as reference,email,name"
-                .to_owned(),
-        ));
+    if !names.iter().any(|n| n == layout.required) {
+        return Err(ImportError::Header(format!(
+            "no `{}` column; the first line must name the columns, such as {}",
+            layout.required, layout.example
+        )));
     }
     let mut columns = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
-        let Some(&column) = COLUMNS.iter().find(|&n| n == name) else {
+        let Some(&column) = layout.columns.iter().find(|&n| n == name) else {
             let shown: String = name.chars().take(40).collect();
             return Err(ImportError::Header(format!(
                 "unknown column {shown:?} (column {}); the columns are {}",
                 i + 1,
-                COLUMNS.join(", ")
+                layout.columns.join(", ")
             )));
         };
         if columns.contains(&column) {
@@ -205,15 +247,15 @@ fn header(record: &csv::StringRecord) -> Result<Vec<&'static str>, ImportError> 
 }
 
 /// Checks one row of the right length; its errors go to `errors`.
-fn parse_row<'a>(
+fn parse_row(
     line: u64,
-    cell: &impl Fn(&str) -> Option<&'a str>,
+    cell: &Cells<'_>,
     now: DateTime<Utc>,
     errors: &mut Errors,
 ) -> Option<ImportRow> {
     let mut ok = true;
     let mut products = Vec::new();
-    if let Some(list) = cell("products") {
+    if let Some(list) = cell.get("products") {
         let entries = list.split(';').map(str::trim).filter(|e| !e.is_empty());
         for (i, entry) in entries.enumerate() {
             match entry.split_once('=') {
@@ -225,15 +267,15 @@ fn parse_row<'a>(
             }
         }
     }
-    let send_at = cell("send_at").map(parse_send_at).transpose();
+    let send_at = cell.get("send_at").map(parse_send_at).transpose();
     // Spreadsheets capitalise: `Customer`, `EN`.
-    let relationship = cell("relationship").map(str::to_lowercase);
-    let locale = cell("locale").map(str::to_lowercase);
+    let relationship = cell.get("relationship").map(str::to_lowercase);
+    let locale = cell.get("locale").map(str::to_lowercase);
     let input = InvitationInput {
-        reference: cell("reference").unwrap_or(""),
+        reference: cell.get("reference").unwrap_or(""),
         relationship: relationship.as_deref(),
-        customer_name: cell("name"),
-        customer_email: cell("email"),
+        customer_name: cell.get("name"),
+        customer_email: cell.get("email"),
         products,
         locale: locale.as_deref(),
         expires_in_days: None,
@@ -295,14 +337,14 @@ fn csv_error(e: &csv::Error, lines: &mut LineCounter<'_>) -> ImportError {
 
 /// Row errors, listed up to [`MAX_ERRORS`] and counted past it.
 #[derive(Default)]
-struct Errors {
+pub(crate) struct Errors {
     listed: Vec<RowError>,
     /// How many were left out, and the line of the first of them.
     more: Option<(usize, u64)>,
 }
 
 impl Errors {
-    fn push(&mut self, line: u64, field: &str, message: String) {
+    pub(crate) fn push(&mut self, line: u64, field: &str, message: String) {
         if self.listed.len() < MAX_ERRORS {
             self.listed.push(RowError {
                 line,
@@ -334,6 +376,8 @@ impl Errors {
         }
     }
 }
+
+pub mod reviews;
 
 #[cfg(test)]
 mod tests;

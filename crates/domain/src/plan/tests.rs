@@ -80,6 +80,7 @@ fn facts_after_submit(plan: &Plan, at: DateTime<Utc>) -> ReviewFacts {
         edit_token: *edit_token,
         reply: None,
         reply_delay: None,
+        imported: false,
         products: draft
             .products
             .iter()
@@ -234,7 +235,7 @@ impl Model {
             self.cells.entry(m.scope.clone()).or_default().add(&m.delta);
         }
         match &step.change {
-            Change::Publish { .. } => {}
+            Change::Publish { .. } | Change::Import { .. } => {}
             Change::Edit { rating, .. } => facts.rating = *rating,
             Change::Withdraw => {
                 facts.state.status = ReviewStatus::Withdrawn;
@@ -313,5 +314,111 @@ proptest! {
         prop_assert_eq!(delays, i64::from(replied));
         // The invitation's answer stays counted whatever happens to the review.
         prop_assert_eq!(business.invitations_answered, 1);
+    }
+}
+
+/// The facts of a review just imported.
+fn imported() -> (Plan, ReviewFacts) {
+    let review = crate::imported::ImportedReview::parse(
+        crate::imported::ImportedReviewInput {
+            source: "Google",
+            original_date: "2024-05-01",
+            rating: 2,
+            title: "Lento",
+            body: "Servizio lento.",
+            author_name: "Marco",
+            language: "it",
+            ..Default::default()
+        },
+        t0(),
+    )
+    .unwrap();
+    let business = BusinessId(uuid::Uuid::from_u128(9));
+    let id = ReviewId(uuid::Uuid::from_u128(10));
+    let plan = import(business, None, id, &review, TokenHash::of("nobody"), t0());
+    let facts = ReviewFacts {
+        id,
+        state: ReviewState {
+            business,
+            status: ReviewStatus::Published,
+            has_reply: false,
+            has_follow_up: false,
+        },
+        relationship: Relationship::Customer,
+        verified: false,
+        rating: review.rating,
+        nps: None,
+        title: review.title.as_str().to_owned(),
+        body: review.body.as_str().to_owned(),
+        created_at: t0(),
+        edit_token: TokenHash::of("nobody"),
+        reply: None,
+        reply_delay: None,
+        imported: true,
+        products: Vec::new(),
+    };
+    (plan, facts)
+}
+
+#[test]
+fn an_import_is_its_own_event_and_found_again_by_its_source_and_id() {
+    let (plan, _) = imported();
+    let step = plan.step.expect("a new review");
+    assert!(plan.created);
+    assert_eq!(step.event.kind, EventKind::ReviewImported);
+    assert!(step.cells.is_empty());
+    assert_eq!(
+        String::from_utf8(step.event.content).unwrap(),
+        r#"{"author_name":"Marco","body":"Servizio lento.","language":"it","original_date":"2024-05-01","rating":2,"source":"Google","title":"Lento"}"#
+    );
+    let Change::Import { review, .. } = step.change else {
+        panic!("not an import")
+    };
+    let again = import(
+        plan.business,
+        Some(plan.review),
+        ReviewId(uuid::Uuid::from_u128(11)),
+        &review,
+        TokenHash::of("x"),
+        t0(),
+    );
+    assert_eq!(again.review, plan.review);
+    assert!(!again.created && again.step.is_none());
+}
+
+proptest! {
+    /// An imported review moves no figure, whatever happens to it: a reply, an edit of the
+    /// reply, an erasure (its author, who is not here, can neither edit nor withdraw it).
+    #[test]
+    fn an_imported_review_never_moves_a_figure(
+        steps in proptest::collection::vec((0u8..5, 1i64..=5, 0i64..200_000), 0..10),
+    ) {
+        let (plan, mut facts) = imported();
+        let mut model = Model::default();
+        model.apply(&plan, &mut facts, t0());
+        let token = TokenHash::of("edit");
+        for (i, (kind, value, seconds)) in steps.into_iter().enumerate() {
+            let at = t0() + Duration::seconds(seconds + i as i64);
+            let plan = match kind {
+                0 => edit(&facts, token, &ReviewPatch::parse(Some(value), None, None).unwrap(), at),
+                1 | 2 => reply(
+                    &facts,
+                    facts.state.business,
+                    &ReplyDraft::parse(&format!("Grazie {value}"), "Giulia", None).unwrap(),
+                    at,
+                ),
+                3 => withdraw(&facts, token, at),
+                _ => erase(&facts, Eraser::Operator, at),
+            };
+            if let Ok(plan) = plan {
+                prop_assert!(plan.step.as_ref().is_none_or(|s| s.cells.is_empty()));
+                if let Some(Step { change: Change::Reply { counted, .. }, .. }) = &plan.step {
+                    prop_assert!(!counted);
+                }
+                model.apply(&plan, &mut facts, at);
+            }
+        }
+        prop_assert!(model.cells.values().all(|c| *c == CellDelta::default()), "{:?}", model.cells);
+        prop_assert!(facts.state.status != ReviewStatus::Withdrawn);
     }
 }

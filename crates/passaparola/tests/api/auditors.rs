@@ -72,6 +72,16 @@ async fn busy_log(app: &TestApp, dir: &Path) -> (PathBuf, Vec<PathBuf>) {
     app.request(Method::POST, &format!("{path}/erase"), Some(edit), None)
         .await
         .expect(200);
+    // A review imported from elsewhere (its own first event), answered by the business.
+    let imported = import_one(app).await;
+    app.request(
+        Method::PUT,
+        &format!("/api/v1/reviews/{imported}/reply"),
+        Some(&app.api_key),
+        Some(&reply),
+    )
+    .await
+    .expect(201);
     let mut last = second;
     for i in 2..270 {
         last = app.review(&format!("ORD-{i}"), i % 5 + 1).await;
@@ -89,6 +99,43 @@ async fn busy_log(app: &TestApp, dir: &Path) -> (PathBuf, Vec<PathBuf>) {
         })
         .collect();
     (old, files)
+}
+
+/// Imports one review into the app's business, as `passaparola reviews import` does; its id.
+async fn import_one(app: &TestApp) -> String {
+    use domain::imported::{ImportedReview, ImportedReviewInput};
+    let business = app
+        .store
+        .business_by_slug(&app.slug)
+        .await
+        .unwrap()
+        .unwrap();
+    let review = ImportedReview::parse(
+        ImportedReviewInput {
+            source: "Google",
+            external_id: Some("g-1"),
+            original_date: "2024-05-01",
+            rating: 2,
+            title: "Lento",
+            body: "Servizio lento.",
+            author_name: "Marco",
+            language: "it",
+            ..Default::default()
+        },
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let write = app
+        .store
+        .write_review(store::ReviewCommand::Import {
+            business: business.id,
+            id: domain::ids::ReviewId::generate(),
+            review,
+            at: chrono::Utc::now(),
+        })
+        .await
+        .unwrap();
+    write.review.id.to_string()
 }
 
 async fn get_bytes(app: &TestApp, path: &str) -> (u16, Vec<u8>) {

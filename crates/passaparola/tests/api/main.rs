@@ -28,6 +28,7 @@ mod people;
 mod permissions;
 mod products;
 mod redirects;
+mod review_import;
 mod scoring;
 mod servers;
 mod shops;

@@ -5,8 +5,12 @@
 use serde_json::{Value, json};
 use store::Review;
 
-/// A review as structured data; `None` for a tombstone.
+/// A review as structured data; `None` for a tombstone, and for an imported review
+/// (Passaparola cannot vouch for it: it stays out of what search engines are told).
 fn review(r: &Review, rating: u8, body: Option<&str>, item: &Value, base: &str) -> Option<Value> {
+    if r.imported.is_some() {
+        return None;
+    }
     let c = r.content.as_ref()?;
     let mut v = json!({
         "@type": "Review",

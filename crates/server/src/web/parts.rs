@@ -11,6 +11,8 @@ use super::i18n::{Tr, stars};
 pub struct Card {
     pub id: String,
     pub verified: bool,
+    /// For an imported review: where and when it was written, in words.
+    pub imported: Option<String>,
     pub content: Option<CardContent>,
     pub tombstone: Option<String>,
     pub reply: Option<CardReply>,
@@ -40,7 +42,11 @@ pub(super) fn card(tr: &Tr, r: &Review, link: bool) -> Card {
         if let Some(d) = c.experience_date {
             meta.push(tr.with("experienced-on", "date", &tr.date(d)));
         }
-        meta.push(tr.with("written-on", "date", &tr.date(r.created_at.date_naive())));
+        if r.imported.is_some() {
+            meta.push(tr.with("imported-on", "date", &tr.date(r.created_at.date_naive())));
+        } else {
+            meta.push(tr.with("written-on", "date", &tr.date(r.created_at.date_naive())));
+        }
         if r.edit_count > 0 {
             meta.push(tr.count("edited", r.edit_count));
         }
@@ -78,6 +84,15 @@ pub(super) fn card(tr: &Tr, r: &Review, link: bool) -> Card {
     Card {
         id: r.id.to_string(),
         verified: r.verified,
+        imported: r.imported.as_ref().map(|i| {
+            tr.args(
+                "imported-from",
+                &[
+                    ("source", i.source.clone().into()),
+                    ("date", tr.date(i.original_date).into()),
+                ],
+            )
+        }),
         content,
         tombstone,
         reply,

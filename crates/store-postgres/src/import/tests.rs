@@ -159,6 +159,10 @@ impl Instance {
             Value::Int(0),
             Value::Null,
             Value::Null,
+            // Written here, not imported: no source, original date or identifier there.
+            Value::Null,
+            Value::Null,
+            Value::Null,
         ]
     }
 

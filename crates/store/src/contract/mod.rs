@@ -22,6 +22,7 @@
 
 mod accounts;
 mod figures;
+mod imported;
 mod invitation_figures;
 mod log;
 mod reviews;
@@ -42,6 +43,7 @@ use crate::{ReviewCommand, Store};
 
 pub use accounts::*;
 pub use figures::*;
+pub use imported::*;
 pub use invitation_figures::*;
 pub use log::*;
 pub use reviews::*;
@@ -99,6 +101,7 @@ macro_rules! contract_suite {
             people_leave,
             invitation_figures_count_sources_mail_and_answers,
             outbox_claims_are_leased_and_stale_outcomes_change_nothing,
+            imported_reviews_are_unverified_and_count_nowhere,
         );
     };
     (@cases $open:expr; $when:expr; $($case:ident,)*) => {

@@ -1,0 +1,6 @@
+-- Reviews collected elsewhere and imported (`passaparola reviews import`): never verified,
+-- with where (`import_source`) and when (`original_date`, YYYY-MM-DD) they were written, and
+-- their identifier there (`external_id`), unique per business and source, so that importing
+-- the same file again finds them. The three columns (TEXT, NULL for a review written here)
+-- and their index are added by the step `import_columns` (migrations.rs): SQLite's ADD
+-- COLUMN has no IF NOT EXISTS, and a migration may run again over a schema that has them.
