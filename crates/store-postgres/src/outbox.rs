@@ -177,6 +177,39 @@ async fn suppress(
     Ok(cancelled)
 }
 
+/// A reminder cancelled with its invitation e-mail (which failed, or was cancelled) comes
+/// back when that e-mail is tried again: due the business's reminder delay after this new
+/// attempt at the earliest, and only while the business sends reminders. (One cancelled
+/// for an unsubscribe, or by the operator, stays cancelled.)
+async fn restore_reminder(db: &dyn Db, job: Uuid, at: DateTime<Utc>) -> Result<()> {
+    let Some(row) = db
+        .query_opt(
+            "SELECT invitation_id, business_id FROM outbox
+             WHERE id = $1 AND kind = 'invitation' AND invitation_id IS NOT NULL",
+            &[&job],
+        )
+        .await?
+    else {
+        return Ok(());
+    };
+    let invitation: Uuid = row.try_get(0)?;
+    let business = BusinessId(row.try_get(1)?);
+    let Some(days) = settings(db, business).await?.reminder_days else {
+        return Ok(());
+    };
+    let earliest = at + chrono::Duration::days(i64::from(days));
+    db.execute(
+        "UPDATE outbox SET state = 'pending', due_at = GREATEST(due_at, $2), attempts = 0,
+             leased_until = NULL, done_at = NULL, last_error = NULL
+         WHERE invitation_id = $1 AND kind = 'reminder' AND state = 'cancelled'
+           AND last_error IN ('the invitation e-mail failed',
+                              'the invitation e-mail was cancelled')",
+        &[&invitation, &to_ms(earliest)],
+    )
+    .await?;
+    Ok(())
+}
+
 async fn settings(db: &dyn Db, business: BusinessId) -> Result<MailSettings> {
     let row = db
         .query_opt(
@@ -279,6 +312,7 @@ impl store::Outbox for PostgresStore {
                     &[&id],
                 )
                 .await?;
+                restore_reminder(&tx, id, at).await?;
             }
             changed > 0
         })

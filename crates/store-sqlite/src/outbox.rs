@@ -222,8 +222,40 @@ pub(crate) fn retry(c: &Connection, id: Uuid, at: DateTime<Utc>) -> Result<bool>
                AND mail_status IN ('failed', 'undeliverable')",
         )?
         .execute([id.to_string()])?;
+        restore_reminder(c, id, at)?;
     }
     Ok(changed > 0)
+}
+
+/// A reminder cancelled with its invitation e-mail (which failed, or was cancelled) comes
+/// back when that e-mail is tried again: due the business's reminder delay after this new
+/// attempt at the earliest, and only while the business sends reminders. (One cancelled
+/// for an unsubscribe, or by the operator, stays cancelled.)
+fn restore_reminder(c: &Connection, job: Uuid, at: DateTime<Utc>) -> Result<()> {
+    let found: Option<(String, String)> = c
+        .prepare_cached(
+            "SELECT invitation_id, business_id FROM outbox
+             WHERE id = ?1 AND kind = 'invitation' AND invitation_id IS NOT NULL",
+        )?
+        .query_row([job.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((invitation, business)) = found else {
+        return Ok(());
+    };
+    let business = BusinessId(crate::parse_uuid(&business)?);
+    let Some(days) = settings(c, business)?.reminder_days else {
+        return Ok(());
+    };
+    let earliest = at + chrono::Duration::days(i64::from(days));
+    c.prepare_cached(
+        "UPDATE outbox SET state = 'pending', due_at = MAX(due_at, ?2), attempts = 0,
+             leased_until = NULL, done_at = NULL, last_error = NULL
+         WHERE invitation_id = ?1 AND kind = 'reminder' AND state = 'cancelled'
+           AND last_error IN ('the invitation e-mail failed',
+                              'the invitation e-mail was cancelled')",
+    )?
+    .execute(params![invitation, to_ms(earliest)])?;
+    Ok(())
 }
 
 pub(crate) fn cancel(c: &Connection, id: Uuid, at: DateTime<Utc>) -> Result<bool> {

@@ -216,4 +216,54 @@ pub async fn outbox_claims_are_leased_and_stale_outcomes_change_nothing(open: Op
         invitation.mail_error.as_deref(),
         Some("cancelled by the operator")
     );
+
+    // The operator changes their mind: the e-mail is retried, and its reminder, cancelled
+    // with it, comes back, due a week (the default delay) after the new attempt.
+    let retried_at = later + Duration::hours(1);
+    assert!(store.retry_job(mail.id, retried_at).await.unwrap());
+    let pending: Vec<_> = store
+        .jobs(Some(crate::JobState::Pending), Some(b), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.invitation_id == mail.invitation_id)
+        .collect();
+    assert_eq!(pending.len(), 2, "{pending:?}");
+    let reminder = pending
+        .iter()
+        .find(|j| j.kind == JobKind::Reminder)
+        .unwrap();
+    assert!(reminder.due_at >= retried_at + Duration::days(7) - Duration::milliseconds(1));
+    let invitation = store.latest_invitations(b, 1).await.unwrap().pop().unwrap();
+    assert_eq!(invitation.mail, crate::MailStatus::Scheduled);
+    // An unsubscribed address's reminder is not brought back by retrying its e-mail.
+    invite_from(store, b, "L-3", InvitationSource::Api, true, later).await;
+    let third: Vec<_> = store
+        .jobs(Some(crate::JobState::Pending), Some(b), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.invitation_id != mail.invitation_id && j.invitation_id != job.invitation_id)
+        .collect();
+    let third_mail = third
+        .iter()
+        .find(|j| j.kind == JobKind::Invitation)
+        .unwrap();
+    store
+        .suppress(b, *TokenHash::of("to-L-3").as_bytes(), later)
+        .await
+        .unwrap();
+    assert!(store.retry_job(third_mail.id, later).await.unwrap());
+    let third_pending: Vec<_> = store
+        .jobs(Some(crate::JobState::Pending), Some(b), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.invitation_id == third_mail.invitation_id)
+        .collect();
+    assert_eq!(
+        third_pending.iter().map(|j| j.kind).collect::<Vec<_>>(),
+        [JobKind::Invitation],
+        "only the e-mail the operator retried (the worker cancels it, as unsubscribed)"
+    );
 }
