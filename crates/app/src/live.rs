@@ -33,10 +33,11 @@ impl News {
     pub fn of_event(kind: domain::lifecycle::EventKind, review: ReviewId) -> Option<Self> {
         use domain::lifecycle::EventKind as K;
         match kind {
-            K::ReviewPublished | K::ReviewImported => Some(Self::Review(review)),
+            K::ReviewPublished => Some(Self::Review(review)),
             K::ReplyPublished => Some(Self::Replied(review)),
             K::ReviewWithdrawn | K::ContentErased => Some(Self::Gone(review)),
-            K::ReviewEdited | K::ReplyEdited | K::FollowUpPublished => None,
+            // An import is the business's own doing, a file at a time: not news to it.
+            K::ReviewEdited | K::ReplyEdited | K::FollowUpPublished | K::ReviewImported => None,
         }
     }
 

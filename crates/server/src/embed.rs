@@ -136,7 +136,19 @@ async fn latest(
     business: &store::Business,
     limit: u32,
 ) -> Result<Vec<Review>, ApiError> {
-    let mut rows = state
+    let mut rows = newest_after(state, business, None, limit).await?;
+    rows.truncate(limit as usize);
+    Ok(rows)
+}
+
+/// One page of the business's newest customer reviews, after `after`: up to `limit + 1`.
+async fn newest_after(
+    state: &AppState,
+    business: &store::Business,
+    after: Option<store::Position>,
+    limit: u32,
+) -> Result<Vec<Review>, ApiError> {
+    Ok(state
         .store
         .list_reviews(
             business.id,
@@ -144,13 +156,40 @@ async fn latest(
                 relationship: Relationship::Customer,
                 rating: None,
                 sort: Sort::Newest,
-                after: None,
+                after,
                 limit,
             },
         )
-        .await?;
-    rows.truncate(limit as usize);
-    Ok(rows)
+        .await?)
+}
+
+/// How many pages of reviews the widget looks through for ones written here.
+const WIDGET_PAGES: usize = 10;
+/// Reviews per page the widget reads.
+const WIDGET_PAGE: u32 = 50;
+
+/// The newest reviews written here, not imported (the widget says "verified reviews"), up
+/// to `limit`: looked for through at most [`WIDGET_PAGES`] pages, so that a large import
+/// cannot empty the widget, nor make it read every review. (Cached like every public read.)
+async fn latest_written_here(
+    state: &AppState,
+    business: &store::Business,
+    limit: usize,
+) -> Result<Vec<Review>, ApiError> {
+    let mut found = Vec::with_capacity(limit);
+    let mut after = None;
+    for _ in 0..WIDGET_PAGES {
+        let mut page = newest_after(state, business, after, WIDGET_PAGE).await?;
+        let more = page.len() > WIDGET_PAGE as usize;
+        page.truncate(WIDGET_PAGE as usize);
+        after = page.last().map(|r| r.position);
+        found.extend(page.into_iter().filter(|r| r.imported.is_none()));
+        if found.len() >= limit || !more {
+            break;
+        }
+    }
+    found.truncate(limit);
+    Ok(found)
 }
 
 async fn widget_view(
@@ -163,8 +202,7 @@ async fn widget_view(
         .store
         .summary(business.id, Relationship::Customer)
         .await?;
-    // More than it shows, so that imported reviews, left out, leave it full.
-    let reviews = latest(state, &business, WIDGET_REVIEWS * 4).await?;
+    let reviews = latest_written_here(state, &business, WIDGET_REVIEWS as usize).await?;
     let score = summary.score.map(|s| WidgetScore {
         value: s.value,
         low: s.low,
@@ -189,10 +227,8 @@ async fn widget_view(
             verified: tr.t("widget-verified"),
             empty: tr.t("widget-empty"),
         },
-        // The widget says "verified reviews": an imported one has no place in it.
         reviews: reviews
             .iter()
-            .filter(|r| r.imported.is_none())
             .filter_map(|r| {
                 let c = r.content.as_ref()?;
                 Some(WidgetReview {
@@ -206,7 +242,6 @@ async fn widget_view(
                     published_at: r.created_at,
                 })
             })
-            .take(WIDGET_REVIEWS as usize)
             .collect(),
         business: WidgetBusiness {
             url: state.link(&format!("/b/{}", business.slug)),

@@ -86,7 +86,8 @@ pub(crate) async fn review(
             let (existing, business_ref) = imported_facts(db, *business, review).await?;
             // No one holds a token for an imported review: its author is not here.
             let token: [u8; 32] = rand::random();
-            let edit_token = TokenHash::of(&format!("{token:02x?}"));
+            let hex: String = token.iter().map(|b| format!("{b:02x}")).collect();
+            let edit_token = TokenHash::of(&hex);
             let plan = plan::import(*business, existing, *id, review, edit_token, *at);
             (plan, business_ref)
         }
@@ -375,8 +376,9 @@ async fn import(
 }
 
 /// The review the business already imported from the same source with the same
-/// identifier, and the business. Locks the business's row, so that two imports of one
-/// review run one after the other and the second finds the first.
+/// identifier, and the business. Locks the business's row against other imports (`FOR NO
+/// KEY UPDATE`, which the foreign-key checks of other writes do not wait for), so that two
+/// imports of one review run one after the other and the second finds the first.
 async fn imported_facts(
     db: &dyn Db,
     business: BusinessId,
@@ -384,7 +386,7 @@ async fn imported_facts(
 ) -> Result<(Option<ReviewId>, BusinessRef)> {
     let b = db
         .query_opt(
-            "SELECT slug, name FROM businesses WHERE id = $1 FOR SHARE",
+            "SELECT slug, name FROM businesses WHERE id = $1 FOR NO KEY UPDATE",
             &[&business.0],
         )
         .await?

@@ -396,7 +396,9 @@ proptest! {
         let (plan, mut facts) = imported();
         let mut model = Model::default();
         model.apply(&plan, &mut facts, t0());
-        let token = TokenHash::of("edit");
+        // The facts' own token, which no one holds in life: so edits and a withdrawal are
+        // planned too, and must move nothing either.
+        let token = facts.edit_token;
         for (i, (kind, value, seconds)) in steps.into_iter().enumerate() {
             let at = t0() + Duration::seconds(seconds + i as i64);
             let plan = match kind {
@@ -418,7 +420,6 @@ proptest! {
                 model.apply(&plan, &mut facts, at);
             }
         }
-        prop_assert!(model.cells.values().all(|c| *c == CellDelta::default()), "{:?}", model.cells);
-        prop_assert!(facts.state.status != ReviewStatus::Withdrawn);
+        prop_assert!(model.cells.is_empty(), "{:?}", model.cells);
     }
 }

@@ -185,29 +185,47 @@ async fn imported_reviews_are_labelled_everywhere_and_counted_nowhere() {
         .unwrap();
     assert!(permalink.contains("Imported, not verified"), "{permalink}");
     assert!(permalink.contains("Originally on Google"), "{permalink}");
+    assert!(
+        permalink.contains("Imported from elsewhere"),
+        "its history names the event"
+    );
+    assert!(!permalink.contains("Unknown localization"), "{permalink}");
     assert_eq!(jsonld_reviews(&permalink), 0);
 
-    // The widget speaks of verified reviews: it shows none of them. The feed labels them.
+    // The widget speaks of verified reviews: it shows none of them, even after an import
+    // larger than the pages it reads. The feed labels them.
+    let mut many = HEADER.to_owned();
+    for i in 0..60 {
+        many.push_str(&format!(
+            "Google,m-{i},2024-02-01,3,Così così,Niente di speciale.,Ospite {i},it\n"
+        ));
+    }
+    let out = import(dir.path(), &write_csv(dir.path(), "many.csv", &many));
+    assert!(out.status.success(), "{}", stderr(&out));
     let widget = json_of(
         &client,
         format!("{address}/api/v1/businesses/trattoria/widget"),
     )
     .await;
-    assert_eq!(widget["reviews"].as_array().unwrap().len(), 1, "{widget}");
+    let shown = widget["reviews"].as_array().unwrap();
+    assert_eq!(shown.len(), 1, "{widget}");
+    assert_eq!(shown[0]["author_name"], "Maria", "{widget}");
     let feed = get(&client, format!("{address}/b/trattoria/feed.atom?lang=en"))
         .await
         .text()
         .await
         .unwrap();
+    let labelled = feed
+        .matches("Imported, not verified: Originally on")
+        .count();
     assert_eq!(
-        feed.matches("Imported, not verified: Originally on")
-            .count(),
-        3
+        labelled, 50,
+        "each of the feed's 50 newest is imported, and says so"
     );
 
     // Both verifiers accept the log once the server's checkpoint covers the imports.
     let vkey = stdout(&run(dir.path(), &["log", "key"])).trim().to_owned();
-    let size = 1 + 3 + 1; // the review, three imports, the reply
+    let size = 1 + 3 + 1 + 60; // the review, three imports, the reply, sixty imports
     let start = std::time::Instant::now();
     loop {
         let checkpoint = get(&client, format!("{address}/log/checkpoint"))

@@ -101,6 +101,7 @@ event-reply_published = The business replied
 event-reply_edited = Reply edited
 event-follow_up_published = The author answered
 event-content_erased = Content erased
+event-review_imported = Imported from elsewhere
 log-heading = In the public log
 log-index = Log entry no. { $index }
 receipt-download = Download the receipt (.tlog-proof)

@@ -101,6 +101,7 @@ event-reply_published = Risposta dell'azienda
 event-reply_edited = Risposta modificata
 event-follow_up_published = Replica dell'autore
 event-content_erased = Contenuto cancellato
+event-review_imported = Importata da altrove
 log-heading = Nel registro pubblico
 log-index = Voce n. { $index } del registro
 receipt-download = Scarica la ricevuta (.tlog-proof)

@@ -218,6 +218,21 @@ mod tests {
     }
 
     #[test]
+    fn every_event_has_a_name_in_both_languages() {
+        for locale in [Locale::It, Locale::En] {
+            let tr = Tr::new(locale);
+            assert!(
+                tr.t("no-such-message").contains("Unknown"),
+                "what a gap reads as"
+            );
+            for kind in EventKind::ALL {
+                let name = tr.event(kind);
+                assert!(!name.contains("Unknown"), "{locale:?} {kind:?}: {name}");
+            }
+        }
+    }
+
+    #[test]
     fn plurals_dates_numbers_and_durations_follow_the_locale() {
         let (it, en) = (Tr::new(Locale::It), Tr::new(Locale::En));
         assert_eq!(it.n("reviews-count", 0), "Nessuna recensione");
