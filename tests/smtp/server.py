@@ -84,6 +84,7 @@ class Maildir:
             "subject": message["Subject"],
             "list_unsubscribe": message["List-Unsubscribe"],
             "list_unsubscribe_post": message["List-Unsubscribe-Post"],
+            "template": message["X-Passaparola-Template"],
             "content_language": message["Content-Language"],
             "dkim_signature": message["DKIM-Signature"],
             "dkim_valid": dkim_valid(raw),

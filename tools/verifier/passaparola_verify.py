@@ -539,18 +539,23 @@ EVENT_TYPES = {
     6: "follow_up_published",
     7: "content_erased",
     8: "review_imported",
+    9: "invitation_template_changed",
 }
 REVIEW_PUBLISHED = 1
 REVIEW_IMPORTED = 8
-# The events that begin a review's chain (and only begin it).
-FIRST_EVENTS = (REVIEW_PUBLISHED, REVIEW_IMPORTED)
+INVITATION_TEMPLATE_CHANGED = 9
+# An entry's subject (the 16 bytes at offset 26) is a review for events 1-8 and a business's
+# invitation template for one locale for event 9. The events that begin a review's chain (and
+# only begin it); a template's chain begins with, and holds only, invitation_template_changed.
+FIRST_REVIEW_EVENTS = (REVIEW_PUBLISHED, REVIEW_IMPORTED)
+FIRST_EVENTS = FIRST_REVIEW_EVENTS + (INVITATION_TEMPLATE_CHANGED,)
 
 
 class Entry(NamedTuple):
     event: int
     time_ms: int
     business: bytes
-    review: bytes
+    review: bytes  # the subject: a review's id, or an invitation template's for event 9
     previous: Optional[int]
     commitment: bytes
 
@@ -558,11 +563,23 @@ class Entry(NamedTuple):
     def event_name(self) -> str:
         return EVENT_TYPES[self.event]
 
+    @property
+    def subject(self) -> bytes:
+        return self.review
+
+    @property
+    def is_template(self) -> bool:
+        return self.event == INVITATION_TEMPLATE_CHANGED
+
+    @property
+    def subject_kind(self) -> str:
+        return "template" if self.is_template else "review"
+
     def describe(self) -> str:
         when = datetime.datetime.fromtimestamp(self.time_ms / 1000, datetime.timezone.utc)
         prev = "none" if self.previous is None else str(self.previous)
         return (
-            f"{self.event_name} of review {uuid.UUID(bytes=self.review)} "
+            f"{self.event_name} of {self.subject_kind} {uuid.UUID(bytes=self.subject)} "
             f"(business {uuid.UUID(bytes=self.business)}) at {when.isoformat(timespec='milliseconds')}, previous {prev}"
         )
 
@@ -594,37 +611,57 @@ def _decode_entry_and_leaf(data: bytes) -> tuple[Entry, bytes]:
 
 
 def check_entry_locally(index: int, entry: Entry) -> None:
-    """What one entry says about its own place in its review's chain."""
+    """What one entry says about its own place in its subject's chain."""
     if entry.previous is not None and entry.previous >= index:
         raise _fail(f"entry {index} points back to entry {entry.previous}, which is not earlier")
     if entry.previous is None and entry.event not in FIRST_EVENTS:
         raise _fail(
             f"entry {index} has no previous entry but is a {entry.event_name} event, "
-            "not review_published or review_imported"
+            "not review_published, review_imported or invitation_template_changed"
         )
-    if entry.previous is not None and entry.event in FIRST_EVENTS:
+    # invitation_template_changed may have a previous entry (a later revision of the template).
+    if entry.previous is not None and entry.event in FIRST_REVIEW_EVENTS:
         raise _fail(f"entry {index} is a {entry.event_name} event with a previous entry")
 
 
 class Chains:
-    """Each review's chain: `previous` is the index of the review's last earlier entry."""
+    """Each subject's chain: `previous` is the index of the subject's last earlier entry. A
+    subject is a review (first entry review_published or review_imported, then only events
+    1-8) or an invitation template (only invitation_template_changed)."""
 
     def __init__(self) -> None:
-        self.last: dict[bytes, tuple[int, bytes]] = {}
+        # subject -> (index of its last entry, its business, the event type of its first entry)
+        self.last: dict[bytes, tuple[int, bytes, int]] = {}
+
+    @property
+    def reviews(self) -> int:
+        return sum(1 for _, _, first in self.last.values() if first != INVITATION_TEMPLATE_CHANGED)
+
+    @property
+    def templates(self) -> int:
+        return sum(1 for _, _, first in self.last.values() if first == INVITATION_TEMPLATE_CHANGED)
 
     def follow(self, index: int, entry: Entry) -> None:
         check_entry_locally(index, entry)
-        seen = self.last.get(entry.review)
+        seen = self.last.get(entry.subject)
         expected = None if seen is None else seen[0]
+        # Name the subject as its chain is (a review or a template), as this entry says if it begins one.
+        first = entry.event if seen is None else seen[2]
+        kind = "template" if first == INVITATION_TEMPLATE_CHANGED else "review"
+        subject = f"{kind} {uuid.UUID(bytes=entry.subject)}"
         if entry.previous != expected:
             raise _fail(
-                f"entry {index} of review {uuid.UUID(bytes=entry.review)} points back to "
-                f"{'none' if entry.previous is None else entry.previous}, but the review's last earlier entry is "
+                f"entry {index} of {subject} points back to "
+                f"{'none' if entry.previous is None else entry.previous}, but the {kind}'s last earlier entry is "
                 f"{'none' if expected is None else expected}"
             )
+        if seen is not None and entry.is_template and kind == "review":
+            raise _fail(f"entry {index} is an invitation_template_changed event in the chain of {subject}")
+        if seen is not None and not entry.is_template and kind == "template":
+            raise _fail(f"entry {index} is a {entry.event_name} event in the chain of {subject}")
         if seen is not None and seen[1] != entry.business:
-            raise _fail(f"entry {index} of review {uuid.UUID(bytes=entry.review)} names another business than its chain")
-        self.last[entry.review] = (index, entry.business)
+            raise _fail(f"entry {index} of {subject} names another business than its chain")
+        self.last[entry.subject] = (index, entry.business, first)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -824,6 +861,7 @@ class LogResult:
     reviews: int
     tiles: int
     bundles: int
+    templates: int = 0
 
 
 def verify_log(source: Source, key: VerifierKey, old_checkpoint: Optional[bytes] = None) -> LogResult:
@@ -835,7 +873,7 @@ def verify_log(source: Source, key: VerifierKey, old_checkpoint: Optional[bytes]
             raise _fail(f"the old checkpoint's size {old.size} is larger than the checkpoint's {checkpoint.size}")
     size = checkpoint.size
 
-    # Entry bundles, their entries, the review chains and the level-0 tiles.
+    # Entry bundles, their entries, the review and template chains and the level-0 tiles.
     entries: list[Entry] = []
     leaves: list[bytes] = []
     chains = Chains()
@@ -880,7 +918,7 @@ def verify_log(source: Source, key: VerifierKey, old_checkpoint: Optional[bytes]
         if not verify_consistency(old.size, size, old.root, checkpoint.root, proof):
             raise _fail(f"the consistency proof from size {old.size} to {size} does not verify")
 
-    return LogResult(checkpoint, old, entries, len(chains.last), tiles, bundles)
+    return LogResult(checkpoint, old, entries, chains.reviews, tiles, bundles, chains.templates)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -997,7 +1035,8 @@ def _cmd_log(args) -> int:
     cp = result.checkpoint
     line = (
         f"log OK: {cp.origin} size {cp.size} root {cp.root.hex()}; {len(result.entries)} entries about "
-        f"{result.reviews} reviews, {result.bundles} bundles and {result.tiles} tiles checked"
+        f"{result.reviews} reviews and {result.templates} invitation templates, "
+        f"{result.bundles} bundles and {result.tiles} tiles checked"
     )
     if result.old is not None:
         line += f"; consistent with the old checkpoint at size {result.old.size}"

@@ -457,8 +457,9 @@ class EntriesTest(unittest.TestCase):
         self.assertEqual((e.event, e.time_ms, e.business, e.review, e.previous, e.commitment), (4, -5, b"B" * 16, b"R" * 16, 7, b"C" * 32))
         self.assertEqual(e.event_name, "reply_published")
         self.assertIsNone(v.decode_entry(entry_bytes()).previous)
-        for event in range(1, 8):
+        for event in range(1, 10):
             v.decode_entry(entry_bytes(event=event))
+        self.assertEqual(v.decode_entry(entry_bytes(event=9)).event_name, "invitation_template_changed")
 
     def test_rejects(self):
         good = entry_bytes()
@@ -466,7 +467,7 @@ class EntriesTest(unittest.TestCase):
             ("version 0", entry_bytes(version=0)),
             ("version 2", entry_bytes(version=2)),
             ("event 0", entry_bytes(event=0)),
-            ("event 9", entry_bytes(event=9)),
+            ("event 10", entry_bytes(event=10)),
             ("event 255", entry_bytes(event=255)),
             ("commitment length 31", entry_bytes(clen=31)),
             ("commitment length 33", entry_bytes(clen=33)),
@@ -522,6 +523,52 @@ class EntriesTest(unittest.TestCase):
             chains.follow(i, e)
         fails(good[:2] + [v.decode_entry(entry_bytes(event=8, review=r1, previous=0))])  # imported after publication
         fails(good[:1] + [v.decode_entry(entry_bytes(event=8, review=r1))])  # published, then imported
+
+    def test_template_chains(self):
+        r1, r2, t1, t2 = b"1" * 16, b"2" * 16, b"T" * 16, b"U" * 16
+        e = lambda **kw: v.decode_entry(entry_bytes(**kw))  # noqa: E731
+        # Reviews and invitation templates (one subject per business and locale) side by side.
+        good = [
+            e(review=r1),  # 0
+            e(event=9, review=t1),  # 1: a template's first revision
+            e(event=8, review=r2),  # 2
+            e(event=9, review=t1, previous=1),  # 3: its next revision
+            e(event=4, review=r1, previous=0),  # 4
+            e(event=9, review=t2, business=b"X" * 16),  # 5: another business's template
+            e(event=9, review=t1, previous=3),  # 6
+            e(event=4, review=r2, previous=2),  # 7
+        ]
+        chains = v.Chains()
+        for i, entry in enumerate(good):
+            chains.follow(i, entry)
+        self.assertEqual((chains.reviews, chains.templates), (2, 2))
+        self.assertIn("of template 54545454-", good[1].describe())
+        self.assertIn("of review 31313131-", good[0].describe())
+        v.check_entry_locally(3, good[3])  # a 9 may have a previous entry
+
+        def fails(entries, pattern):
+            chains = v.Chains()
+            for i, entry in enumerate(entries[:-1]):
+                chains.follow(i, entry)
+            with self.assertRaisesRegex(v.VerifyError, pattern):
+                chains.follow(len(entries) - 1, entries[-1])
+
+        # A 9 in a review's chain, whether the review was published or imported.
+        fails(good[:5] + [e(event=9, review=r1, previous=4)], r"entry 5 is an invitation_template_changed event in the chain of review 31313131-")
+        fails(good[:3] + [e(event=9, review=r2, previous=2)], r"entry 3 .* chain of review")
+        # A review event in a template's chain.
+        fails(good[:4] + [e(event=4, review=t1, previous=3)], r"entry 4 is a reply_published event in the chain of template 54545454-")
+        fails(good[:2] + [e(event=7, review=t1, previous=1)], r"entry 2 .* chain of template")
+        # A review beginning again over a template, or a template over a review.
+        fails(good[:2] + [e(event=1, review=t1, previous=1)], r"entry 2 is a review_published event with a previous entry")
+        fails(good[:2] + [e(event=1, review=t1)], r"entry 2 of template .* points back to none, but the template's last earlier entry is 1")
+        fails(good[:1] + [e(event=9, review=r1)], r"entry 1 of review .* points back to none, but the review's last earlier entry is 0")
+        # A template's chain moved to another business.
+        fails(good[:4] + [e(event=9, review=t1, previous=3, business=b"Y" * 16)], r"entry 4 of template .* another business")
+        # A gap: the next revision skips the last one, or points at another subject's entry.
+        fails(good[:4] + [e(event=9, review=t1, previous=1)], r"entry 4 of template .* points back to 1, but the template's last earlier entry is 3")
+        fails(good[:4] + [e(event=9, review=t1, previous=2)], r"entry 4 of template .* points back to 2")
+        fails(good[:2] + [e(event=9, review=t2, previous=1)], r"entry 2 of template .* points back to 1, but the template's last earlier entry is none")
 
 
 class CommitmentTest(unittest.TestCase):

@@ -24,6 +24,7 @@ pub mod passwords;
 pub mod people;
 pub mod reviews;
 pub mod shops;
+pub mod templates;
 pub mod tokens;
 pub mod watch;
 

@@ -37,7 +37,11 @@ impl News {
             K::ReplyPublished => Some(Self::Replied(review)),
             K::ReviewWithdrawn | K::ContentErased => Some(Self::Gone(review)),
             // An import is the business's own doing, a file at a time: not news to it.
-            K::ReviewEdited | K::ReplyEdited | K::FollowUpPublished | K::ReviewImported => None,
+            K::ReviewEdited
+            | K::ReplyEdited
+            | K::FollowUpPublished
+            | K::ReviewImported
+            | K::InvitationTemplateChanged => None,
         }
     }
 

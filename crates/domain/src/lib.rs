@@ -16,6 +16,7 @@ pub mod secret;
 pub mod shop;
 pub mod stats;
 pub mod summary;
+pub mod template;
 pub mod text;
 
 pub use error::{FieldError, ValidationErrors};

@@ -248,10 +248,13 @@ pub enum EventKind {
     ContentErased,
     /// A review collected elsewhere was imported (never verified): its first event.
     ReviewImported,
+    /// Not a review's event: a business's invitation template for one locale changed
+    /// (`domain::template`). Its log entry's subject is the template, not a review.
+    InvitationTemplateChanged,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 9] = [
         Self::ReviewPublished,
         Self::ReviewEdited,
         Self::ReviewWithdrawn,
@@ -260,6 +263,7 @@ impl EventKind {
         Self::FollowUpPublished,
         Self::ContentErased,
         Self::ReviewImported,
+        Self::InvitationTemplateChanged,
     ];
 
     /// The event's code in a log entry (`docs/log-format.md`). Codes are never reused.
@@ -273,6 +277,7 @@ impl EventKind {
             Self::FollowUpPublished => 6,
             Self::ContentErased => 7,
             Self::ReviewImported => 8,
+            Self::InvitationTemplateChanged => 9,
         }
     }
 
@@ -290,6 +295,7 @@ impl EventKind {
             Self::FollowUpPublished => "follow_up_published",
             Self::ContentErased => "content_erased",
             Self::ReviewImported => "review_imported",
+            Self::InvitationTemplateChanged => "invitation_template_changed",
         }
     }
 
@@ -303,7 +309,16 @@ impl EventKind {
     /// (`review_withdrawn`: `{}`, `content_erased`: who asked) always are, so that anyone
     /// can check a tombstone against the log.
     pub fn carries_text(self) -> bool {
-        !matches!(self, Self::ReviewWithdrawn | Self::ContentErased)
+        !matches!(
+            self,
+            Self::ReviewWithdrawn | Self::ContentErased | Self::InvitationTemplateChanged
+        )
+    }
+
+    /// Whether the event is about a review (its log entry's subject is a review), rather
+    /// than about a business's invitation template.
+    pub fn is_about_a_review(self) -> bool {
+        self != Self::InvitationTemplateChanged
     }
 
     pub fn parse(s: &str) -> Option<Self> {

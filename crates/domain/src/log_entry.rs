@@ -25,8 +25,10 @@ pub struct LogEntry {
     /// Milliseconds since the Unix epoch.
     pub at_ms: i64,
     pub business: BusinessId,
+    /// The entry's subject: the review, or for an `invitation_template_changed` event the
+    /// business's template for one locale (`store::TemplateRevision::template_id`).
     pub review: ReviewId,
-    /// The log index of the previous entry about this review.
+    /// The log index of the previous entry about this subject.
     pub previous: Option<u64>,
     pub commitment: [u8; 32],
 }
@@ -166,7 +168,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn round_trips(code in 1u8..=8, at in any::<i64>(), b in any::<u128>(), r in any::<u128>(), prev in proptest::option::of(0u64..u64::MAX), c in any::<[u8; 32]>()) {
+        fn round_trips(code in 1u8..=9, at in any::<i64>(), b in any::<u128>(), r in any::<u128>(), prev in proptest::option::of(0u64..u64::MAX), c in any::<[u8; 32]>()) {
             let e = LogEntry {
                 kind: EventKind::from_code(code).unwrap(),
                 at_ms: at,

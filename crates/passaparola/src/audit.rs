@@ -74,26 +74,29 @@ async fn fetch_tile(client: &reqwest::Client, prefix: &str, path: TilePath) -> R
     }
 }
 
-/// Where each review's chain ends so far, and the business it is about.
+/// Where each subject's chain ends so far, the business it is about, and whether it is a
+/// review's (or a business's invitation template's).
 #[derive(Default)]
 struct Chains {
-    last: HashMap<ReviewId, (u64, BusinessId)>,
+    last: HashMap<ReviewId, (u64, BusinessId, bool)>,
 }
 
 impl Chains {
     fn follow(&mut self, index: u64, entry: &LogEntry) -> Result<()> {
         let seen = self.last.get(&entry.review).copied();
-        let expected = seen.map(|(i, _)| i);
+        let review = entry.kind.is_about_a_review();
+        let what = if review { "review" } else { "template" };
+        let expected = seen.map(|(i, _, _)| i);
         if entry.previous != expected {
             bail!(
-                "entry {index} of review {} points back to {:?}, but the review's previous entry is {:?}: the chain has a gap",
+                "entry {index} of {what} {} points back to {:?}, but its previous entry is {:?}: the chain has a gap",
                 entry.review,
                 entry.previous,
                 expected
             );
         }
         match seen {
-            None if !entry.kind.is_first() => bail!(
+            None if review && !entry.kind.is_first() => bail!(
                 "entry {index} is the first of review {} but is a {} event",
                 entry.review,
                 entry.kind.as_str()
@@ -103,13 +106,20 @@ impl Chains {
                 entry.review,
                 entry.kind.as_str()
             ),
-            Some((_, business)) if business != entry.business => bail!(
-                "entry {index} moves review {} to another business",
+            Some((_, _, was_review)) if was_review != review => bail!(
+                "entry {index} is a {} event in the chain of {} {}",
+                entry.kind.as_str(),
+                if was_review { "review" } else { "template" },
+                entry.review
+            ),
+            Some((_, business, _)) if business != entry.business => bail!(
+                "entry {index} moves {what} {} to another business",
                 entry.review
             ),
             _ => {}
         }
-        self.last.insert(entry.review, (index, entry.business));
+        self.last
+            .insert(entry.review, (index, entry.business, review));
         Ok(())
     }
 }
@@ -243,9 +253,18 @@ pub async fn log(url: &str, key: &str, state: Option<&Path>) -> Result<()> {
     }
     println!(
         "OK: log {}: {size} entries in {bundles} bundles and {upper_tiles} upper tiles match \
-         the signed root; {} reviews, every chain complete{}",
+         the signed root; {} reviews and {} invitation templates, every chain complete{}",
         checkpoint.origin(),
-        chains.last.len(),
+        chains
+            .last
+            .values()
+            .filter(|(_, _, review)| *review)
+            .count(),
+        chains
+            .last
+            .values()
+            .filter(|(_, _, review)| !*review)
+            .count(),
         match (consistent_with, &old) {
             (Some(n), _) => format!("; consistent with the checkpoint of {n} entries seen before"),
             (None, Some(old)) if old.size() == 0 => "; the previous checkpoint was empty".into(),
@@ -321,6 +340,48 @@ mod tests {
         chains
             .follow(3, &entry(ReplyPublished, b, r, Some(2)))
             .unwrap();
+        // A template's chain: its revisions, and nothing else, follow one another.
+        let template = ReviewId::generate();
+        let mut with_template = Chains::default();
+        for (i, e) in good.iter().enumerate() {
+            with_template.follow(i as u64, e).unwrap();
+        }
+        with_template
+            .follow(3, &entry(InvitationTemplateChanged, b, template, None))
+            .unwrap();
+        with_template
+            .follow(4, &entry(InvitationTemplateChanged, b, template, Some(3)))
+            .unwrap();
+        for (what, bad) in [
+            (
+                "a reply in a template",
+                entry(ReplyPublished, b, template, Some(4)),
+            ),
+            (
+                "a template in a review",
+                entry(InvitationTemplateChanged, b, r, Some(2)),
+            ),
+            (
+                "a template moved",
+                entry(InvitationTemplateChanged, other_b, template, Some(4)),
+            ),
+            (
+                "a template with a gap",
+                entry(InvitationTemplateChanged, b, template, Some(3)),
+            ),
+        ] {
+            let mut chains = Chains::default();
+            for (i, e) in good.iter().enumerate() {
+                chains.follow(i as u64, e).unwrap();
+            }
+            chains
+                .follow(3, &entry(InvitationTemplateChanged, b, template, None))
+                .unwrap();
+            chains
+                .follow(4, &entry(InvitationTemplateChanged, b, template, Some(3)))
+                .unwrap();
+            assert!(chains.follow(5, &bad).is_err(), "{what} went unnoticed");
+        }
         // An imported review starts its own chain.
         let imported = ReviewId::generate();
         chains

@@ -33,7 +33,7 @@ fn action(method: &Method, route: &str) -> Option<Action> {
         | "/hooks/shopify/{slug}"
         | "/hooks/woocommerce/{slug}"
         | "/i/{slug}" => Invitation,
-        "/api/v1/mail-settings" => Account,
+        "/api/v1/mail-settings" | "/api/v1/invitation-templates/{locale}" => Account,
         "/api/v1/reviews" | "/r/{token}" | crate::web::form::FORM_PATH => Submission,
         "/api/v1/reviews/{id}"
         | "/api/v1/reviews/{id}/erase"
@@ -45,7 +45,8 @@ fn action(method: &Method, route: &str) -> Option<Action> {
         | "/users/{id}/{action}"
         | "/invitations/mail-settings"
         | "/invitations/shops"
-        | "/invitations/link-secret" => Account,
+        | "/invitations/link-secret"
+        | "/invitations/template" => Account,
         "/u/{token}" => Unsubscribe,
         _ => return None,
     })
@@ -165,6 +166,8 @@ mod tests {
             "/invitations/mail-settings",
             "/invitations/shops",
             "/invitations/link-secret",
+            "/invitations/template",
+            "/api/v1/invitation-templates/{locale}",
         ] {
             assert_eq!(action(&post, settings), Some(Action::Account), "{settings}");
         }

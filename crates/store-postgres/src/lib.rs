@@ -245,6 +245,7 @@ macro_rules! client {
 mod invitation_figures;
 mod outbox;
 mod shops;
+mod templates;
 
 #[async_trait]
 impl store::Businesses for PostgresStore {

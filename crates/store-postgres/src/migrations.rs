@@ -27,6 +27,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0005_imported_reviews",
         include_str!("../migrations/0005_imported_reviews.sql"),
     ),
+    (
+        6,
+        "0006_invitation_templates",
+        include_str!("../migrations/0006_invitation_templates.sql"),
+    ),
 ];
 
 /// The advisory lock key that serialises migrations ("pp-migr" in ASCII).

@@ -333,10 +333,17 @@ async fn sign(db: &dyn Db, signer: &LogSigner, size: u64, root: ledger::Hash) ->
 async fn batch(leader: &mut Leader, signer: &LogSigner) -> Result<usize> {
     let tx = leader.conn.transaction().await?;
     fence(&tx, leader.term).await?;
+    // Reviews' events and invitation templates' revisions, in the one order of their
+    // shared sequence; the last column says which table the row is from.
     let pending = tx
         .query(
-            "SELECT seq, review_id, business_id, kind, at, commitment
-             FROM review_events WHERE log_index IS NULL ORDER BY seq LIMIT $1",
+            "(SELECT seq, review_id, business_id, kind, at, commitment, false
+              FROM review_events WHERE log_index IS NULL ORDER BY seq LIMIT $1)
+             UNION ALL
+             (SELECT seq, template_id, business_id, 'invitation_template_changed', created_at,
+                     commitment, true
+              FROM invitation_templates WHERE log_index IS NULL ORDER BY seq LIMIT $1)
+             ORDER BY 1 LIMIT $1",
             &[&BATCH],
         )
         .await?;
@@ -344,7 +351,8 @@ async fn batch(leader: &mut Leader, signer: &LogSigner) -> Result<usize> {
         return Ok(0);
     }
     let start = size(&tx).await?;
-    // Each entry names the log index of the previous entry about its review.
+    // Each entry names the log index of the previous entry about its subject (a review, or
+    // a template).
     let reviews: Vec<uuid::Uuid> = pending
         .iter()
         .map(|r| r.try_get(1))
@@ -352,7 +360,10 @@ async fn batch(leader: &mut Leader, signer: &LogSigner) -> Result<usize> {
     let mut previous: std::collections::HashMap<uuid::Uuid, u64> = tx
         .query(
             "SELECT review_id, MAX(log_index) FROM review_events
-             WHERE review_id = ANY($1) AND log_index IS NOT NULL GROUP BY review_id",
+             WHERE review_id = ANY($1) AND log_index IS NOT NULL GROUP BY review_id
+             UNION ALL
+             SELECT template_id, MAX(log_index) FROM invitation_templates
+             WHERE template_id = ANY($1) AND log_index IS NOT NULL GROUP BY template_id",
             &[&reviews],
         )
         .await?
@@ -360,6 +371,7 @@ async fn batch(leader: &mut Leader, signer: &LogSigner) -> Result<usize> {
         .map(|r| Ok((r.try_get(0)?, r.try_get::<_, i64>(1)? as u64)))
         .collect::<Result<_>>()?;
     let (mut seqs, mut indexes, mut entries) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut template_seqs, mut template_indexes) = (Vec::new(), Vec::new());
     let (mut hash_indexes, mut hash_values) = (Vec::new(), Vec::new());
     for (i, row) in pending.iter().enumerate() {
         let index = start + i as u64;
@@ -385,14 +397,20 @@ async fn batch(leader: &mut Leader, signer: &LogSigner) -> Result<usize> {
             hash_indexes.push((first + j as u64) as i64);
             hash_values.push(h.0.to_vec());
         }
-        seqs.push(row.try_get::<_, i64>(0)?);
-        indexes.push(index as i64);
+        if row.try_get::<_, bool>(6)? {
+            template_seqs.push(row.try_get::<_, i64>(0)?);
+            template_indexes.push(index as i64);
+        } else {
+            seqs.push(row.try_get::<_, i64>(0)?);
+            indexes.push(index as i64);
+        }
         entries.push(entry);
     }
     let end = start + pending.len() as u64;
+    let all: Vec<i64> = (start..end).map(|i| i as i64).collect();
     tx.execute(
         "INSERT INTO log_entries (idx, entry) SELECT * FROM unnest($1::bigint[], $2::bytea[])",
-        &[&indexes, &entries],
+        &[&all, &entries],
     )
     .await?;
     tx.execute(
@@ -403,10 +421,19 @@ async fn batch(leader: &mut Leader, signer: &LogSigner) -> Result<usize> {
     tx.execute(
         "UPDATE review_events e SET log_index = v.idx
          FROM unnest($1::bigint[], $2::bigint[]) AS v (seq, idx)
-         WHERE e.seq = v.seq",
+         WHERE e.seq = v.seq AND e.log_index IS NULL",
         &[&seqs, &indexes],
     )
     .await?;
+    if !template_seqs.is_empty() {
+        tx.execute(
+            "UPDATE invitation_templates t SET log_index = v.idx
+             FROM unnest($1::bigint[], $2::bigint[]) AS v (seq, idx)
+             WHERE t.seq = v.seq AND t.log_index IS NULL",
+            &[&template_seqs, &template_indexes],
+        )
+        .await?;
+    }
     let root = leader.hashes.with(&tx, |h| tree_hash(end, h)).await?;
     sign(&tx, signer, end, root).await?;
     tx.execute("SELECT pg_notify($1, $2)", &[&LOGGED, &end.to_string()])

@@ -620,7 +620,8 @@ pub(crate) async fn log_index_of(db: &dyn Db, seq: i64) -> Result<Option<u64>> {
 pub(crate) async fn any_waiting(db: &dyn Db) -> Result<bool> {
     let row = db
         .query_one(
-            "SELECT EXISTS (SELECT 1 FROM review_events WHERE log_index IS NULL)",
+            "SELECT EXISTS (SELECT 1 FROM review_events WHERE log_index IS NULL)
+                 OR EXISTS (SELECT 1 FROM invitation_templates WHERE log_index IS NULL)",
             &[],
         )
         .await?;

@@ -125,6 +125,7 @@ fn order(table: Table) -> &'static str {
         Table::MailSuppressions => "business_id, email_hash",
         Table::ShopConnections => "business_id, kind",
         Table::ShopDeliveries => "business_id, kind, delivery_id",
+        Table::InvitationTemplates => "business_id, locale, revision",
         Table::Products => "business_id, sku",
         Table::Reviews | Table::ReviewEvents => "seq",
         Table::Replies | Table::FollowUps | Table::ReplyDelays => "review_id",
@@ -333,6 +334,13 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(store.rotate_link_secret(b, t0).await.unwrap(), 1);
+        let template = domain::template::InvitationTemplate::parse(
+            domain::invitation::Locale::It,
+            "Ordine {reference}",
+            "Grazie da {business}.",
+        )
+        .unwrap();
+        store.set_template(b, template, t0).await.unwrap();
 
         let user = |email: &str| NewUser {
             business_slug: "bottega".into(),

@@ -16,6 +16,7 @@ mod outbox;
 mod reviews;
 mod shops;
 mod stats;
+mod templates;
 mod users;
 mod write;
 mod writer;

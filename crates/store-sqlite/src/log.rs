@@ -61,7 +61,7 @@ pub(super) fn size(c: &Connection) -> Result<u64> {
 }
 
 /// Appends an entry; returns its index.
-fn append(c: &Connection, appended: Option<&mut Appended>, entry: &[u8]) -> Result<u64> {
+pub(super) fn append(c: &Connection, appended: Option<&mut Appended>, entry: &[u8]) -> Result<u64> {
     let n = size(c)?;
     let hashes = ledger::stored_hashes_for_record_hash(n, record_hash(entry), &Reader(c))
         .map_err(ledger_error)?;

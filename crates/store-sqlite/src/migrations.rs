@@ -59,6 +59,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0017_imported_reviews",
         include_str!("../migrations/0017_imported_reviews.sql"),
     ),
+    (
+        "0018_invitation_templates",
+        include_str!("../migrations/0018_invitation_templates.sql"),
+    ),
 ];
 
 /// The Rust steps, by migration name.

@@ -12,7 +12,7 @@ async fn opening_rules() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested/dir/t.db");
     let store = SqliteStore::open(&path, None).unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 17);
+    assert_eq!(store.schema_version().await.unwrap(), 18);
     // Customers' names and addresses: readable by the owner only, whatever the umask.
     #[cfg(unix)]
     {

@@ -37,6 +37,7 @@ pub enum Table {
     ShopConnections,
     ShopDeliveries,
     LinkSecrets,
+    InvitationTemplates,
     Products,
     Reviews,
     Replies,
@@ -55,7 +56,7 @@ pub enum Table {
 }
 
 /// Every table, in an order in which each row's references come before it.
-pub const TABLES: [Table; 25] = [
+pub const TABLES: [Table; 26] = [
     Table::Businesses,
     Table::ApiKeys,
     Table::Invitations,
@@ -66,6 +67,7 @@ pub const TABLES: [Table; 25] = [
     Table::ShopConnections,
     Table::ShopDeliveries,
     Table::LinkSecrets,
+    Table::InvitationTemplates,
     Table::Products,
     Table::Reviews,
     Table::Replies,
@@ -97,6 +99,7 @@ impl Table {
             Self::ShopConnections => "shop_connections",
             Self::ShopDeliveries => "shop_deliveries",
             Self::LinkSecrets => "link_secrets",
+            Self::InvitationTemplates => "invitation_templates",
             Self::Products => "products",
             Self::Reviews => "reviews",
             Self::Replies => "replies",
@@ -167,6 +170,20 @@ impl Table {
             Self::ShopConnections => &["business_id", "kind", "secret", "created_at"],
             Self::ShopDeliveries => &["business_id", "kind", "delivery_id", "received_at"],
             Self::LinkSecrets => &["business_id", "generation", "created_at"],
+            // (PostgreSQL's `seq` is drawn afresh: every copied revision is logged already.)
+            Self::InvitationTemplates => &[
+                "template_id",
+                "business_id",
+                "locale",
+                "revision",
+                "subject",
+                "intro",
+                "created_at",
+                "salt",
+                "content",
+                "commitment",
+                "log_index",
+            ],
             Self::Products => &["business_id", "sku", "name", "url", "image", "gtin"],
             Self::Reviews => &[
                 "seq",

@@ -14,6 +14,7 @@ pub mod model;
 pub mod outbox;
 mod published;
 pub mod shops;
+pub mod templates;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -31,6 +32,7 @@ pub use invitation_figures::{InvitationFigureReads, InvitationFigures};
 pub use model::*;
 pub use outbox::{Job, JobKind, JobOutcome, JobState, MailSettings, MailStatus, NewMail, Outbox};
 pub use shops::Shops;
+pub use templates::{InvitationTemplates, TemplateRevision};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -175,6 +177,7 @@ pub trait Store:
     + Health
     + Outbox
     + Shops
+    + InvitationTemplates
     + InvitationFigureReads
     + std::fmt::Debug
     + 'static
@@ -192,6 +195,7 @@ impl<T> Store for T where
         + Health
         + Outbox
         + Shops
+        + InvitationTemplates
         + InvitationFigureReads
         + std::fmt::Debug
         + 'static

@@ -6,7 +6,7 @@
 use lettre::Message;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
-use store::{Invitation, Job, JobKind};
+use store::{Invitation, Job, JobKind, TemplateRevision};
 
 use super::Mailer;
 use super::render::{InvitationMail, render};
@@ -48,6 +48,24 @@ impl Header for ContentLanguage {
     }
 }
 
+/// `X-Passaparola-Template: revision 3; log entry 1234` (or `default; <fingerprint>`).
+#[derive(Debug, Clone)]
+struct TemplateUsed(String);
+
+impl Header for TemplateUsed {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("X-Passaparola-Template")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
 /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
 #[derive(Debug, Clone)]
 struct ListUnsubscribePost;
@@ -76,12 +94,14 @@ pub fn message_id(job: &Job, mailer: &Mailer) -> String {
     format!("<{}@{}>", job.id, mailer.domain)
 }
 
-/// The e-mail of `job` about `invitation`, to `to`.
+/// The e-mail of `job` about `invitation`, to `to`, from the business's `template` for the
+/// invitation's locale if it set one.
 pub fn build(
     app: &App,
     mailer: &Mailer,
     job: &Job,
     invitation: &Invitation,
+    template: Option<&TemplateRevision>,
     to: &str,
 ) -> Result<Message, BuildError> {
     let to: Mailbox = match &invitation.customer_name {
@@ -97,6 +117,7 @@ pub fn build(
         app.instance_key.unsubscribe_token(invitation.id)
     ));
     let invitations_page = app.link(&format!("/b/{}/invitations", invitation.business_slug));
+    let custom = template.and_then(TemplateRevision::template);
     let rendered = render(&InvitationMail {
         locale: invitation.locale,
         business_name: &invitation.business_name,
@@ -108,7 +129,20 @@ pub fn build(
         invitations_page: &invitations_page,
         expires_at: invitation.expires_at,
         reminder: job.kind == JobKind::Reminder,
+        template: custom.as_ref(),
     });
+    // Which template it was, for anyone to find on the public invitations page and in the
+    // log: the business's revision and its entry, or the instance's default.
+    let which = match template {
+        Some(t) => match t.log_index {
+            Some(index) => format!("revision {}; log entry {index}", t.revision),
+            None => format!("revision {}", t.revision),
+        },
+        None => format!(
+            "default; {}",
+            super::render::template_hash(invitation.locale)
+        ),
+    };
     let mut message = Message::builder()
         .from(mailer.from.clone())
         .to(to)
@@ -117,6 +151,7 @@ pub fn build(
         .header(ContentLanguage(invitation.locale.as_str()))
         .header(ListUnsubscribe(unsubscribe_link))
         .header(ListUnsubscribePost)
+        .header(TemplateUsed(which))
         .multipart(MultiPart::alternative_plain_html(
             rendered.text,
             rendered.html,

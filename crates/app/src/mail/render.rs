@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Utc};
 use domain::invitation::Locale;
+use domain::template::InvitationTemplate;
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, langid};
 use sha2::{Digest, Sha256};
@@ -35,6 +36,8 @@ const MESSAGES: &[&str] = &[
     "mail-greeting",
     "mail-intro",
     "mail-intro-reminder",
+    "mail-subject-reminder-custom",
+    "mail-reminder-note",
     "mail-products",
     "mail-button",
     "mail-link-text",
@@ -83,6 +86,9 @@ pub struct InvitationMail<'a> {
     pub expires_at: DateTime<Utc>,
     /// The one reminder: a different subject and first line, the same content otherwise.
     pub reminder: bool,
+    /// The business's own subject and opening for this locale (`domain::template`), if it
+    /// set them; the catalogue's otherwise. The rest is the same for every business.
+    pub template: Option<&'a InvitationTemplate>,
 }
 
 /// A rendered message: its subject (one line) and its two alternative bodies.
@@ -100,26 +106,39 @@ pub fn render(mail: &InvitationMail<'_>) -> Rendered {
         ("business", mail.business_name),
         ("reference", mail.reference),
     ];
-    let subject = one_line(&tr.args(
-        if mail.reminder {
-            "mail-subject-reminder"
-        } else {
-            "mail-subject"
-        },
-        &both,
-    ));
+    let custom = mail
+        .template
+        .map(|t| t.fill(mail.business_name, mail.reference));
+    let subject = one_line(&match (&custom, mail.reminder) {
+        (Some((subject, _)), false) => subject.clone(),
+        (Some((subject, _)), true) => {
+            tr.args("mail-subject-reminder-custom", &[("subject", subject)])
+        }
+        (None, reminder) => tr.args(
+            if reminder {
+                "mail-subject-reminder"
+            } else {
+                "mail-subject"
+            },
+            &both,
+        ),
+    });
     let greeting = match mail.customer_name.map(str::trim).filter(|n| !n.is_empty()) {
         Some(name) => tr.args("mail-greeting-name", &[("name", name)]),
         None => tr.t("mail-greeting"),
     };
-    let intro = tr.args(
-        if mail.reminder {
-            "mail-intro-reminder"
-        } else {
-            "mail-intro"
-        },
-        &both,
-    );
+    let intro = match (custom, mail.reminder) {
+        (Some((_, intro)), false) => intro,
+        (Some((_, intro)), true) => format!("{}\n{intro}", tr.t("mail-reminder-note")),
+        (None, reminder) => tr.args(
+            if reminder {
+                "mail-intro-reminder"
+            } else {
+                "mail-intro"
+            },
+            &both,
+        ),
+    };
     let products: Vec<&str> = mail
         .products
         .iter()
@@ -327,7 +346,8 @@ style=\"{COLUMN_STYLE}\">\n",
         lang = p.lang,
     );
     out.push_str(&para(P_STYLE, &escape(&p.greeting)));
-    out.push_str(&para(P_STYLE, &escape(&p.intro)));
+    // A business's opening may run over several lines: each kept, as in the text part.
+    out.push_str(&para(P_STYLE, &escape(&p.intro).replace('\n', "<br>\n")));
     if !p.products.is_empty() {
         out.push_str(&format!(
             "<p style=\"margin:0 0 4px\">{}</p>\n<ul style=\"margin:0 0 16px;padding-left:24px\">\n",

@@ -23,6 +23,7 @@ fn mail(locale: Locale, products: &[ProductRecord]) -> InvitationMail<'_> {
         invitations_page: "https://passaparola.example/b/torrefazione-gino/invitations",
         expires_at: Utc.with_ymd_and_hms(2027, 3, 7, 10, 0, 0).unwrap(),
         reminder: false,
+        template: None,
     }
 }
 
@@ -271,6 +272,7 @@ fn every_message_exists_in_both_catalogues() {
         ("day", value("1")),
         ("month", value("M")),
         ("year", value("2027")),
+        ("subject", value("S")),
     ]
     .into_iter()
     .map(|(k, v)| (Cow::Borrowed(k), v))
@@ -313,4 +315,61 @@ fn escape_covers_the_five_characters() {
         "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
     );
     assert_eq!(escape("Caffè ☕"), "Caffè ☕");
+}
+
+#[test]
+fn a_business_template_changes_the_subject_and_opening_only() {
+    let products = products();
+    let template = domain::template::InvitationTemplate::parse(
+        Locale::En,
+        "Your order {reference} from {business}",
+        "Thank you for choosing <b>{business}</b>!\nTell us & everyone how it went.",
+    )
+    .unwrap();
+    let default = render(&mail(Locale::En, &products));
+    let custom = render(&InvitationMail {
+        template: Some(&template),
+        ..mail(Locale::En, &products)
+    });
+    assert_complete(&custom);
+    assert_eq!(custom.subject, "Your order A-1042 from Torrefazione Gino");
+    assert!(
+        custom
+            .text
+            .contains("Thank you for choosing <b>Torrefazione Gino</b>!\n")
+    );
+    // Escaped in the HTML like every other value.
+    assert!(
+        custom
+            .html
+            .contains("Thank you for choosing &lt;b&gt;Torrefazione Gino&lt;/b&gt;!")
+    );
+    assert!(!custom.html.contains("<b>Torrefazione"));
+    // What makes the invitation fair is not the business's to change.
+    let fixed = |r: &Rendered| -> Vec<String> {
+        r.text
+            .lines()
+            .skip_while(|l| !l.contains("published"))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert!(!fixed(&default).is_empty());
+    assert_eq!(fixed(&custom), fixed(&default));
+    // The one reminder says so, before the business's words.
+    let reminder = render(&InvitationMail {
+        template: Some(&template),
+        reminder: true,
+        ..mail(Locale::En, &products)
+    });
+    assert_eq!(
+        reminder.subject,
+        "Reminder: Your order A-1042 from Torrefazione Gino"
+    );
+    assert!(
+        reminder
+            .text
+            .contains("This is the only reminder; you will not receive another.\nThank you"),
+        "{}",
+        reminder.text
+    );
 }

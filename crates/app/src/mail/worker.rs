@@ -114,15 +114,24 @@ async fn run(app: &App, mailer: &Mailer, job: &Job) -> JobOutcome {
             _ => return cancelled("the invitation e-mail was not delivered"),
         }
     }
-    let message = match super::message::build(app, mailer, job, &invitation, &email) {
-        Ok(m) => m,
-        Err(e) => {
-            return JobOutcome::Failed {
-                error: e.to_string(),
-                undeliverable: true,
-            };
-        }
+    let template = match app
+        .store
+        .template(invitation.business_id, invitation.locale)
+        .await
+    {
+        Ok(t) => t,
+        Err(e) => return retry(job, format!("reading the invitation template: {e}")),
     };
+    let message =
+        match super::message::build(app, mailer, job, &invitation, template.as_ref(), &email) {
+            Ok(m) => m,
+            Err(e) => {
+                return JobOutcome::Failed {
+                    error: e.to_string(),
+                    undeliverable: true,
+                };
+            }
+        };
     // lettre's own timeout covers connecting only; a server that stalls after that would
     // hold the job past its lease, and another server could claim and send it again.
     let deadline = mailer.lease / 2;

@@ -82,6 +82,22 @@ async fn busy_log(app: &TestApp, dir: &Path) -> (PathBuf, Vec<PathBuf>) {
     )
     .await
     .expect(201);
+    // The business's invitation template, changed twice in Italian and once in English:
+    // two template chains beside the reviews'.
+    for (locale, subject) in [
+        ("it", "Ordine {reference}"),
+        ("en", "Order {reference}"),
+        ("it", "Com'è andato {reference}?"),
+    ] {
+        app.request(
+            Method::PUT,
+            &format!("/api/v1/invitation-templates/{locale}"),
+            Some(&app.api_key),
+            Some(&json!({"subject": subject, "intro": "Grazie da {business}."})),
+        )
+        .await
+        .expect(200);
+    }
     let mut last = second;
     for i in 2..270 {
         last = app.review(&format!("ORD-{i}"), i % 5 + 1).await;

@@ -227,7 +227,7 @@ fn business_commands_answer_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let migrate = run(dir.path(), &["migrate"]);
     assert!(migrate.status.success(), "{}", stderr(&migrate));
-    let version = if on_postgres() { 5 } else { 17 };
+    let version = if on_postgres() { 6 } else { 18 };
     assert!(
         stdout(&migrate).contains(&format!("schema version {version}")),
         "{}",

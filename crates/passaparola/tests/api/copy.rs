@@ -273,6 +273,25 @@ async fn an_instance_moves_to_postgresql_with_nothing_lost_and_its_log_goes_on()
     )
     .await
     .expect(201);
+    // The invitation template's first revision, logged on SQLite.
+    let template = |address: &str, subject: &'static str| {
+        let (client, key, address) = (&client, &key, address.to_owned());
+        async move {
+            read(
+                client
+                    .put(format!("{address}/api/v1/invitation-templates/it"))
+                    .bearer_auth(key)
+                    .json(&json!({"subject": subject, "intro": "Grazie da {business}."}))
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+            .expect(200)
+            .body
+        }
+    };
+    template(&server.address, "Ordine {reference}").await;
     let erased = run(old.path(), &["review", "erase", "--id", &ids[2].0]);
     assert!(erased.status.success(), "{}", stderr(&erased));
     let unused = invite("ORD-UNUSED".to_owned(), json!([])).await;
@@ -378,6 +397,30 @@ async fn an_instance_moves_to_postgresql_with_nothing_lost_and_its_log_goes_on()
         .await
         .unwrap();
     assert_eq!(inbox.status(), 200);
+    // The template's next revision, logged on PostgreSQL, chained to the copied one.
+    let second = template(&moved.address, "Com'è andato l'ordine {reference}?").await;
+    assert_eq!(second["revision"], 2, "{second}");
+    let start = std::time::Instant::now();
+    loop {
+        let listed = read(
+            client
+                .get(format!("{}/api/v1/invitation-templates", moved.address))
+                .bearer_auth(&key)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+        .expect(200);
+        if !listed.body["templates"][0]["log"].is_null() {
+            break;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "never logged"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let monitored = monitor(new.path(), &moved.address, &vkey, Some(&state));
     assert!(monitored.status.success(), "{}", stderr(&monitored));
 

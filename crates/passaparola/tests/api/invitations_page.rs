@@ -81,6 +81,7 @@ fn expected(app: &TestApp, locale: Locale, now: chrono::DateTime<Utc>) -> (Strin
         invitations_page: &page_link,
         expires_at: now + Duration::days(90),
         reminder: false,
+        template: None,
     });
     (rendered.subject, rendered.text)
 }

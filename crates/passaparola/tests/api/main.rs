@@ -36,6 +36,7 @@ mod shutdown;
 mod smtp;
 mod sql;
 mod stats;
+mod templates;
 mod text_edges;
 mod web;
 mod web_errors;

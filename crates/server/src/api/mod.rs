@@ -9,6 +9,7 @@ pub mod mail_settings;
 pub mod reviews;
 pub mod schema;
 pub mod stats;
+pub mod templates;
 
 use std::sync::OnceLock;
 
@@ -87,6 +88,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(invitations::create))
         .routes(routes!(invitations::show))
         .routes(routes!(mail_settings::show, mail_settings::update))
+        .routes(routes!(templates::list))
+        .routes(routes!(templates::update))
         .routes(routes!(reviews::submit))
         .routes(routes!(reviews::show, reviews::edit, reviews::withdraw))
         .routes(routes!(reviews::history))

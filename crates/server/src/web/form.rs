@@ -193,8 +193,15 @@ pub(super) fn first_codes(errors: ValidationErrors) -> HashMap<String, String> {
 /// The localised message for a refused field.
 pub(super) fn message(tr: &Tr, code: &str) -> String {
     match code {
-        "required" | "too_long" | "too_short" | "out_of_range" | "in_future" | "invalid_date"
-        | "invalid_character" | "already_answered" => tr.t(&format!("error-{code}")),
+        "required"
+        | "too_long"
+        | "too_short"
+        | "out_of_range"
+        | "in_future"
+        | "invalid_date"
+        | "invalid_character"
+        | "already_answered"
+        | "unknown_placeholder" => tr.t(&format!("error-{code}")),
         _ => tr.t("error-other"),
     }
 }

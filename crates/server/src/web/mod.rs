@@ -21,6 +21,7 @@ mod parts;
 pub mod redirect;
 pub mod session;
 mod signed_links;
+pub mod template;
 mod unsubscribe;
 pub mod users;
 
@@ -246,6 +247,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/invitations/link-secret",
             axum::routing::post(invitation_settings::new_link_secret),
+        )
+        .route(
+            "/invitations/template",
+            get(template::show).post(template::save),
         )
         .route("/keys", get(keys::keys).post(keys::create_key))
         .route("/keys/{id}/revoke", axum::routing::post(keys::revoke_key))

@@ -61,13 +61,19 @@ pub(crate) async fn import(
     }
     // COPY wrote the identity columns' values without drawing from their sequences: a new
     // row must be numbered after the imported ones (from 1 if there are none).
-    for table in [Table::Reviews, Table::ReviewEvents] {
-        let name = table.name();
+    // (The invitation templates draw from review_events' sequence: past theirs too.)
+    for (name, rows) in [
+        ("reviews", "SELECT seq FROM reviews"),
+        (
+            "review_events",
+            "SELECT seq FROM review_events UNION ALL SELECT seq FROM invitation_templates",
+        ),
+    ] {
         tx.query_one(
             &format!(
                 "SELECT setval(pg_get_serial_sequence('{name}', 'seq'),
                                COALESCE(max(seq), 0) + 1, false)
-                 FROM {name}"
+                 FROM ({rows}) AS s"
             ),
             &[],
         )

@@ -26,6 +26,7 @@ mod imported;
 mod invitation_figures;
 mod log;
 mod reviews;
+mod templates;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -47,6 +48,7 @@ pub use imported::*;
 pub use invitation_figures::*;
 pub use log::*;
 pub use reviews::*;
+pub use templates::*;
 
 /// A fresh store of the backend under test, and whatever must outlive it (a temporary
 /// directory, a throwaway database).
@@ -102,6 +104,7 @@ macro_rules! contract_suite {
             invitation_figures_count_sources_mail_and_answers,
             outbox_claims_are_leased_and_stale_outcomes_change_nothing,
             imported_reviews_are_unverified_and_count_nowhere,
+            invitation_templates_are_revised_and_logged,
         );
     };
     (@cases $open:expr; $when:expr; $($case:ident,)*) => {

@@ -6,12 +6,13 @@
 
 use app::mail::render::{InvitationMail, Rendered, template_hash};
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Duration, Utc};
 use domain::invitation::{DEFAULT_EXPIRY_DAYS, Locale};
-use store::{InvitationFigures, ProductRecord};
+use serde::Deserialize;
+use store::{InvitationFigures, ProductRecord, TemplateRevision};
 
 use crate::AppState;
 use crate::extract::ApiPath;
@@ -31,6 +32,22 @@ pub struct MessageView {
     pub reminder_text: String,
     /// `template_hash` of the locale: SHA-256, hex.
     pub fingerprint: String,
+    /// Whose words the subject and opening are: the business's revision, or the default.
+    pub source: String,
+}
+
+/// One revision of the business's template, with what opens its log entry.
+#[derive(Debug)]
+pub struct RevisionView {
+    pub lang: &'static str,
+    pub heading: String,
+    pub subject: String,
+    pub intro: String,
+    pub log_index: Option<u64>,
+    /// Base64.
+    pub salt: String,
+    /// The canonical content, as committed.
+    pub content: String,
 }
 
 #[derive(Template)]
@@ -45,6 +62,10 @@ struct InvitationsPage {
     /// No setting depends on what a customer is expected to say.
     neutral: String,
     messages: Vec<MessageView>,
+    /// Every change of the template, newest first, a page at a time.
+    history: Vec<RevisionView>,
+    /// The next page of older changes, if any.
+    older: Option<String>,
     /// (term, value).
     figures: Vec<(String, String)>,
     /// (term, value).
@@ -57,6 +78,7 @@ pub async fn invitations(
     State(state): State<AppState>,
     tr: Tr,
     ApiPath(slug): ApiPath<String>,
+    Query(q): Query<HistoryQuery>,
 ) -> Result<Response, PageError> {
     let business = state
         .store
@@ -72,10 +94,27 @@ pub async fn invitations(
         Locale::It => [Locale::It, Locale::En],
         Locale::En => [Locale::En, Locale::It],
     };
-    let messages = locales
-        .into_iter()
-        .map(|locale| message(&tr, locale, &business.name, &page_link))
-        .collect();
+    let mut messages = Vec::with_capacity(locales.len());
+    for locale in locales {
+        let template = state.store.template(business.id, locale).await?;
+        messages.push(message(
+            &tr,
+            locale,
+            &business.name,
+            &page_link,
+            template.as_ref(),
+        ));
+    }
+    // Every revision is listed, a page at a time: none can be pushed out of sight.
+    let skip = q.older.unwrap_or(0);
+    let mut revisions = state
+        .store
+        .template_history(business.id, skip, HISTORY + 1)
+        .await?;
+    let older = (revisions.len() > HISTORY as usize)
+        .then(|| format!("{here}?older={}", skip.saturating_add(HISTORY)));
+    revisions.truncate(HISTORY as usize);
+    let history = revisions.iter().map(|r| revision_view(&tr, r)).collect();
     let page = InvitationsPage {
         meta: Meta::new(
             tr.with("invitations-page-title", "name", &business.name),
@@ -86,6 +125,8 @@ pub async fn invitations(
         back: tr.with("back-to", "name", &business.name),
         neutral: tr.with("invitations-page-neutral", "name", &business.name),
         messages,
+        history,
+        older,
         figures: figure_rows(&tr, &figures),
         settings: crate::web::parts::mail_settings_rows(&tr, &settings),
         slug: business.slug,
@@ -97,7 +138,14 @@ pub async fn invitations(
 /// The invitation and its reminder in `locale`, with placeholders (in that locale) where
 /// one invitation differs from the next: no name (the greeting without one), the order
 /// reference, one product, the personal links; and the default expiry from today.
-fn message(tr: &Tr, locale: Locale, business: &str, page_link: &str) -> MessageView {
+fn message(
+    tr: &Tr,
+    locale: Locale,
+    business: &str,
+    page_link: &str,
+    template: Option<&TemplateRevision>,
+) -> MessageView {
+    let custom = template.and_then(TemplateRevision::template);
     let words = Tr::new(locale);
     let reference = words.t("invitations-page-placeholder-reference");
     let products = [ProductRecord::named(
@@ -119,6 +167,7 @@ fn message(tr: &Tr, locale: Locale, business: &str, page_link: &str) -> MessageV
             invitations_page: page_link,
             expires_at,
             reminder,
+            template: custom.as_ref(),
         })
     };
     let (first, reminder) = (mail(false), mail(true));
@@ -130,6 +179,50 @@ fn message(tr: &Tr, locale: Locale, business: &str, page_link: &str) -> MessageV
         reminder_subject: reminder.subject,
         reminder_text: reminder.text,
         fingerprint: template_hash(locale),
+        source: match template {
+            Some(t) => tr.args(
+                "invitations-page-template-revision",
+                &[
+                    ("name", business.to_owned().into()),
+                    ("revision", u64::from(t.revision).into()),
+                    ("date", tr.date(t.created_at.date_naive()).into()),
+                ],
+            ),
+            None => tr.with("invitations-page-template-default", "name", business),
+        },
+    }
+}
+
+/// The revisions one page lists.
+const HISTORY: u32 = 50;
+
+/// `?older=N`: the history from its `N`th newest revision on.
+#[derive(Debug, Deserialize)]
+pub struct HistoryQuery {
+    older: Option<u32>,
+}
+
+fn revision_view(tr: &Tr, r: &TemplateRevision) -> RevisionView {
+    use base64::Engine;
+    RevisionView {
+        lang: r.locale.as_str(),
+        heading: tr.args(
+            "invitations-page-history-row",
+            &[
+                (
+                    "language",
+                    tr.t(&format!("invitations-page-in-{}", r.locale.as_str()))
+                        .into(),
+                ),
+                ("revision", u64::from(r.revision).into()),
+                ("date", tr.date(r.created_at.date_naive()).into()),
+            ],
+        ),
+        subject: r.subject.clone(),
+        intro: r.intro.clone(),
+        log_index: r.log_index,
+        salt: base64::engine::general_purpose::STANDARD.encode(r.opening.salt),
+        content: String::from_utf8_lossy(&r.opening.content).into_owned(),
     }
 }
 
