@@ -72,6 +72,9 @@ fn send_table(c: &Connection, table: Table, chunk: usize, to: &Sender<Rows>) -> 
         if table == Table::ReviewEvents {
             with_commitment(&mut values)?;
         }
+        if table == Table::InvitationTemplates {
+            template_commitment(&mut values)?;
+        }
         batch.push(values);
         if batch.len() >= chunk {
             let rows = std::mem::take(&mut batch);
@@ -97,6 +100,15 @@ fn select(table: Table) -> String {
                 LEFT JOIN reviews r ON r.id = e.review_id
                 LEFT JOIN log_entries l ON l.idx = e.log_index
                 ORDER BY e.seq"
+            .to_owned();
+    }
+    if table == Table::InvitationTemplates {
+        // The log entry stands where the commitment goes: `template_commitment` checks it.
+        return "SELECT t.template_id, t.business_id, t.locale, t.revision, t.subject, t.intro,
+                       t.created_at, t.salt, t.content, l.entry, t.log_index
+                FROM invitation_templates t
+                LEFT JOIN log_entries l ON l.idx = t.log_index
+                ORDER BY t.business_id, t.locale, t.revision"
             .to_owned();
     }
     let columns: Vec<String> = table.columns().iter().map(|c| format!("\"{c}\"")).collect();
@@ -187,6 +199,53 @@ fn with_commitment(row: &mut [Value]) -> Result<()> {
         }
     };
     *entry = Value::Bytes(commitment);
+    Ok(())
+}
+
+/// Replaces a template revision's log entry (selected in the commitment's place) by the
+/// commitment it carries, checking that the entry is the revision's and that the revision's
+/// words open it: what is copied is what the log holds.
+fn template_commitment(row: &mut [Value]) -> Result<()> {
+    let [
+        Value::Text(template),
+        _,
+        _,
+        revision,
+        _,
+        _,
+        _,
+        salt,
+        content,
+        entry,
+        index,
+    ] = row
+    else {
+        return Err(corrupt("template revision", format!("{row:?}")));
+    };
+    let (Value::Bytes(bytes), Value::Bytes(salt), Value::Bytes(content)) =
+        (&*entry, &*salt, &*content)
+    else {
+        return Err(corrupt(
+            "template revision",
+            format!("{revision:?} of {template}: no log entry {index:?}"),
+        ));
+    };
+    let decoded =
+        LogEntry::decode(bytes).map_err(|e| corrupt("log entry", format!("{index:?}: {e}")))?;
+    let salt: [u8; 32] = salt
+        .as_slice()
+        .try_into()
+        .map_err(|_| corrupt("template salt", "length"))?;
+    if decoded.kind != domain::lifecycle::EventKind::InvitationTemplateChanged
+        || decoded.review.0.to_string() != *template
+        || decoded.commitment != domain::log_entry::commitment(&salt, content)
+    {
+        return Err(corrupt(
+            "log entry",
+            format!("{index:?} is not the entry of revision {revision:?} of template {template}"),
+        ));
+    }
+    *entry = Value::Bytes(decoded.commitment.to_vec());
     Ok(())
 }
 
@@ -624,5 +683,28 @@ mod tests {
             panic!("{outcome:?}")
         };
         assert!(why.contains("passaparola serve"), "{why}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn refuses_a_template_revision_its_log_entry_does_not_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = instance(&dir).await;
+        // Words changed behind the log's back: the copy would carry what the log never held.
+        let raw = Connection::open(dir.path().join("p.db")).unwrap();
+        raw.busy_timeout(std::time::Duration::from_secs(10))
+            .unwrap();
+        raw.execute(
+            "UPDATE invitation_templates SET content = CAST('{}' AS BLOB)",
+            [],
+        )
+        .unwrap();
+        let (_, outcome) = exported(&store, 100).await;
+        let Err(e) = outcome else {
+            panic!("exported a revision its entry does not open")
+        };
+        assert!(
+            e.to_string().contains("is not the entry of revision"),
+            "{e}"
+        );
     }
 }

@@ -412,6 +412,7 @@ invitations-page-history-pending = being logged
 invitations-page-history-salt = Salt
 invitations-page-history-content = Content
 invitations-page-history-older = Older changes
+invitations-page-history-no-older = No older change.
 invitations-page-fingerprint-hint = The text above is put together by the same code that sends the e-mails. The fingerprint is computed over each language's template: it changes if a single word of it does.
 invitations-page-figures-heading = Invitations so far
 invitations-page-figures-intro = All time, numbers only: nothing about any one person. A connected shop's invitations come from its orders; those by hand are created by the business itself (API, pages, CSV files, signed links).

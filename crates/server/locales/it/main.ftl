@@ -412,6 +412,7 @@ invitations-page-history-pending = in registrazione
 invitations-page-history-salt = Sale
 invitations-page-history-content = Contenuto
 invitations-page-history-older = Modifiche precedenti
+invitations-page-history-no-older = Nessuna modifica precedente.
 invitations-page-fingerprint-hint = Il testo qui sopra è composto dallo stesso codice che invia le e-mail. L'impronta è calcolata sul modello di ciascuna lingua: cambia se ne cambia anche una sola parola.
 invitations-page-figures-heading = Gli inviti finora
 invitations-page-figures-intro = Da sempre, solo numeri: nulla che riguardi una persona. Gli inviti di un negozio collegato nascono dai suoi ordini; quelli a mano li crea l'attività (API, pagine, file CSV, link firmati).

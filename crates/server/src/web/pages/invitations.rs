@@ -66,6 +66,8 @@ struct InvitationsPage {
     history: Vec<RevisionView>,
     /// The next page of older changes, if any.
     older: Option<String>,
+    /// Whether this is a later page of the history (`?older=`).
+    paged: bool,
     /// (term, value).
     figures: Vec<(String, String)>,
     /// (term, value).
@@ -127,6 +129,7 @@ pub async fn invitations(
         messages,
         history,
         older,
+        paged: skip > 0,
         figures: figure_rows(&tr, &figures),
         settings: crate::web::parts::mail_settings_rows(&tr, &settings),
         slug: business.slug,
