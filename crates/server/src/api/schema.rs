@@ -195,6 +195,43 @@ text_schemas! {
         "TAGLIATELLE";
 }
 
+/// A template's text (`domain::template`): a text whose braces only ever surround a
+/// placeholder, `{business}` or `{reference}`.
+fn template_text(min: usize, max: usize, lines: Lines, description: &str) -> RefOr<Schema> {
+    let pattern = text_pattern(lines);
+    let pattern = format!(
+        "^(?=(?:[^{{}}]|\\{{business\\}}|\\{{reference\\}})*$){}",
+        pattern.strip_prefix('^').unwrap_or(&pattern)
+    );
+    text(min, max, lines, false, description)
+        .pattern(Some(pattern))
+        .build()
+        .into()
+}
+
+/// An invitation template's subject.
+pub fn template_subject() -> RefOr<Schema> {
+    use domain::template::TemplateSubject as T;
+    template_text(
+        T::MIN_CHARS,
+        T::MAX_CHARS,
+        Lines::Single,
+        "The subject; `{business}` and `{reference}` are replaced, no other braces:",
+    )
+}
+
+/// An invitation template's opening.
+pub fn template_intro() -> RefOr<Schema> {
+    use domain::template::TemplateIntro as T;
+    template_text(
+        T::MIN_CHARS,
+        T::MAX_CHARS,
+        Lines::Multi,
+        "The opening, after the greeting; `{business}` and `{reference}` are replaced, no \
+         other braces:",
+    )
+}
+
 /// A SKU as an invitation lists it: a text, and never `.` or `..` (a URL would resolve them
 /// away), trimmed or not.
 pub fn invited_sku() -> RefOr<Schema> {

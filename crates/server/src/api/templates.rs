@@ -24,11 +24,9 @@ use crate::views::LogRefView;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateBody {
-    /// One line, 1–150 characters.
-    #[schema(example = "Com'è andato l'ordine {reference}?")]
+    #[schema(schema_with = crate::api::schema::template_subject)]
     pub subject: String,
-    /// 1–1500 characters, after the greeting; line breaks kept.
-    #[schema(example = "Grazie per aver scelto {business}. Ci racconti com'è andata?")]
+    #[schema(schema_with = crate::api::schema::template_intro)]
     pub intro: String,
 }
 
