@@ -130,11 +130,10 @@ pub enum Change {
         draft: ReviewDraft,
         edit_token: TokenHash,
     },
-    /// A review collected elsewhere, imported unverified; `edit_token` is a hash no one
-    /// holds the token of (an imported review has no author here).
+    /// A review collected elsewhere, imported unverified; its edit token's hash is
+    /// [`TokenHash::NONE`] (an imported review has no author here).
     Import {
         review: ImportedReview,
-        edit_token: TokenHash,
     },
     /// The author's new rating and words (every one of them, changed or not).
     Edit {
@@ -316,7 +315,6 @@ pub fn import(
     existing: Option<ReviewId>,
     id: ReviewId,
     review: &ImportedReview,
-    edit_token: TokenHash,
     at: DateTime<Utc>,
 ) -> Plan {
     if let Some(existing) = existing {
@@ -343,7 +341,6 @@ pub fn import(
         step: Some(Step {
             change: Change::Import {
                 review: review.clone(),
-                edit_token,
             },
             event: Event::new(EventKind::ReviewImported, at, snapshot),
             cells: Vec::new(),

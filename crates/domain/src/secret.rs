@@ -10,6 +10,10 @@ use std::fmt;
 pub struct TokenHash(pub [u8; 32]);
 
 impl TokenHash {
+    /// A hash no token has (finding a SHA-256 preimage of all zeroes is infeasible): what
+    /// stands for the edit token of a review whose author is not here (an imported one).
+    pub const NONE: Self = Self([0; 32]);
+
     pub fn of(token: &str) -> Self {
         Self(Sha256::digest(token.as_bytes()).into())
     }

@@ -84,12 +84,10 @@ pub(crate) async fn review(
             at,
         } => {
             let (existing, business_ref) = imported_facts(db, *business, review).await?;
-            // No one holds a token for an imported review: its author is not here.
-            let token: [u8; 32] = rand::random();
-            let hex: String = token.iter().map(|b| format!("{b:02x}")).collect();
-            let edit_token = TokenHash::of(&hex);
-            let plan = plan::import(*business, existing, *id, review, edit_token, *at);
-            (plan, business_ref)
+            (
+                plan::import(*business, existing, *id, review, *at),
+                business_ref,
+            )
         }
     };
     let applied = apply(db, &plan).await?;
@@ -168,9 +166,7 @@ async fn apply(db: &dyn Db, plan: &Plan) -> Result<Option<Applied>> {
                 .await?,
             )
         }
-        Change::Import { review, edit_token } => {
-            seq = Some(import(db, plan, review, edit_token, at).await?);
-        }
+        Change::Import { review } => seq = Some(import(db, plan, review, at).await?),
         Change::Edit {
             rating,
             title,
@@ -340,13 +336,7 @@ async fn publish(
 }
 
 /// Inserts an imported review: unverified, of no invitation.
-async fn import(
-    db: &dyn Db,
-    plan: &Plan,
-    review: &ImportedReview,
-    edit_token: &TokenHash,
-    at: i64,
-) -> Result<i64> {
+async fn import(db: &dyn Db, plan: &Plan, review: &ImportedReview, at: i64) -> Result<i64> {
     let row = db
         .query_one(
             "INSERT INTO reviews (id, business_id, relationship, verified, status, rating,
@@ -364,7 +354,7 @@ async fn import(
                 &review.body.as_str(),
                 &review.author_name.as_str(),
                 &review.language.as_str(),
-                &&edit_token.as_bytes()[..],
+                &&TokenHash::NONE.as_bytes()[..],
                 &at,
                 &review.source.as_str(),
                 &review.original_date.to_string(),

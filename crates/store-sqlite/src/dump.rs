@@ -663,14 +663,20 @@ mod tests {
         exporting.await.unwrap().unwrap();
     }
 
+    /// A connection of its own to the instance's file, behind the store's back.
+    fn raw(dir: &tempfile::TempDir) -> Connection {
+        let raw = Connection::open(dir.path().join("p.db")).unwrap();
+        raw.busy_timeout(std::time::Duration::from_secs(10))
+            .unwrap();
+        raw
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn refuses_events_not_in_the_log() {
         let dir = tempfile::tempdir().unwrap();
         let store = instance(&dir).await;
         // As if written before the log existed, and never opened by a server since.
-        let raw = Connection::open(dir.path().join("p.db")).unwrap();
-        raw.busy_timeout(std::time::Duration::from_secs(10))
-            .unwrap();
+        let raw = raw(&dir);
         raw.execute(
             "UPDATE review_events SET log_index = NULL, salt = NULL, content = NULL
              WHERE seq = (SELECT MIN(seq) FROM review_events)",
@@ -690,9 +696,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = instance(&dir).await;
         // Words changed behind the log's back: the copy would carry what the log never held.
-        let raw = Connection::open(dir.path().join("p.db")).unwrap();
-        raw.busy_timeout(std::time::Duration::from_secs(10))
-            .unwrap();
+        let raw = raw(&dir);
         raw.execute(
             "UPDATE invitation_templates SET content = CAST('{}' AS BLOB)",
             [],

@@ -17,45 +17,53 @@ use crate::{Result, SqliteStore, StoreResult, corrupt, from_ms, parse_uuid, to_m
 const COLUMNS: &str = "template_id, business_id, locale, revision, subject, intro, created_at,
     log_index, salt, content";
 
-fn revision(row: &Row<'_>) -> rusqlite::Result<[rusqlite::types::Value; 10]> {
-    Ok(std::array::from_fn(|i| {
-        row.get::<_, rusqlite::types::Value>(i)
-            .unwrap_or(rusqlite::types::Value::Null)
-    }))
+/// A revision's columns, as stored.
+type Stored = (
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    i64,
+    i64,
+    Vec<u8>,
+    Vec<u8>,
+);
+
+fn revision(r: &Row<'_>) -> rusqlite::Result<Stored> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+    ))
 }
 
-fn decode(values: [rusqlite::types::Value; 10]) -> Result<TemplateRevision> {
-    use rusqlite::types::Value as V;
-    match values {
-        [
-            V::Text(template),
-            V::Text(business),
-            V::Text(locale),
-            V::Integer(revision),
-            V::Text(subject),
-            V::Text(intro),
-            V::Integer(at),
-            V::Integer(index),
-            V::Blob(salt),
-            V::Blob(content),
-        ] => Ok(TemplateRevision {
-            template_id: parse_uuid(&template)?,
-            business: BusinessId(parse_uuid(&business)?),
-            locale: locale.parse().map_err(|_| corrupt("locale", &locale))?,
-            revision: u32::try_from(revision).map_err(|_| corrupt("revision", revision))?,
-            subject,
-            intro,
-            created_at: from_ms(at)?,
-            log_index: Some(u64::try_from(index).map_err(|_| corrupt("log index", index))?),
-            opening: Opening {
-                salt: salt
-                    .try_into()
-                    .map_err(|_| corrupt("template salt", "length"))?,
-                content,
-            },
-        }),
-        other => Err(corrupt("invitation template", format!("{other:?}"))),
-    }
+fn decode(stored: Stored) -> Result<TemplateRevision> {
+    let (template, business, locale, revision, subject, intro, at, index, salt, content) = stored;
+    Ok(TemplateRevision {
+        template_id: parse_uuid(&template)?,
+        business: BusinessId(parse_uuid(&business)?),
+        locale: locale.parse().map_err(|_| corrupt("locale", &locale))?,
+        revision: u32::try_from(revision).map_err(|_| corrupt("revision", revision))?,
+        subject,
+        intro,
+        created_at: from_ms(at)?,
+        log_index: Some(u64::try_from(index).map_err(|_| corrupt("log index", index))?),
+        opening: Opening {
+            salt: salt
+                .try_into()
+                .map_err(|_| corrupt("template salt", "length"))?,
+            content,
+        },
+    })
 }
 
 fn current(

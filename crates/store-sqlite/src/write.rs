@@ -66,9 +66,7 @@ pub(crate) fn review(
             at,
         } => {
             let existing = imported_id(c, business, &review)?;
-            // No one holds a token for an imported review: its author is not here.
-            let edit_token = TokenHash::of(&hex_of(&rand::random::<[u8; 32]>()));
-            plan::import(business, existing, id, &review, edit_token, at)
+            plan::import(business, existing, id, &review, at)
         }
     };
     let applied = apply(c, effects, &plan)?;
@@ -129,9 +127,7 @@ fn apply(c: &Connection, effects: &mut Effects, plan: &Plan) -> Result<Option<Ap
                 at,
             )?)
         }
-        Change::Import { review, edit_token } => {
-            seq = Some(import(c, plan, review, edit_token, at)?);
-        }
+        Change::Import { review } => seq = Some(import(c, plan, review, at)?),
         Change::Edit {
             rating,
             title,
@@ -269,13 +265,7 @@ fn publish(
 }
 
 /// Inserts an imported review: unverified, of no invitation.
-fn import(
-    c: &Connection,
-    plan: &Plan,
-    review: &ImportedReview,
-    edit_token: &TokenHash,
-    at: i64,
-) -> Result<i64> {
+fn import(c: &Connection, plan: &Plan, review: &ImportedReview, at: i64) -> Result<i64> {
     c.prepare_cached(
         "INSERT INTO reviews (id, business_id, relationship, verified, status, rating, title,
              body, author_name, language, edit_token_hash, created_at, import_source,
@@ -291,7 +281,7 @@ fn import(
         review.body.as_str(),
         review.author_name.as_str(),
         review.language.as_str(),
-        edit_token.as_bytes(),
+        TokenHash::NONE.as_bytes(),
         at,
         review.source.as_str(),
         review.original_date.to_string(),
@@ -321,10 +311,6 @@ fn imported_id(
         )
         .optional()?;
     id.map(|id| parse_uuid(&id).map(ReviewId)).transpose()
-}
-
-fn hex_of(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Erases a review's personal content.

@@ -335,7 +335,7 @@ fn imported() -> (Plan, ReviewFacts) {
     .unwrap();
     let business = BusinessId(uuid::Uuid::from_u128(9));
     let id = ReviewId(uuid::Uuid::from_u128(10));
-    let plan = import(business, None, id, &review, TokenHash::of("nobody"), t0());
+    let plan = import(business, None, id, &review, t0());
     let facts = ReviewFacts {
         id,
         state: ReviewState {
@@ -351,7 +351,7 @@ fn imported() -> (Plan, ReviewFacts) {
         title: review.title.as_str().to_owned(),
         body: review.body.as_str().to_owned(),
         created_at: t0(),
-        edit_token: TokenHash::of("nobody"),
+        edit_token: TokenHash::NONE,
         reply: None,
         reply_delay: None,
         imported: true,
@@ -379,7 +379,6 @@ fn an_import_is_its_own_event_and_found_again_by_its_source_and_id() {
         Some(plan.review),
         ReviewId(uuid::Uuid::from_u128(11)),
         &review,
-        TokenHash::of("x"),
         t0(),
     );
     assert_eq!(again.review, plan.review);

@@ -45,6 +45,21 @@ async fn invite_from(
     token
 }
 
+/// The business's pending jobs about one invitation.
+async fn pending_of(
+    store: &dyn Store,
+    business: BusinessId,
+    invitation: Option<InvitationId>,
+) -> Vec<crate::Job> {
+    store
+        .jobs(Some(crate::JobState::Pending), Some(business), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.invitation_id == invitation)
+        .collect()
+}
+
 pub async fn invitation_figures_count_sources_mail_and_answers(open: Open) {
     let fresh = open(None).await;
     let store = fresh.store.as_ref();
@@ -199,13 +214,7 @@ pub async fn outbox_claims_are_leased_and_stale_outcomes_change_nothing(open: Op
         .find(|j| j.kind == JobKind::Invitation)
         .unwrap();
     assert!(store.cancel_job(mail.id, later).await.unwrap());
-    let left: Vec<_> = store
-        .jobs(Some(crate::JobState::Pending), Some(b), 10)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|j| j.invitation_id == mail.invitation_id)
-        .collect();
+    let left = pending_of(store, b, mail.invitation_id).await;
     assert!(
         left.is_empty(),
         "the reminder is cancelled with it: {left:?}"
@@ -221,13 +230,7 @@ pub async fn outbox_claims_are_leased_and_stale_outcomes_change_nothing(open: Op
     // with it, comes back, due a week (the default delay) after the new attempt.
     let retried_at = later + Duration::hours(1);
     assert!(store.retry_job(mail.id, retried_at).await.unwrap());
-    let pending: Vec<_> = store
-        .jobs(Some(crate::JobState::Pending), Some(b), 10)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|j| j.invitation_id == mail.invitation_id)
-        .collect();
+    let pending = pending_of(store, b, mail.invitation_id).await;
     assert_eq!(pending.len(), 2, "{pending:?}");
     let reminder = pending
         .iter()
@@ -254,13 +257,7 @@ pub async fn outbox_claims_are_leased_and_stale_outcomes_change_nothing(open: Op
         .await
         .unwrap();
     assert!(store.retry_job(third_mail.id, later).await.unwrap());
-    let third_pending: Vec<_> = store
-        .jobs(Some(crate::JobState::Pending), Some(b), 10)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|j| j.invitation_id == third_mail.invitation_id)
-        .collect();
+    let third_pending = pending_of(store, b, third_mail.invitation_id).await;
     assert_eq!(
         third_pending.iter().map(|j| j.kind).collect::<Vec<_>>(),
         [JobKind::Invitation],
